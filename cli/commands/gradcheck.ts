@@ -1,0 +1,40 @@
+import { Command } from 'commander';
+import { gradcheckRegistered, listOps } from '../../lib';
+import { closest } from '../../lib/util/closest';
+import { UsageError } from '../errors';
+import { parseInteger, parseNumber } from '../options';
+import { formatTable } from '../table';
+
+export function gradcheckCommand(): Command {
+  return new Command('gradcheck')
+    .summary('check every gradient against finite differences (float64)')
+    .description(
+      'Check every registered gradient against central finite differences in float64 and print the errors.\n' +
+        'Each differentiable op (and layer, and loss) is checked on random inputs away from its kinks;\n' +
+        'an element passes when |analytic − numeric| ≤ 1e-5 + 1e-3·|numeric|. Exits 1 if any check fails.',
+    )
+    .option('--op <name>', 'check only this op (or layer, or loss)')
+    .option('--seed <n>', 'seed for the random inputs', parseInteger('--seed'), 0)
+    .option('--atol <x>', 'absolute tolerance (default 1e-5)', parseNumber('--atol'))
+    .option('--rtol <x>', 'relative tolerance (default 1e-3)', parseNumber('--rtol'))
+    .action((options: { op?: string; seed: number; atol?: number; rtol?: number }) => {
+      const names = listOps().filter((op) => op.differentiable).map((op) => op.name);
+      if (options.op !== undefined && !names.includes(options.op)) {
+        const guess = closest(options.op, names);
+        throw new UsageError(`gradcheck: no differentiable op named '${options.op}'${guess ? ` (did you mean '${guess}'?)` : ''}`);
+      }
+      const rows = gradcheckRegistered({ name: options.op, seed: options.seed, atol: options.atol, rtol: options.rtol });
+      const table = rows.map((r) => [
+        r.name,
+        r.label,
+        r.report.maxAbsError.toExponential(1),
+        r.report.maxRelError.toExponential(1),
+        r.report.passed ? 'pass' : 'FAIL',
+      ]);
+      console.log(formatTable(['op', 'inputs', 'max abs err', 'max rel err', 'result'], table));
+      const failed = rows.filter((r) => !r.report.passed);
+      for (const r of failed) console.log(`\n${r.report.message}`);
+      console.log(`\n${rows.length - failed.length} of ${rows.length} gradient checks passed (seed ${options.seed}).`);
+      if (failed.length > 0) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,20 @@
+import { TripletError } from '../lib';
+
+/** The command line was wrong (unknown name, bad value): exit code 2, like every usage error. */
+export class UsageError extends TripletError {}
+
+export const EXIT_RUNTIME = 1;
+export const EXIT_USAGE = 2;
+
+/** 2 for usage and configuration mistakes, 1 for everything that went wrong while running. */
+export function exitCodeFor(error: unknown): number {
+  return error instanceof UsageError ? EXIT_USAGE : EXIT_RUNTIME;
+}
+
+/** One line for the user; the stack only with --verbose, or for a bug (an error we did not throw on purpose). */
+export function describeError(error: unknown, verbose: boolean): string {
+  const err = error instanceof Error ? error : new Error(String(error));
+  if (verbose) return err.stack ?? err.message;
+  if (err instanceof TripletError) return `triplet: ${err.message}`;
+  return `triplet: internal error: ${err.message} (run with --verbose for the stack trace, and please report it)`;
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { gradcheckCommand } from './commands/gradcheck';
+import { describeError, EXIT_USAGE, exitCodeFor } from './errors';
+
+// The version is read from package.json at run time so that it cannot drift.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { version } = require('../../package.json') as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command('triplet')
+    .description('Triplet-loss embeddings with online mining, on an autodiff engine written from scratch in TypeScript.')
+    .version(version)
+    .option('--verbose', 'print stack traces with errors')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  program.addCommand(gradcheckCommand());
+  for (const command of program.commands) command.exitOverride().showHelpAfterError('(run with --help for usage)');
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // commander has already printed its one-line message (or the help text)
+      process.exitCode = error.exitCode === 0 ? 0 : EXIT_USAGE;
+      return;
+    }
+    console.error(describeError(error, argv.includes('--verbose')));
+    process.exitCode = exitCodeFor(error);
+  }
+}
+
+void main(process.argv);

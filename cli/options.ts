@@ -1,0 +1,19 @@
+import { UsageError } from './errors';
+
+/** A commander parser for an integer option that names the option when the value is not one. */
+export function parseInteger(flag: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isInteger(n)) throw new UsageError(`${flag} expects an integer, got '${value}'`);
+    return n;
+  };
+}
+
+/** A commander parser for a finite number option. */
+export function parseNumber(flag: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${flag} expects a number, got '${value}'`);
+    return n;
+  };
+}

@@ -1,0 +1,7 @@
+export * from './ops';
+export { arange, eye, full, ones, onesLike, randn, scalar, tensor, TensorOptions, uniform, zeros, zerosLike } from './creation';
+export { gradcheck, GradcheckError, GradcheckMismatch, GradcheckOptions, gradcheckRegistered, GradcheckReport, GradcheckRow } from './gradcheck';
+export { GradcheckCase, listOps, OpInfo, registerOp } from './registry';
+export { BackwardFn, GradNode, isGradEnabled, noGrad, record } from './tape';
+export { fromNDArray, Tensor, TensorLike } from './tensor';
+export { awayFromZero, check, normal, positive, Sampler } from './cases';

@@ -1,0 +1,32 @@
+import { getBackend } from '../../tensor/backend';
+import { Padding, windowGeometry } from '../../tensor/kernels/conv';
+import { maxPool2dGrad } from '../../tensor/kernels/pool';
+import { check, normal } from '../cases';
+import { registerOp } from '../registry';
+import { record } from '../tape';
+import { fromNDArray, Tensor } from '../tensor';
+
+export interface MaxPool2dOptions {
+  /** Window size, default 2. */
+  size?: number | readonly [number, number];
+  /** Default: the window size (non-overlapping windows). */
+  stride?: number | readonly [number, number];
+  /** 'valid' (default, as tf.layers.max_pooling2d) or 'same'. */
+  padding?: Padding;
+}
+
+/** The largest value of each window of NHWC images, per channel. */
+export function maxPool2d(x: Tensor, options: MaxPool2dOptions = {}): Tensor {
+  const size = options.size ?? 2;
+  const g = windowGeometry(x.shape, { kernel: size, stride: options.stride ?? size, padding: options.padding ?? 'valid' }, x.shape[3], 'maxPool2d');
+  const { y, argmax } = getBackend().maxPool2d(x, g);
+  // ∂max/∂xᵢ = 1 for the element that won the window (the first one on a tie), 0 for the others
+  return record('maxPool2d', [x], y, (dy) => [fromNDArray(maxPool2dGrad(dy, argmax, x.shape))]);
+}
+
+registerOp('maxPool2d', {
+  cases: [
+    check((x) => maxPool2d(x), [normal([2, 4, 6, 3])], '[2,4,6,3] 2×2'),
+    check((x) => maxPool2d(x, { size: 3, stride: 2, padding: 'same' }), [normal([1, 5, 5, 2])], '[1,5,5,2] 3×3 stride 2 same'),
+  ],
+});

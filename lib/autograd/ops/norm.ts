@@ -1,0 +1,32 @@
+import { map } from '../../tensor/kernels/elementwise';
+import { reduce } from '../../tensor/kernels/reduce';
+import { normalizeAxes } from '../../tensor/shape';
+import { check, normal } from '../cases';
+import { registerOp } from '../registry';
+import { record } from '../tape';
+import { Tensor } from '../tensor';
+import { eq } from './compare';
+import { div } from './div';
+import { mul } from './mul';
+import { reshape } from './reshape';
+import { reducedShape } from './sum';
+import { where } from './where';
+
+/** Euclidean (L2) norm over `axes` (all when omitted): √Σx². */
+export function norm(x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor {
+  const list = normalizeAxes(axes, x.rank, 'norm');
+  const kept = map(reduce(map(x, (v) => v * v), list, 'sum', 'norm'), Math.sqrt);
+  const shape = reducedShape(x.shape, list, keepDims);
+  // ∂‖x‖/∂xᵢ = xᵢ / ‖x‖; at ‖x‖ = 0 we take the subgradient 0 (PyTorch's choice) rather than NaN
+  return record('norm', [x], { ...kept, shape }, (g, y) => {
+    const n = reshape(y, kept.shape);
+    return [mul(reshape(g, kept.shape), where(eq(n, 0), 0, div(x, n)))];
+  });
+}
+
+registerOp('norm', {
+  cases: [
+    check((x) => norm(x), [normal([3, 4])], '[3,4] all axes'),
+    check((x) => norm(x, [1, 2], true), [normal([2, 3, 4])], '[2,3,4] axes [1,2] keepDims'),
+  ],
+});

@@ -1,0 +1,43 @@
+import { ValueError } from '../tensor/errors';
+import { Rng } from '../tensor/random';
+import type { GradcheckOptions } from './gradcheck';
+import type { Tensor } from './tensor';
+
+/** One gradient check: float64 inputs drawn from a seeded generator, away from kinks, and the function to check. */
+export interface GradcheckCase {
+  readonly label: string;
+  readonly inputs: (rng: Rng) => Tensor[];
+  readonly fn: (...inputs: Tensor[]) => Tensor;
+  /** Tolerances or step, when the defaults do not suit (say, a float32 round trip inside). */
+  readonly options?: GradcheckOptions;
+}
+
+export interface OpInfo {
+  readonly name: string;
+  /** What it belongs to: 'op' for the engine's ops; layers and losses register their own kinds. */
+  readonly kind: string;
+  readonly differentiable: boolean;
+  readonly cases: readonly GradcheckCase[];
+}
+
+const registry = new Map<string, OpInfo>();
+
+/**
+ * Every op the tape can record is registered here with the gradient checks that prove its backward. That is
+ * what lets a spec (and `triplet gradcheck`) enumerate all differentiable ops and fail on one left unchecked.
+ */
+export function registerOp(
+  name: string,
+  info: { kind?: string; differentiable?: boolean; cases?: readonly GradcheckCase[] } = {},
+): void {
+  if (registry.has(name)) throw new ValueError(`registerOp: '${name}' is already registered`);
+  registry.set(name, { name, kind: info.kind ?? 'op', differentiable: info.differentiable ?? true, cases: info.cases ?? [] });
+}
+
+export function isRegistered(name: string): boolean {
+  return registry.has(name);
+}
+
+export function listOps(): OpInfo[] {
+  return [...registry.values()];
+}

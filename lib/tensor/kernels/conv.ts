@@ -1,0 +1,120 @@
+import { ShapeError, ValueError } from '../errors';
+import { emptyLike, NDArray } from '../ndarray';
+import { formatShape, Shape } from '../shape';
+
+/**
+ * Layout: NHWC images [batch, height, width, channels] and HWIO filters [kh, kw, inC, outC], as TensorFlow.
+ * Why NHWC: the channels of one pixel are contiguous, so a 3×3 patch is 3 runs of 3·C numbers — im2col and the
+ * inner loops stream through memory; it is also the original project's layout, so weights port without transposes,
+ * and a per-channel bias [C] broadcasts against [N,H,W,C] with no reshaping.
+ */
+export type Padding = 'same' | 'valid';
+
+export interface Window {
+  kernel: number | readonly [number, number];
+  stride: number | readonly [number, number];
+  padding: Padding;
+}
+
+/** Every size a convolution or pooling loop needs, worked out once. */
+export interface ConvGeometry {
+  batch: number;
+  inH: number;
+  inW: number;
+  inC: number;
+  kH: number;
+  kW: number;
+  outH: number;
+  outW: number;
+  outC: number;
+  strideH: number;
+  strideW: number;
+  padTop: number;
+  padLeft: number;
+}
+
+function pair(value: number | readonly [number, number], name: string, op: string): [number, number] {
+  const [a, b] = typeof value === 'number' ? [value, value] : value;
+  if (!Number.isInteger(a) || !Number.isInteger(b) || a < 1 || b < 1) {
+    throw new ValueError(`${op}: ${name} must be a positive integer or a pair of them, got ${String(value)}`);
+  }
+  return [a, b];
+}
+
+/**
+ * TensorFlow's padding rules. 'valid': no padding, out = ⌊(in − k) / s⌋ + 1. 'same': out = ⌈in / s⌉, padded with
+ * max((out − 1)·s + k − in, 0) zeros of which the smaller half goes on top/left.
+ */
+function outputSize(size: number, k: number, stride: number, padding: Padding): { out: number; padBefore: number } {
+  if (padding === 'valid') return { out: size >= k ? Math.floor((size - k) / stride) + 1 : 0, padBefore: 0 };
+  const out = Math.ceil(size / stride);
+  const total = Math.max((out - 1) * stride + k - size, 0);
+  return { out, padBefore: Math.floor(total / 2) };
+}
+
+export function windowGeometry(inputShape: Shape, window: Window, outC: number, op: string): ConvGeometry {
+  if (inputShape.length !== 4) {
+    throw new ShapeError(`${op}: input must be NHWC [batch,height,width,channels], got ${formatShape(inputShape)}`);
+  }
+  if (window.padding !== 'same' && window.padding !== 'valid') {
+    throw new ValueError(`${op}: padding must be 'same' or 'valid', got ${String(window.padding)}`);
+  }
+  const [batch, inH, inW, inC] = inputShape;
+  const [kH, kW] = pair(window.kernel, 'kernel size', op);
+  const [strideH, strideW] = pair(window.stride, 'stride', op);
+  const h = outputSize(inH, kH, strideH, window.padding);
+  const w = outputSize(inW, kW, strideW, window.padding);
+  if (h.out === 0 || w.out === 0) {
+    throw new ShapeError(`${op}: a ${kH}×${kW} window does not fit input ${formatShape(inputShape)} with 'valid' padding`);
+  }
+  return { batch, inH, inW, inC, kH, kW, outH: h.out, outW: w.out, outC, strideH, strideW, padTop: h.padBefore, padLeft: w.padBefore };
+}
+
+/**
+ * Calls `tap(xIndex, wIndex, yIndex)` for every multiply-add of y = conv2d(x, w):
+ *   y[n,oh,ow,oc] = Σ_{kh,kw,ic} x[n, oh·s + kh − pad, ow·s + kw − pad, ic] · w[kh,kw,ic,oc]   (padding reads 0).
+ * The forward pass and both gradients are this same sum; only which array is written changes.
+ */
+function forEachTap(g: ConvGeometry, tap: (xi: number, wi: number, yi: number) => void): void {
+  for (let n = 0; n < g.batch; n++) {
+    for (let oh = 0; oh < g.outH; oh++) {
+      for (let ow = 0; ow < g.outW; ow++) {
+        const yBase = ((n * g.outH + oh) * g.outW + ow) * g.outC;
+        for (let kh = 0; kh < g.kH; kh++) {
+          const ih = oh * g.strideH + kh - g.padTop;
+          if (ih < 0 || ih >= g.inH) continue;
+          for (let kw = 0; kw < g.kW; kw++) {
+            const iw = ow * g.strideW + kw - g.padLeft;
+            if (iw < 0 || iw >= g.inW) continue;
+            for (let ic = 0; ic < g.inC; ic++) {
+              const xi = ((n * g.inH + ih) * g.inW + iw) * g.inC + ic;
+              const wBase = ((kh * g.kW + kw) * g.inC + ic) * g.outC;
+              for (let oc = 0; oc < g.outC; oc++) tap(xi, wBase + oc, yBase + oc);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** y = x ⋆ w. */
+export function conv2dReference(x: NDArray, w: NDArray, g: ConvGeometry): NDArray {
+  const y = emptyLike(x.dtype, [g.batch, g.outH, g.outW, g.outC]);
+  forEachTap(g, (xi, wi, yi) => (y.data[yi] += x.data[xi] * w.data[wi]));
+  return y;
+}
+
+/** ∂L/∂x[xi] = Σ over the taps that read xi of ∂L/∂y[yi] · w[wi]. */
+export function conv2dInputGradReference(dy: NDArray, w: NDArray, g: ConvGeometry): NDArray {
+  const dx = emptyLike(dy.dtype, [g.batch, g.inH, g.inW, g.inC]);
+  forEachTap(g, (xi, wi, yi) => (dx.data[xi] += dy.data[yi] * w.data[wi]));
+  return dx;
+}
+
+/** ∂L/∂w[wi] = Σ over the taps that use wi of x[xi] · ∂L/∂y[yi]. */
+export function conv2dFilterGradReference(x: NDArray, dy: NDArray, g: ConvGeometry): NDArray {
+  const dw = emptyLike(x.dtype, [g.kH, g.kW, g.inC, g.outC]);
+  forEachTap(g, (xi, wi, yi) => (dw.data[wi] += x.data[xi] * dy.data[yi]));
+  return dw;
+}

@@ -1,0 +1,48 @@
+import { emptyLike, NDArray } from '../ndarray';
+import { ConvGeometry } from './conv';
+
+export interface PoolResult {
+  y: NDArray;
+  /** For each output element, the flat index into x of the element that won its window. */
+  argmax: Int32Array;
+}
+
+/**
+ * y[n,oh,ow,c] = max over the window of x[n, oh·s + kh − pad, ow·s + kw − pad, c]; padding never wins.
+ * Ties: the first maximal element in window order (row by row) wins, and only it receives gradient.
+ */
+export function maxPool2dReference(x: NDArray, g: ConvGeometry): PoolResult {
+  const y = emptyLike(x.dtype, [g.batch, g.outH, g.outW, g.inC]);
+  const argmax = new Int32Array(y.data.length);
+  for (let n = 0; n < g.batch; n++) {
+    for (let oh = 0; oh < g.outH; oh++) {
+      for (let ow = 0; ow < g.outW; ow++) {
+        for (let c = 0; c < g.inC; c++) {
+          let best = -Infinity;
+          let bestIndex = -1;
+          for (let kh = 0; kh < g.kH; kh++) {
+            const ih = oh * g.strideH + kh - g.padTop;
+            if (ih < 0 || ih >= g.inH) continue;
+            for (let kw = 0; kw < g.kW; kw++) {
+              const iw = ow * g.strideW + kw - g.padLeft;
+              if (iw < 0 || iw >= g.inW) continue;
+              const xi = ((n * g.inH + ih) * g.inW + iw) * g.inC + c;
+              if (bestIndex < 0 || x.data[xi] > best) [best, bestIndex] = [x.data[xi], xi];
+            }
+          }
+          const yi = ((n * g.outH + oh) * g.outW + ow) * g.inC + c;
+          y.data[yi] = best;
+          argmax[yi] = bestIndex;
+        }
+      }
+    }
+  }
+  return { y, argmax };
+}
+
+/** The adjoint of max-pooling: each output's gradient goes back to the element that won its window. */
+export function maxPool2dGrad(dy: NDArray, argmax: Int32Array, xShape: readonly number[]): NDArray {
+  const dx = emptyLike(dy.dtype, xShape);
+  for (let i = 0; i < argmax.length; i++) dx.data[argmax[i]] += dy.data[i];
+  return dx;
+}

@@ -1,0 +1,44 @@
+import { expect } from 'chai';
+import { runCli } from '../support/cli';
+
+describe('cli: triplet gradcheck', () => {
+  it('prints a table of every check of one op and exits 0 when all pass', () => {
+    const { code, stdout } = runCli(['gradcheck', '--op', 'matmul', '--seed', '3']);
+    expect(code).to.equal(0);
+    const rows = stdout.split('\n').filter((line) => line.startsWith('matmul '));
+    expect(rows).to.have.length(4);
+    for (const row of rows) expect(row).to.match(/\d\.\de-\d+\s+\d\.\de-\d+\s+pass$/);
+    expect(stdout).to.contain('4 of 4 gradient checks passed (seed 3).');
+  });
+
+  it('exits 1 and explains the failure when a check fails (tolerances set to zero)', () => {
+    const { code, stdout } = runCli(['gradcheck', '--op', 'exp', '--atol', '0', '--rtol', '0']);
+    expect(code).to.equal(1);
+    expect(stdout).to.match(/FAIL/);
+    expect(stdout).to.match(/gradcheck exp: input 0 \[3,4\] at \[\d+,\d+\]: analytic .* vs numeric /);
+  });
+
+  it('rejects an unknown op with one line, a suggestion and exit code 2', () => {
+    const { code, stdout, stderr } = runCli(['gradcheck', '--op', 'sqr']);
+    expect(code).to.equal(2);
+    expect(stdout).to.equal('');
+    expect(stderr.trim()).to.equal("triplet: gradcheck: no differentiable op named 'sqr' (did you mean 'sqrt'?)");
+  });
+
+  it('rejects a bad option value and an unknown option with exit code 2, no stack trace', () => {
+    const bad = runCli(['gradcheck', '--seed', 'abc']);
+    expect(bad.code).to.equal(2);
+    expect(bad.stderr).to.contain("--seed expects an integer, got 'abc'");
+    expect(bad.stderr).to.not.match(/\n\s+at /);
+    const unknown = runCli(['gradcheck', '--frobnicate']);
+    expect(unknown.code).to.equal(2);
+    expect(unknown.stderr).to.contain("unknown option '--frobnicate'");
+  });
+
+  it('--help explains the command', () => {
+    const { code, stdout } = runCli(['gradcheck', '--help']);
+    expect(code).to.equal(0);
+    expect(stdout).to.contain('central finite differences in float64');
+    expect(stdout).to.contain('--op <name>');
+  });
+});
