@@ -4,8 +4,4 @@
  */
 export * from './autograd';
 export { Backend, getBackend, setBackend } from './tensor/backend';
-export { DType } from './tensor/dtype';
-export { DTypeError, ShapeError, TripletError, ValueError } from './tensor/errors';
-export { NDArray, NestedArray } from './tensor/ndarray';
-export { Rng, RngState } from './tensor/random';
-export { Shape } from './tensor/shape';
+export * from './triplet';

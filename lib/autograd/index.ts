@@ -5,3 +5,9 @@ export { GradcheckCase, listOps, OpInfo, registerOp } from './registry';
 export { BackwardFn, GradNode, isGradEnabled, noGrad, record } from './tape';
 export { fromNDArray, Tensor, TensorLike } from './tensor';
 export { awayFromZero, check, normal, positive, Sampler } from './cases';
+// The storage-level names users meet through tensors.
+export { DType } from '../tensor/dtype';
+export { DTypeError, ShapeError, TripletError, ValueError } from '../tensor/errors';
+export { NDArray, NestedArray } from '../tensor/ndarray';
+export { Rng, RngState } from '../tensor/random';
+export { Shape } from '../tensor/shape';
