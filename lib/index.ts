@@ -5,3 +5,6 @@
 export * from './autograd';
 export { Backend, getBackend, setBackend } from './tensor/backend';
 export * from './triplet';
+export * from './nn';
+export { FileError, writeFileAtomic } from './util/files';
+export * from './train';

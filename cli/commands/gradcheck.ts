@@ -13,7 +13,7 @@ export function gradcheckCommand(): Command {
         'Each differentiable op (and layer, and loss) is checked on random inputs away from its kinks;\n' +
         'an element passes when |analytic − numeric| ≤ 1e-5 + 1e-3·|numeric|. Exits 1 if any check fails.',
     )
-    .option('--op <name>', 'check only this op (or layer, or loss)')
+    .option('--op <name>', 'check only this op, layer or loss (e.g. conv2d, BatchNorm, batchAllTripletLoss)')
     .option('--seed <n>', 'seed for the random inputs', parseInteger('--seed'), 0)
     .option('--atol <x>', 'absolute tolerance (default 1e-5)', parseNumber('--atol'))
     .option('--rtol <x>', 'relative tolerance (default 1e-3)', parseNumber('--rtol'))
@@ -25,13 +25,14 @@ export function gradcheckCommand(): Command {
       }
       const rows = gradcheckRegistered({ name: options.op, seed: options.seed, atol: options.atol, rtol: options.rtol });
       const table = rows.map((r) => [
+        r.kind,
         r.name,
         r.label,
         r.report.maxAbsError.toExponential(1),
         r.report.maxRelError.toExponential(1),
         r.report.passed ? 'pass' : 'FAIL',
       ]);
-      console.log(formatTable(['op', 'inputs', 'max abs err', 'max rel err', 'result'], table));
+      console.log(formatTable(['kind', 'name', 'inputs', 'max abs err', 'max rel err', 'result'], table));
       const failed = rows.filter((r) => !r.report.passed);
       for (const r of failed) console.log(`\n${r.report.message}`);
       console.log(`\n${rows.length - failed.length} of ${rows.length} gradient checks passed (seed ${options.seed}).`);

@@ -37,8 +37,7 @@ export function check(
 ): GradcheckCase {
   return {
     label: label ?? samplers.map((s) => formatShape(s.shape)).join(' ∘ '),
-    inputs: (rng) => samplers.map((s) => s(rng)),
-    fn,
+    setup: (rng) => ({ inputs: samplers.map((s) => s(rng)), fn }),
     options,
   };
 }

@@ -1,7 +1,7 @@
 import { DTypeError, TripletError } from '../tensor/errors';
 import { Rng } from '../tensor/random';
 import { formatShape, stridesOf } from '../tensor/shape';
-import { listOps } from './registry';
+import { GradcheckCase, listOps } from './registry';
 import { noGrad } from './tape';
 import { Tensor } from './tensor';
 
@@ -52,13 +52,31 @@ function unravel(flat: number, shape: readonly number[]): number[] {
  * Checks the analytic gradient of fn against central finite differences, (f(x+ε) − f(x−ε)) / 2ε, in float64.
  * A non-scalar output is reduced to L = Σ r·fn(x) with fixed random weights r, so every output element counts.
  * An element passes when |analytic − numeric| ≤ atol + rtol·|numeric| (PyTorch's defaults and criterion).
+ *
+ * An input that is a leaf requiring grad (a layer's parameter) is perturbed in place, as PyTorch's gradcheck does,
+ * and its values and `.grad` are restored afterwards; any other input is copied into a fresh leaf.
  */
 export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly Tensor[], options: GradcheckOptions = {}): GradcheckReport {
   const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, seed = 0, raise = true, name = fn.name || 'fn' } = options;
   inputs.forEach((x, i) => {
     if (x.dtype !== 'float64') throw new DTypeError(`gradcheck: input ${i} is ${x.dtype}; finite differences need float64`);
   });
-  const leaves = inputs.map((x) => x.clone({ requiresGrad: true }));
+  const leaves = inputs.map((x) => (x.isLeaf && x.requiresGrad ? x : x.clone({ requiresGrad: true })));
+  const savedGrads = leaves.map((leaf) => leaf.grad);
+  leaves.forEach((leaf) => leaf.zeroGrad());
+  try {
+    return compare(fn, inputs, leaves, { eps, atol, rtol, seed, raise, name });
+  } finally {
+    leaves.forEach((leaf, i) => (leaf.grad = savedGrads[i]));
+  }
+}
+
+function compare(
+  fn: (...inputs: Tensor[]) => Tensor,
+  inputs: readonly Tensor[],
+  leaves: Tensor[],
+  { eps, atol, rtol, seed, raise, name }: Required<GradcheckOptions>,
+): GradcheckReport {
   const out = fn(...leaves);
   const rng = new Rng(seed);
   const weights = new Float64Array(out.size).map(() => rng.uniform(-1, 1));
@@ -110,6 +128,12 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly 
   return report;
 }
 
+/** Runs one registered case (its inputs drawn from `seed`, default 0) and reports instead of throwing. */
+export function gradcheckCase(c: GradcheckCase, options: GradcheckOptions = {}): GradcheckReport {
+  const { inputs, fn } = c.setup(new Rng(options.seed ?? 0));
+  return gradcheck(fn, inputs, { ...c.options, ...options, raise: false });
+}
+
 /** One registered gradient check, run: which op (or layer, or loss), which case, and the outcome. */
 export interface GradcheckRow {
   name: string;
@@ -129,7 +153,7 @@ export function gradcheckRegistered(options: { name?: string; seed?: number; ato
   for (const info of listOps()) {
     if (!info.differentiable || (name !== undefined && info.name !== name)) continue;
     for (const c of info.cases) {
-      const report = gradcheck(c.fn, c.inputs(new Rng(seed)), { ...c.options, ...overrides, seed, raise: false, name: info.name });
+      const report = gradcheckCase(c, { ...overrides, seed, name: info.name });
       rows.push({ name: info.name, kind: info.kind, label: c.label, report });
     }
   }

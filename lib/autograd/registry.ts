@@ -3,11 +3,13 @@ import { Rng } from '../tensor/random';
 import type { GradcheckOptions } from './gradcheck';
 import type { Tensor } from './tensor';
 
-/** One gradient check: float64 inputs drawn from a seeded generator, away from kinks, and the function to check. */
+/**
+ * One gradient check: `setup` draws float64 inputs from a seeded generator (away from kinks) and returns them with
+ * the function to check. A layer's check returns its own parameters among the inputs, so they are checked too.
+ */
 export interface GradcheckCase {
   readonly label: string;
-  readonly inputs: (rng: Rng) => Tensor[];
-  readonly fn: (...inputs: Tensor[]) => Tensor;
+  readonly setup: (rng: Rng) => { inputs: Tensor[]; fn: (...inputs: Tensor[]) => Tensor };
   /** Tolerances or step, when the defaults do not suit (say, a float32 round trip inside). */
   readonly options?: GradcheckOptions;
 }

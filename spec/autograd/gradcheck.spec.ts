@@ -1,14 +1,15 @@
 import { expect } from 'chai';
 import * as t from '../../lib';
-import { DTypeError, gradcheck, GradcheckError, listOps, record, registerOp, Rng, Tensor, tensor } from '../../lib';
+import { DTypeError, gradcheck, gradcheckCase, GradcheckError, listOps, record, registerOp, Tensor, tensor } from '../../lib';
 import { map } from '../../lib/tensor/kernels/elementwise';
 
 describe('autograd/gradcheck', () => {
   describe('every registered differentiable op, on random float64 inputs', () => {
     const ops = listOps().filter((op) => op.kind === 'op');
 
-    it('covers every differentiable op with at least one case (coverage is enforced)', () => {
-      const unchecked = ops.filter((op) => op.differentiable && op.cases.length === 0).map((op) => op.name);
+    it('covers every differentiable op, layer and loss with at least one case (coverage is enforced)', () => {
+      const registered = listOps().filter((op) => op.kind !== 'spec');
+      const unchecked = registered.filter((op) => op.differentiable && op.cases.length === 0).map((op) => op.name);
       expect(unchecked, 'differentiable ops without a gradient check').to.deep.equal([]);
       const differentiable = ops.filter((op) => op.differentiable).map((op) => op.name);
       const required = ['add', 'sub', 'mul', 'div', 'neg', 'pow', 'exp', 'log', 'sqrt', 'abs', 'square', 'maximum', 'minimum',
@@ -20,7 +21,7 @@ describe('autograd/gradcheck', () => {
     for (const op of ops.filter((o) => o.differentiable)) {
       for (const c of op.cases) {
         it(`${op.name} ${c.label}`, () => {
-          const report = gradcheck(c.fn, c.inputs(new Rng(17)), { ...c.options, raise: false, name: op.name });
+          const report = gradcheckCase(c, { seed: 17, name: op.name });
           expect(report.passed, report.message).to.equal(true);
           expect(report.checked).to.be.greaterThan(0);
         });

@@ -1,0 +1,137 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { NDArray, Rng, RngState } from '../autograd';
+import { readFile, writeFileAtomic } from '../util/files';
+import { CheckpointError } from './errors';
+import { Module } from './module';
+import { Adam } from './optim/adam';
+import { decodeSafetensors, encodeSafetensors } from './safetensors';
+
+const FORMAT = 'triplet-checkpoint/1';
+const MODEL = 'model.';
+const MOMENT_M = 'optimizer.m.';
+const MOMENT_V = 'optimizer.v.';
+
+/** Everything besides the tensors that a resumed run needs. */
+export interface CheckpointMeta {
+  step: number;
+  epoch: number;
+  rng: RngState | null;
+  /** The experiment's params.json, as trained. */
+  params: Record<string, unknown> | null;
+  /** Evaluation results when known (the best checkpoint is chosen by one of them). */
+  metrics: Record<string, number> | null;
+  optimizer: { lr: number; beta1: number; beta2: number; epsilon: number; iterations: number } | null;
+}
+
+export interface Checkpoint {
+  /** `model.<name>` for parameters and buffers, `optimizer.m.<name>` / `optimizer.v.<name>` for Adam's moments. */
+  tensors: Map<string, NDArray>;
+  meta: CheckpointMeta;
+}
+
+export interface TrainingParts {
+  model: Module;
+  optimizer?: Adam;
+  step: number;
+  epoch: number;
+  rng?: Rng;
+  params?: Record<string, unknown>;
+  metrics?: Record<string, number>;
+}
+
+function collect(parts: TrainingParts): Checkpoint {
+  const tensors = new Map<string, NDArray>();
+  for (const [name, t] of parts.model.stateDict()) tensors.set(MODEL + name, t);
+  const opt = parts.optimizer;
+  if (opt) {
+    const state = opt.stateDict();
+    for (const [name, m] of state.m) tensors.set(MOMENT_M + name, m);
+    for (const [name, v] of state.v) tensors.set(MOMENT_V + name, v);
+  }
+  const optimizer = opt ? { lr: opt.lr, beta1: opt.beta1, beta2: opt.beta2, epsilon: opt.epsilon, iterations: opt.iterations } : null;
+  return {
+    tensors,
+    meta: { step: parts.step, epoch: parts.epoch, rng: parts.rng?.state() ?? null, params: parts.params ?? null, metrics: parts.metrics ?? null, optimizer },
+  };
+}
+
+/** The checksum covers the metadata and every tensor byte, so a flipped bit anywhere is caught on load. */
+function checksum(metaJson: string, tensors: ReadonlyMap<string, NDArray>): string {
+  const hash = createHash('sha256').update(metaJson);
+  for (const t of tensors.values()) hash.update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  return hash.digest('hex');
+}
+
+/** Saves model, optimiser and progress to one safetensors file, atomically (temp file, fsync, rename). */
+export function saveCheckpoint(file: string, parts: TrainingParts): Checkpoint {
+  const checkpoint = collect(parts);
+  const metaJson = JSON.stringify(checkpoint.meta);
+  writeFileAtomic(file, encodeSafetensors(checkpoint.tensors, { format: FORMAT, meta: metaJson, sha256: checksum(metaJson, checkpoint.tensors) }));
+  return checkpoint;
+}
+
+/** Reads and verifies a checkpoint (format, layout, checksum); the tensors are fresh copies. */
+export function loadCheckpoint(file: string): Checkpoint {
+  if (!fs.existsSync(file)) throw new CheckpointError(`no checkpoint at ${file}`);
+  const { tensors, metadata } = decodeSafetensors(readFile(file), file);
+  if (metadata.format !== FORMAT) throw new CheckpointError(`${file}: not a triplet checkpoint (format '${metadata.format ?? 'none'}', expected '${FORMAT}')`);
+  if (checksum(metadata.meta ?? '', tensors) !== metadata.sha256) {
+    throw new CheckpointError(`${file}: corrupted: the contents do not match their checksum`);
+  }
+  return { tensors, meta: JSON.parse(metadata.meta) as CheckpointMeta };
+}
+
+function withPrefix(tensors: ReadonlyMap<string, NDArray>, prefix: string): Map<string, NDArray> {
+  return new Map([...tensors].filter(([name]) => name.startsWith(prefix)).map(([name, t]) => [name.slice(prefix.length), t]));
+}
+
+/**
+ * Puts a checkpoint's values into a model (and optimiser): every tensor's name, shape and dtype is checked
+ * first, and a mismatch names the tensor and both shapes.
+ */
+export function restoreCheckpoint(checkpoint: Checkpoint, parts: { model: Module; optimizer?: Adam }, source = 'checkpoint'): CheckpointMeta {
+  parts.model.loadStateDict(withPrefix(checkpoint.tensors, MODEL), source);
+  if (parts.optimizer) {
+    if (!checkpoint.meta.optimizer) throw new CheckpointError(`${source}: holds no optimiser state to resume from`);
+    parts.optimizer.loadStateDict({
+      step: checkpoint.meta.optimizer.iterations,
+      m: withPrefix(checkpoint.tensors, MOMENT_M),
+      v: withPrefix(checkpoint.tensors, MOMENT_V),
+    });
+  }
+  return checkpoint.meta;
+}
+
+/**
+ * The checkpoints of one experiment folder: the last one (written as training goes) and the best one by an
+ * evaluation metric (higher is better), each a single safetensors file.
+ */
+export class CheckpointDir {
+  readonly last: string;
+  readonly best: string;
+
+  constructor(readonly dir: string) {
+    this.last = path.join(dir, 'checkpoint-last.safetensors');
+    this.best = path.join(dir, 'checkpoint-best.safetensors');
+  }
+
+  hasLast(): boolean {
+    return fs.existsSync(this.last);
+  }
+
+  saveLast(parts: TrainingParts): void {
+    saveCheckpoint(this.last, parts);
+  }
+
+  /** Saves as the best checkpoint when `metric` beats the best so far; returns whether it did. */
+  saveBestIfBetter(parts: TrainingParts, metric: string): boolean {
+    const value = parts.metrics?.[metric];
+    if (value === undefined || !Number.isFinite(value)) return false;
+    const previous = fs.existsSync(this.best) ? loadCheckpoint(this.best).meta.metrics?.[metric] : undefined;
+    if (previous !== undefined && previous >= value) return false;
+    saveCheckpoint(this.best, parts);
+    return true;
+  }
+}

@@ -1,0 +1,78 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { TripletError } from '../tensor/errors';
+
+/** A file could not be read or written: names the file and the reason in words. */
+export class FileError extends TripletError {}
+
+const REASONS: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'a parent is not a directory',
+};
+
+/** Turns a Node error into "cannot write FILE: reason (CODE)". */
+export function fileError(verb: string, file: string, error: unknown): FileError {
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  const reason = REASONS[code] ?? (error instanceof Error ? error.message : String(error));
+  return new FileError(`cannot ${verb} ${file}: ${reason}${code ? ` (${code})` : ''}`);
+}
+
+/**
+ * Writes a file so that a crash never leaves it half-written: the bytes go to a temporary file in the same
+ * directory, are flushed to disk (fsync), and the temporary file is renamed over the target — an atomic step on
+ * POSIX file systems. The directory is synced too, so the rename itself survives a power cut.
+ */
+export function writeFileAtomic(file: string, data: Uint8Array | string): void {
+  const dir = path.dirname(file);
+  const temp = path.join(dir, `.${path.basename(file)}.tmp-${process.pid}`);
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    const fd = fs.openSync(temp, 'w');
+    try {
+      fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(temp, file);
+  } catch (error) {
+    removeQuietly(temp);
+    throw fileError('write', file, error);
+  }
+  syncDirectory(dir);
+}
+
+function removeQuietly(file: string): void {
+  try {
+    fs.rmSync(file, { force: true });
+  } catch {
+    // nothing was created, or it cannot be removed: the error that matters is the one being reported
+  }
+}
+
+function syncDirectory(dir: string): void {
+  try {
+    const fd = fs.openSync(dir, 'r');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    // Some file systems refuse fsync on a directory; the rename has happened either way.
+  }
+}
+
+export function readFile(file: string): Buffer {
+  try {
+    return fs.readFileSync(file);
+  } catch (error) {
+    throw fileError('read', file, error);
+  }
+}
