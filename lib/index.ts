@@ -3,7 +3,8 @@
  * This is the public API; everything exported here is documented in the README.
  */
 export * from './autograd';
-export { Backend, getBackend, setBackend } from './tensor/backend';
+export { Backend, BackendOptions, getBackend, onBackendNotice, setBackend, withBackend } from './tensor/backend';
+export { createJsBackend, JsBackend } from './tensor/backends';
 export * from './triplet';
 export * from './nn';
 export { FileError, writeFileAtomic } from './util/files';

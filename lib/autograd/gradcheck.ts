@@ -3,6 +3,7 @@ import { Rng } from '../tensor/random';
 import { formatShape, stridesOf } from '../tensor/shape';
 import { GradcheckCase, listOps } from './registry';
 import { noGrad } from './tape';
+import { withBackend } from '../tensor/backend';
 import { Tensor } from './tensor';
 
 export interface GradcheckOptions {
@@ -16,6 +17,8 @@ export interface GradcheckOptions {
   raise?: boolean;
   /** Names the function in messages. */
   name?: string;
+  /** The kernel backend to differentiate on: 'reference' (default, the ground truth), or another to check it. */
+  backend?: string;
 }
 
 export interface GradcheckMismatch {
@@ -57,7 +60,7 @@ function unravel(flat: number, shape: readonly number[]): number[] {
  * and its values and `.grad` are restored afterwards; any other input is copied into a fresh leaf.
  */
 export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly Tensor[], options: GradcheckOptions = {}): GradcheckReport {
-  const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, seed = 0, raise = true, name = fn.name || 'fn' } = options;
+  const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, seed = 0, raise = true, name = fn.name || 'fn', backend = 'reference' } = options;
   inputs.forEach((x, i) => {
     if (x.dtype !== 'float64') throw new DTypeError(`gradcheck: input ${i} is ${x.dtype}; finite differences need float64`);
   });
@@ -65,7 +68,7 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly 
   const savedGrads = leaves.map((leaf) => leaf.grad);
   leaves.forEach((leaf) => leaf.zeroGrad());
   try {
-    return compare(fn, inputs, leaves, { eps, atol, rtol, seed, raise, name });
+    return withBackend(backend, () => compare(fn, inputs, leaves, { eps, atol, rtol, seed, raise, name, backend }));
   } finally {
     leaves.forEach((leaf, i) => (leaf.grad = savedGrads[i]));
   }
@@ -146,9 +149,9 @@ export interface GradcheckRow {
  * Runs the registered gradient checks (all of them, or those of one name), inputs drawn from `seed`.
  * Tolerances given here override each case's own.
  */
-export function gradcheckRegistered(options: { name?: string; seed?: number; atol?: number; rtol?: number } = {}): GradcheckRow[] {
+export function gradcheckRegistered(options: { name?: string; seed?: number; atol?: number; rtol?: number; backend?: string } = {}): GradcheckRow[] {
   const { name, seed = 0 } = options;
-  const overrides = Object.fromEntries(Object.entries({ atol: options.atol, rtol: options.rtol }).filter(([, v]) => v !== undefined));
+  const overrides = Object.fromEntries(Object.entries({ atol: options.atol, rtol: options.rtol, backend: options.backend }).filter(([, v]) => v !== undefined));
   const rows: GradcheckRow[] = [];
   for (const info of listOps()) {
     if (!info.differentiable || (name !== undefined && info.name !== name)) continue;

@@ -1,3 +1,5 @@
+// Registers the kernel backends (reference, js, gpu) before any op can ask for one.
+import '../tensor/backends';
 export * from './ops';
 export { arange, eye, full, ones, onesLike, randn, scalar, tensor, TensorOptions, uniform, zeros, zerosLike } from './creation';
 export { gradcheck, gradcheckCase, GradcheckError, GradcheckMismatch, GradcheckOptions, gradcheckRegistered, GradcheckReport, GradcheckRow } from './gradcheck';

@@ -1,7 +1,6 @@
 import { ValueError } from './errors';
-import { conv2dFilterGradReference, conv2dInputGradReference, conv2dReference, ConvGeometry } from './kernels/conv';
-import { matmulReference } from './kernels/matmul';
-import { maxPool2dReference, PoolResult } from './kernels/pool';
+import { ConvGeometry } from './kernels/conv';
+import { PoolResult } from './kernels/pool';
 import { NDArray } from './ndarray';
 
 /**
@@ -17,31 +16,71 @@ export interface Backend {
   maxPool2d(x: NDArray, g: ConvGeometry): PoolResult;
 }
 
-/** Plain readable loops, exact in float64: the ground truth every other backend is tested against. */
-export const referenceBackend: Backend = {
-  name: 'reference',
-  matmul: matmulReference,
-  conv2d: conv2dReference,
-  conv2dInputGrad: conv2dInputGradReference,
-  conv2dFilterGrad: conv2dFilterGradReference,
-  maxPool2d: maxPool2dReference,
-};
-
-const backends = new Map<string, Backend>([[referenceBackend.name, referenceBackend]]);
-let current: Backend = referenceBackend;
-
-export function registerBackend(backend: Backend): void {
-  backends.set(backend.name, backend);
+export interface BackendOptions {
+  /** For the gpu backend: which gpu.js mode ('webgpu', 'headlessgl', 'webasm', 'cpu'). */
+  gpuMode?: string;
 }
 
-export function getBackend(): Backend {
+/**
+ * Makes a backend, or explains in one line why it cannot start here (no GPU API, a missing native package),
+ * in which case selection falls back to the CPU default and says so.
+ */
+export type BackendFactory = (options: BackendOptions) => Backend;
+
+export class BackendUnavailable extends Error {}
+
+export const BACKEND_NAMES = ['reference', 'js', 'gpu'] as const;
+export const DEFAULT_BACKEND = 'js';
+
+const factories = new Map<string, BackendFactory>();
+let current: Backend | null = null;
+let notice: (message: string) => void = (message) => console.error(`triplet: ${message}`);
+
+export function registerBackend(name: string, factory: BackendFactory): void {
+  factories.set(name, factory);
+}
+
+/** Where a fallback is announced (stderr by default); never a silent switch. */
+export function onBackendNotice(handler: (message: string) => void): void {
+  notice = handler;
+}
+
+/**
+ * Selects the backend every op uses from now on: 'reference' (plain loops, exact), 'js' (fast TypeScript on all
+ * cores, the default) or 'gpu' (gpu.js). Returns the backend actually in use: one that cannot start says why and
+ * falls back to 'js'.
+ */
+export function setBackend(name: string, options: BackendOptions = {}): Backend {
+  const factory = factories.get(name);
+  if (!factory) throw new ValueError(`unknown backend '${name}' (known: ${[...factories.keys()].join(', ')})`);
+  try {
+    current = factory(options);
+  } catch (error) {
+    if (!(error instanceof BackendUnavailable) || name === DEFAULT_BACKEND) throw error;
+    notice(`backend '${name}' is unavailable (${error.message}); using '${DEFAULT_BACKEND}' instead`);
+    current = factories.get(DEFAULT_BACKEND)!(options);
+  }
   return current;
 }
 
-/** Selects the backend every op uses from now on. */
-export function setBackend(name: string): Backend {
-  const backend = backends.get(name);
-  if (!backend) throw new ValueError(`setBackend: unknown backend '${name}' (known: ${[...backends.keys()].join(', ')})`);
-  current = backend;
-  return backend;
+/** The backend in use; on first use, the one named by TRIPLET_BACKEND (and TRIPLET_GPU_MODE), or 'js'. */
+export function getBackend(): Backend {
+  if (current === null) {
+    const fromEnv = process.env.TRIPLET_BACKEND;
+    const name = fromEnv === undefined || fromEnv === '' ? DEFAULT_BACKEND : fromEnv;
+    if (!factories.has(name)) throw new ValueError(`TRIPLET_BACKEND: unknown backend '${name}' (known: ${[...factories.keys()].join(', ')})`);
+    setBackend(name, { gpuMode: process.env.TRIPLET_GPU_MODE || undefined });
+  }
+  return current!;
+}
+
+/** Runs fn with another backend selected, then restores the previous one (even after a throw). */
+export function withBackend<T>(name: string, fn: () => T): T {
+  const previous = getBackend();
+  setBackend(name);
+  try {
+    return fn();
+  } finally {
+    current = previous;
+  }
 }

@@ -199,7 +199,8 @@ describe('triplet: gradients', () => {
     expect(result.numValid).to.equal(4 * 103 * 102 * 921 + 6 * 102 * 101 * 922);
     expect(Number.isFinite(result.loss)).to.equal(true);
     expect(e.grad!.data.every(Number.isFinite)).to.equal(true);
-    expect(largest).to.be.at.most(b * b);
+    // O(B²): the largest array is the kernel backend's arena (a few B×B matrices); a B³ tensor would be 1024 B².
+    expect(largest).to.be.at.most(4 * b * b);
   });
 });
 

@@ -1,0 +1,114 @@
+import { TypedArray } from '../../dtype';
+import { ConvGeometry } from '../../kernels/conv';
+import { matrixPackers, Packers } from './gemm';
+
+/**
+ * Convolution as matrix products over the patch matrix P (one row per output pixel p = (n·outH + oh)·outW + ow,
+ * one column per patch element q = (kh·kW + kw)·inC + c):
+ *   forward      Y[p, f]  = Σ_q P[p, q]·W[q, f]
+ *   input grad   dP[p, q] = Σ_f dY[p, f]·W[q, f], then each dP entry is added back to the x it was read from
+ *   filter grad  dW[q, f] = Σ_p P[p, q]·dY[p, f]
+ * P is never stored: the packers below read its entries straight from x (0 in the padding).
+ */
+
+/** Decomposes an output pixel index into (n, oh, ow). */
+function pixel(g: ConvGeometry, p: number): [number, number, number] {
+  const ow = p % g.outW;
+  const rest = (p - ow) / g.outW;
+  const oh = rest % g.outH;
+  return [(rest - oh) / g.outH, oh, ow];
+}
+
+/** Decomposes a patch index into (kh, kw, c). */
+function patch(g: ConvGeometry, q: number): [number, number, number] {
+  const c = q % g.inC;
+  const rest = (q - c) / g.inC;
+  const kw = rest % g.kW;
+  return [(rest - kw) / g.kW, kw, c];
+}
+
+/** Y rows [pixelBase, pixelBase + rows) = P·W: A is P (gathered from x), B is W viewed as [kH·kW·inC, outC]. */
+export function forwardPackers(x: TypedArray, xo: number, w: TypedArray, wo: number, g: ConvGeometry, pixelBase: number, rows: number): Packers {
+  const patchSize = g.kH * g.kW * g.inC;
+  const weights = matrixPackers(w, wo, false, patchSize, w, wo, false, g.outC, patchSize);
+  return {
+    packA(i0, k0, kc, out) {
+      for (let r = 0; r < 4; r++) {
+        if (i0 + r >= rows) {
+          for (let k = 0; k < kc; k++) out[k * 4 + r] = 0;
+          continue;
+        }
+        const [n, oh, ow] = pixel(g, pixelBase + i0 + r);
+        const ih0 = oh * g.strideH - g.padTop;
+        const iw0 = ow * g.strideW - g.padLeft;
+        let [kh, kw, c] = patch(g, k0);
+        for (let k = 0; k < kc; k++) {
+          const ih = ih0 + kh;
+          const iw = iw0 + kw;
+          out[k * 4 + r] = ih >= 0 && ih < g.inH && iw >= 0 && iw < g.inW ? x[xo + ((n * g.inH + ih) * g.inW + iw) * g.inC + c] : 0;
+          if (++c === g.inC) {
+            c = 0;
+            if (++kw === g.kW) [kw, kh] = [0, kh + 1];
+          }
+        }
+      }
+    },
+    packB: weights.packB,
+  };
+}
+
+/** dW (partial, over pixels [pixelBase, pixelBase + pixels)) = Pᵀ·dY: A is Pᵀ (rows q, gathered from x), B is dY. */
+export function filterGradPackers(x: TypedArray, xo: number, dy: TypedArray, dyo: number, g: ConvGeometry, pixelBase: number): Packers {
+  const patchSize = g.kH * g.kW * g.inC;
+  return {
+    packA(i0, k0, kc, out) {
+      for (let r = 0; r < 4; r++) {
+        if (i0 + r >= patchSize) {
+          for (let k = 0; k < kc; k++) out[k * 4 + r] = 0;
+          continue;
+        }
+        const [kh, kw, c] = patch(g, i0 + r);
+        let [n, oh, ow] = pixel(g, pixelBase + k0);
+        for (let k = 0; k < kc; k++) {
+          const ih = oh * g.strideH - g.padTop + kh;
+          const iw = ow * g.strideW - g.padLeft + kw;
+          out[k * 4 + r] = ih >= 0 && ih < g.inH && iw >= 0 && iw < g.inW ? x[xo + ((n * g.inH + ih) * g.inW + iw) * g.inC + c] : 0;
+          if (++ow === g.outW) {
+            ow = 0;
+            if (++oh === g.outH) [oh, n] = [0, n + 1];
+          }
+        }
+      }
+    },
+    packB(k0, kc, j0, out) {
+      for (let col = 0; col < 4; col++) {
+        const f = j0 + col;
+        for (let k = 0; k < kc; k++) out[k * 4 + col] = f < g.outC ? dy[dyo + (pixelBase + k0 + k) * g.outC + f] : 0;
+      }
+    },
+  };
+}
+
+/** dP rows [pixelBase, pixelBase + rows) = dY·Wᵀ: A is dY, B is Wᵀ (W stored [q, f]). */
+export function inputGradPackers(dy: TypedArray, dyo: number, w: TypedArray, wo: number, g: ConvGeometry, pixelBase: number, rows: number): Packers {
+  const patchSize = g.kH * g.kW * g.inC;
+  return matrixPackers(dy, dyo + pixelBase * g.outC, false, rows, w, wo, true, patchSize, g.outC);
+}
+
+/** Adds each dP entry to the element of dx it was read from (the adjoint of the gather in forwardPackers). */
+export function col2im(dp: Float64Array, rows: number, pixelBase: number, dx: TypedArray, dxo: number, g: ConvGeometry): void {
+  const patchSize = g.kH * g.kW * g.inC;
+  for (let r = 0; r < rows; r++) {
+    const [n, oh, ow] = pixel(g, pixelBase + r);
+    let q = r * patchSize;
+    for (let kh = 0; kh < g.kH; kh++) {
+      const ih = oh * g.strideH - g.padTop + kh;
+      for (let kw = 0; kw < g.kW; kw++, q += g.inC) {
+        const iw = ow * g.strideW - g.padLeft + kw;
+        if (ih < 0 || ih >= g.inH || iw < 0 || iw >= g.inW) continue;
+        const at = dxo + ((n * g.inH + ih) * g.inW + iw) * g.inC;
+        for (let c = 0; c < g.inC; c++) dx[at + c] += dp[q + c];
+      }
+    }
+  }
+}

@@ -1,0 +1,131 @@
+import { expect } from 'chai';
+import { Backend, createJsBackend, DType, NDArray, Rng } from '../../../lib';
+import { referenceBackend } from '../../../lib/tensor/backends';
+import { ConvGeometry, Padding, windowGeometry } from '../../../lib/tensor/kernels/conv';
+import { ndarray } from '../../../lib/tensor/ndarray';
+
+/** Random values from the library's Rng in a dtype (the reference is exact in float64). */
+function random(shape: number[], rng: Rng, dtype: DType): NDArray {
+  const size = shape.reduce((a, b) => a * b, 1);
+  const data = dtype === 'float64' ? new Float64Array(size) : new Float32Array(size);
+  rng.fillNormal(data);
+  return ndarray(data, shape);
+}
+
+/** max |a − e| / max(1, max |e|): relative to the scale of the result, as kernels sum many terms. */
+function relativeError(actual: NDArray, expected: NDArray): number {
+  expect(actual.shape).to.deep.equal(expected.shape);
+  let scale = 1;
+  let worst = 0;
+  for (let i = 0; i < expected.data.length; i++) {
+    scale = Math.max(scale, Math.abs(expected.data[i]));
+    worst = Math.max(worst, Math.abs(actual.data[i] - expected.data[i]));
+  }
+  return worst / scale;
+}
+
+export interface ConvCase {
+  x: number[];
+  k: number;
+  outC: number;
+  stride: number;
+  padding: Padding;
+}
+
+/** Odd sizes (1, 3, 7, 33, 65), strides and paddings, and the model's real shapes at batch 64. */
+export const MATMUL_SHAPES: Array<[number, number, number]> = [[1, 1, 1], [3, 7, 1], [7, 33, 3], [33, 65, 7], [65, 3, 33], [5, 300, 9], [64, 3136, 64], [300, 64, 70]];
+export const CONV_CASES: ConvCase[] = [
+  { x: [1, 7, 7, 1], k: 3, outC: 1, stride: 1, padding: 'same' },
+  { x: [3, 7, 5, 3], k: 3, outC: 7, stride: 1, padding: 'same' },
+  { x: [2, 9, 9, 3], k: 3, outC: 5, stride: 2, padding: 'same' },
+  { x: [2, 9, 8, 2], k: 3, outC: 33, stride: 2, padding: 'valid' },
+  { x: [2, 6, 6, 65], k: 1, outC: 3, stride: 1, padding: 'valid' },
+  { x: [5, 12, 12, 4], k: 5, outC: 6, stride: 3, padding: 'same' },
+  { x: [64, 28, 28, 1], k: 3, outC: 32, stride: 1, padding: 'same' },
+  { x: [64, 14, 14, 32], k: 3, outC: 64, stride: 1, padding: 'same' },
+];
+
+/** Inputs and reference outputs per case and dtype, computed once and shared by every backend's suite. */
+const memo = new Map<string, unknown>();
+function once<T>(key: string, make: () => T): T {
+  if (!memo.has(key)) memo.set(key, make());
+  return memo.get(key) as T;
+}
+
+function convData(c: ConvCase, dtype: DType) {
+  return once(`conv ${JSON.stringify(c)} ${dtype}`, () => {
+    const rng = new Rng(2);
+    const g: ConvGeometry = windowGeometry(c.x, { kernel: c.k, stride: c.stride, padding: c.padding }, c.outC, 'spec');
+    const x = random(c.x, rng, dtype);
+    const w = random([c.k, c.k, c.x[3], c.outC], rng, dtype);
+    const dy = random([g.batch, g.outH, g.outW, g.outC], rng, dtype);
+    const pool = windowGeometry(c.x, { kernel: 2, stride: 2, padding: 'valid' }, c.x[3], 'spec');
+    return {
+      g, x, w, dy, pool,
+      forward: referenceBackend.conv2d(x, w, g),
+      inputGrad: referenceBackend.conv2dInputGrad(dy, w, g),
+      filterGrad: referenceBackend.conv2dFilterGrad(x, dy, g),
+      maxPool: referenceBackend.maxPool2d(x, pool),
+    };
+  });
+}
+
+function matmulData(dtype: DType) {
+  return once(`matmul ${dtype}`, () => {
+    const rng = new Rng(1);
+    return MATMUL_SHAPES.flatMap(([m, k, n]) =>
+      [[false, false], [true, false], [false, true], [true, true]].map(([ta, tb]) => {
+        const a = random(ta ? [k, m] : [m, k], rng, dtype);
+        const b = random(tb ? [n, k] : [k, n], rng, dtype);
+        return { label: `[${m},${k}]x[${k},${n}] transA=${ta} transB=${tb}`, a, b, ta, tb, expected: referenceBackend.matmul(a, b, ta, tb) };
+      }),
+    );
+  });
+}
+
+export function checkBackendAgainstReference(label: string, make: () => Backend, dtypes: DType[], tolerance: Record<DType, number>): void {
+  describe(`${label}: every kernel equals the reference`, () => {
+    let backend: Backend;
+    before(() => (backend = make()));
+
+    for (const dtype of dtypes) {
+      const tol = tolerance[dtype];
+      it(`matmul, all transposes, odd and model shapes (${dtype})`, () => {
+        for (const { label: what, a, b, ta, tb, expected } of matmulData(dtype)) {
+          expect(relativeError(backend.matmul(a, b, ta, tb), expected), what).to.be.below(tol);
+        }
+      });
+
+      // the model's real shapes (batch 64) cost seconds on the reference loops: one dtype is enough for them
+      for (const c of CONV_CASES.filter((cc) => dtype === 'float32' || cc.x[0] < 64)) {
+        it(`conv2d forward, input grad, filter grad, max-pool: [${c.x}] ${c.k}×${c.k}→${c.outC} stride ${c.stride} ${c.padding} (${dtype})`, () => {
+          const d = convData(c, dtype);
+          expect(relativeError(backend.conv2d(d.x, d.w, d.g), d.forward), 'forward').to.be.below(tol);
+          expect(relativeError(backend.conv2dInputGrad(d.dy, d.w, d.g), d.inputGrad), 'input grad').to.be.below(tol);
+          expect(relativeError(backend.conv2dFilterGrad(d.x, d.dy, d.g), d.filterGrad), 'filter grad').to.be.below(tol);
+          const ours = backend.maxPool2d(d.x, d.pool);
+          expect(relativeError(ours.y, d.maxPool.y), 'max-pool').to.equal(0);
+          expect(Array.from(ours.argmax)).to.deep.equal(Array.from(d.maxPool.argmax));
+        });
+      }
+    }
+  });
+}
+
+checkBackendAgainstReference('js backend, 1 thread', () => createJsBackend(1), ['float64', 'float32'], { float64: 1e-12, float32: 1e-5 });
+checkBackendAgainstReference('js backend, 2 threads', () => createJsBackend(2), ['float64', 'float32'], { float64: 1e-12, float32: 1e-5 });
+
+describe('js backend: threads', () => {
+  it('splits work over two threads and gives bit-identical results run after run', () => {
+    const backend = createJsBackend(2);
+    const rng = new Rng(3);
+    const x = random([16, 14, 14, 8], rng, 'float32');
+    const dy = random([16, 14, 14, 16], rng, 'float32');
+    const g = windowGeometry(x.shape, { kernel: 3, stride: 1, padding: 'same' }, 16, 'spec');
+    const first = backend.conv2dFilterGrad(x, dy, g);
+    const second = backend.conv2dFilterGrad(x, dy, g);
+    expect(Buffer.from(first.data.buffer).equals(Buffer.from(second.data.buffer))).to.equal(true);
+    expect(backend.threads).to.equal(2);
+    expect((backend as ReturnType<typeof createJsBackend>).startError).to.equal(null);
+  });
+});
