@@ -1,12 +1,13 @@
 import { Command } from 'commander';
 import { gradcheckRegistered, listOps } from '../../lib';
 import { closest } from '../../lib/util/closest';
+import { applyBackend, BackendFlags, describeBackend, withBackendOptions } from '../backend';
 import { UsageError } from '../errors';
 import { parseInteger, parseNumber } from '../options';
 import { formatTable } from '../table';
 
 export function gradcheckCommand(): Command {
-  return new Command('gradcheck')
+  const command = new Command('gradcheck')
     .summary('check every gradient against finite differences (float64)')
     .description(
       'Check every registered gradient against central finite differences in float64 and print the errors.\n' +
@@ -16,14 +17,16 @@ export function gradcheckCommand(): Command {
     .option('--op <name>', 'check only this op, layer or loss (e.g. conv2d, BatchNorm, batchAllTripletLoss)')
     .option('--seed <n>', 'seed for the random inputs', parseInteger('--seed'), 0)
     .option('--atol <x>', 'absolute tolerance (default 1e-5)', parseNumber('--atol'))
-    .option('--rtol <x>', 'relative tolerance (default 1e-3)', parseNumber('--rtol'))
-    .action((options: { op?: string; seed: number; atol?: number; rtol?: number }) => {
+    .option('--rtol <x>', 'relative tolerance (default 1e-3)', parseNumber('--rtol'));
+  return withBackendOptions(command, 'reference, the ground truth').action(
+    (options: { op?: string; seed: number; atol?: number; rtol?: number } & BackendFlags) => {
       const names = listOps().filter((op) => op.differentiable).map((op) => op.name);
       if (options.op !== undefined && !names.includes(options.op)) {
         const guess = closest(options.op, names);
         throw new UsageError(`gradcheck: no differentiable op named '${options.op}'${guess ? ` (did you mean '${guess}'?)` : ''}`);
       }
-      const rows = gradcheckRegistered({ name: options.op, seed: options.seed, atol: options.atol, rtol: options.rtol });
+      const backend = applyBackend(options, 'reference');
+      const rows = gradcheckRegistered({ name: options.op, seed: options.seed, atol: options.atol, rtol: options.rtol, backend: backend.name });
       const table = rows.map((r) => [
         r.kind,
         r.name,
@@ -35,7 +38,8 @@ export function gradcheckCommand(): Command {
       console.log(formatTable(['kind', 'name', 'inputs', 'max abs err', 'max rel err', 'result'], table));
       const failed = rows.filter((r) => !r.report.passed);
       for (const r of failed) console.log(`\n${r.report.message}`);
-      console.log(`\n${rows.length - failed.length} of ${rows.length} gradient checks passed (seed ${options.seed}).`);
+      console.log(`\n${rows.length - failed.length} of ${rows.length} gradient checks passed (seed ${options.seed}, backend ${describeBackend(backend)}).`);
       if (failed.length > 0) process.exitCode = 1;
-    });
+    },
+  );
 }

@@ -8,7 +8,7 @@ describe('cli: triplet gradcheck', () => {
     const rows = stdout.split('\n').filter((line) => /^op\s+matmul\s/.test(line));
     expect(rows).to.have.length(4);
     for (const row of rows) expect(row).to.match(/\d\.\de-\d+\s+\d\.\de-\d+\s+pass$/);
-    expect(stdout).to.contain('4 of 4 gradient checks passed (seed 3).');
+    expect(stdout).to.contain('4 of 4 gradient checks passed (seed 3, backend reference).');
   });
 
   it('exits 1 and explains the failure when a check fails (tolerances set to zero)', () => {
@@ -33,6 +33,25 @@ describe('cli: triplet gradcheck', () => {
     const unknown = runCli(['gradcheck', '--frobnicate']);
     expect(unknown.code).to.equal(2);
     expect(unknown.stderr).to.contain("unknown option '--frobnicate'");
+  });
+
+  it('checks the gradients of another backend with --backend, and refuses an unknown one', () => {
+    const js = runCli(['gradcheck', '--op', 'conv2d', '--backend', 'js']);
+    expect(js.code).to.equal(0);
+    expect(js.stdout).to.match(/3 of 3 gradient checks passed \(seed 0, backend js \(\d+ threads?\)\)\./);
+    const gpu = runCli(['gradcheck', '--op', 'maxPool2d', '--backend', 'gpu', '--gpu-mode', 'webasm', '--atol', '1e-3', '--rtol', '1e-2']);
+    expect(gpu.code).to.equal(0);
+    expect(gpu.stdout).to.contain('backend gpu (webasm: webasm)');
+    const bad = runCli(['gradcheck', '--backend', 'cuda']);
+    expect(bad.code).to.equal(2);
+    expect(bad.stderr.trim()).to.equal("triplet: --backend must be one of reference, js, gpu; got 'cuda'");
+  });
+
+  it('says so, in one line, when a GPU mode cannot start, and falls back to js', () => {
+    const { code, stdout, stderr } = runCli(['gradcheck', '--op', 'relu', '--backend', 'gpu', '--gpu-mode', 'headlessgl']);
+    expect(code).to.equal(0);
+    expect(stderr).to.match(/^triplet: backend 'gpu' is unavailable \(gpu\.js headlessgl: headless-gl is not available .*\); using 'js' instead$/m);
+    expect(stdout).to.match(/backend js \(/);
   });
 
   it('--help explains the command', () => {

@@ -1,4 +1,5 @@
 import { registerBackend } from '../backend';
+import { createGpuBackend, GpuBackend } from './gpu';
 import { createJsBackend, JsBackend } from './js';
 import { referenceBackend } from './reference';
 
@@ -6,5 +7,10 @@ import { referenceBackend } from './reference';
 let js: JsBackend | null = null;
 registerBackend('reference', () => referenceBackend);
 registerBackend('js', () => (js ??= createJsBackend()));
+const gpus = new Map<string, GpuBackend>();
+registerBackend('gpu', ({ gpuMode = 'auto' }) => {
+  if (!gpus.has(gpuMode)) gpus.set(gpuMode, createGpuBackend(gpuMode));
+  return gpus.get(gpuMode)!;
+});
 
-export { createJsBackend, JsBackend, referenceBackend };
+export { createGpuBackend, createJsBackend, GpuBackend, JsBackend, referenceBackend };

@@ -1,11 +1,12 @@
+/** The kernel-equivalence suite every backend runs: each kernel against the reference, on odd and model shapes. */
 import { expect } from 'chai';
-import { Backend, createJsBackend, DType, NDArray, Rng } from '../../../lib';
-import { referenceBackend } from '../../../lib/tensor/backends';
-import { ConvGeometry, Padding, windowGeometry } from '../../../lib/tensor/kernels/conv';
-import { ndarray } from '../../../lib/tensor/ndarray';
+import { Backend, DType, NDArray, Rng } from '../../lib';
+import { referenceBackend } from '../../lib/tensor/backends';
+import { ConvGeometry, Padding, windowGeometry } from '../../lib/tensor/kernels/conv';
+import { ndarray } from '../../lib/tensor/ndarray';
 
 /** Random values from the library's Rng in a dtype (the reference is exact in float64). */
-function random(shape: number[], rng: Rng, dtype: DType): NDArray {
+export function random(shape: number[], rng: Rng, dtype: DType): NDArray {
   const size = shape.reduce((a, b) => a * b, 1);
   const data = dtype === 'float64' ? new Float64Array(size) : new Float32Array(size);
   rng.fillNormal(data);
@@ -112,20 +113,3 @@ export function checkBackendAgainstReference(label: string, make: () => Backend,
   });
 }
 
-checkBackendAgainstReference('js backend, 1 thread', () => createJsBackend(1), ['float64', 'float32'], { float64: 1e-12, float32: 1e-5 });
-checkBackendAgainstReference('js backend, 2 threads', () => createJsBackend(2), ['float64', 'float32'], { float64: 1e-12, float32: 1e-5 });
-
-describe('js backend: threads', () => {
-  it('splits work over two threads and gives bit-identical results run after run', () => {
-    const backend = createJsBackend(2);
-    const rng = new Rng(3);
-    const x = random([16, 14, 14, 8], rng, 'float32');
-    const dy = random([16, 14, 14, 16], rng, 'float32');
-    const g = windowGeometry(x.shape, { kernel: 3, stride: 1, padding: 'same' }, 16, 'spec');
-    const first = backend.conv2dFilterGrad(x, dy, g);
-    const second = backend.conv2dFilterGrad(x, dy, g);
-    expect(Buffer.from(first.data.buffer).equals(Buffer.from(second.data.buffer))).to.equal(true);
-    expect(backend.threads).to.equal(2);
-    expect((backend as ReturnType<typeof createJsBackend>).startError).to.equal(null);
-  });
-});
