@@ -96,7 +96,7 @@ export function backward(root: Tensor, seed?: Tensor): void {
   const grads = new Map<Tensor, Tensor>([[root, seed ?? new Tensor(root.data.map(() => 1), root.shape)]]);
   const accumulate = (t: Tensor, g: Tensor): void => {
     const previous = grads.get(t);
-    grads.set(t, previous ? fromNDArray(zip(previous, g, (a, b) => a + b, 'backward')) : g);
+    grads.set(t, previous ? fromNDArray(zip(previous, g, 'a + b', 'backward')) : g);
   };
   noGrad(() => {
     for (const t of topologicalOrder(root).reverse()) {
@@ -104,7 +104,7 @@ export function backward(root: Tensor, seed?: Tensor): void {
       if (g === undefined) continue;
       grads.delete(t); // free intermediate gradients as soon as they are used
       if (t.gradFn === null) {
-        t.grad = t.grad ? fromNDArray(zip(t.grad, g, (a, b) => a + b, 'backward')) : g;
+        t.grad = t.grad ? fromNDArray(zip(t.grad, g, 'a + b', 'backward')) : g;
         continue;
       }
       const { op, inputs } = t.gradFn;

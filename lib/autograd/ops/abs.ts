@@ -11,7 +11,7 @@ import { sign } from './sign';
 export function abs(x: TensorLike): Tensor {
   const a = asTensor(x, 'abs');
   // ∂|x|/∂x = sign(x)
-  return record('abs', [a], map(a, Math.abs), (g) => [mul(g, sign(a))]);
+  return record('abs', [a], map(a, 'Math.abs(a)'), (g) => [mul(g, sign(a))]);
 }
 
 registerOp('abs', { cases: [check(abs, [awayFromZero([3, 4])])] });

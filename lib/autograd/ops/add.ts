@@ -9,7 +9,7 @@ import { operands } from './operands';
 export function add(x: TensorLike, y: TensorLike): Tensor {
   const [a, b] = operands('add', x, y);
   // ∂(x+y)/∂x = 1, ∂(x+y)/∂y = 1; the tape sums each back over the axes it was broadcast along.
-  return record('add', [a, b], zip(a, b, (p, q) => p + q, 'add'), (g) => [g, g]);
+  return record('add', [a, b], zip(a, b, 'a + b', 'add'), (g) => [g, g]);
 }
 
 registerOp('add', { cases: binaryChecks(add) });

@@ -14,7 +14,7 @@ export function clamp(x: TensorLike, low: number, high: number): Tensor {
   const a = asTensor(x, 'clamp');
   if (!(low <= high)) throw new ValueError(`clamp: low (${low}) must not exceed high (${high})`);
   // ∂clamp/∂x = 1 inside [low, high] (bounds included, as PyTorch and TensorFlow), 0 outside
-  return record('clamp', [a], map(a, (v) => Math.min(Math.max(v, low), high)), (g) => [
+  return record('clamp', [a], map(a, 'a < c ? c : a > d ? d : a', low, high), (g) => [
     mul(g, logicalAnd(ge(a, low), le(a, high))),
   ]);
 }

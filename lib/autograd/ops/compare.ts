@@ -1,4 +1,4 @@
-import { BinaryFn, zip } from '../../tensor/kernels/elementwise';
+import { Formula, zip } from '../../tensor/kernels/elementwise';
 import { registerOp } from '../registry';
 import { record } from '../tape';
 import { Tensor, TensorLike } from '../tensor';
@@ -8,7 +8,7 @@ import { operands } from './operands';
  * Comparisons give masks: tensors of 0s and 1s in the operands' dtype, so a mask multiplies directly.
  * They are piecewise constant, hence not differentiable; their outputs never require grad.
  */
-function comparison(name: string, test: BinaryFn): (x: TensorLike, y: TensorLike) => Tensor {
+function comparison(name: string, test: Formula): (x: TensorLike, y: TensorLike) => Tensor {
   registerOp(name, { differentiable: false });
   return (x, y) => {
     const [a, b] = operands(name, x, y);
@@ -16,9 +16,9 @@ function comparison(name: string, test: BinaryFn): (x: TensorLike, y: TensorLike
   };
 }
 
-export const eq = comparison('eq', (p, q) => (p === q ? 1 : 0));
-export const ne = comparison('ne', (p, q) => (p !== q ? 1 : 0));
-export const gt = comparison('gt', (p, q) => (p > q ? 1 : 0));
-export const ge = comparison('ge', (p, q) => (p >= q ? 1 : 0));
-export const lt = comparison('lt', (p, q) => (p < q ? 1 : 0));
-export const le = comparison('le', (p, q) => (p <= q ? 1 : 0));
+export const eq = comparison('eq', 'a === b ? 1 : 0');
+export const ne = comparison('ne', 'a !== b ? 1 : 0');
+export const gt = comparison('gt', 'a > b ? 1 : 0');
+export const ge = comparison('ge', 'a >= b ? 1 : 0');
+export const lt = comparison('lt', 'a < b ? 1 : 0');
+export const le = comparison('le', 'a <= b ? 1 : 0');

@@ -28,10 +28,11 @@ export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tenso
     throw new ShapeError(`conv2d: input has ${g.inC} channels but the filter expects ${inC}: ${formatShape(x.shape)} ⋆ ${formatShape(w.shape)}`);
   }
   const backend = getBackend();
-  // ∂L/∂x and ∂L/∂w: the same sum over taps as the forward pass, read the other way round (see kernels/conv)
+  // ∂L/∂x and ∂L/∂w: the same sum over taps as the forward pass, read the other way round (see kernels/conv);
+  // each only when asked for (the images fed to the first layer need none)
   return record('conv2d', [x, w], backend.conv2d(x, w, g), (dy) => [
-    fromNDArray(backend.conv2dInputGrad(dy, w, g)),
-    fromNDArray(backend.conv2dFilterGrad(x, dy, g)),
+    x.requiresGrad ? fromNDArray(backend.conv2dInputGrad(dy, w, g)) : null,
+    w.requiresGrad ? fromNDArray(backend.conv2dFilterGrad(x, dy, g)) : null,
   ]);
 }
 

@@ -11,7 +11,7 @@ import { operands } from './operands';
 export function div(x: TensorLike, y: TensorLike): Tensor {
   const [a, b] = operands('div', x, y);
   // ∂(x/y)/∂x = 1/y, ∂(x/y)/∂y = −x/y² = −z/y
-  return record('div', [a, b], zip(a, b, (p, q) => p / q, 'div'), (g, z) => [div(g, b), neg(mul(g, div(z, b)))]);
+  return record('div', [a, b], zip(a, b, 'a / b', 'div'), (g, z) => [div(g, b), neg(mul(g, div(z, b)))]);
 }
 
 registerOp('div', { cases: binaryChecks(div, awayFromZero) });

@@ -8,17 +8,17 @@ import { asTensor, operands } from './operands';
 
 export function logicalAnd(x: TensorLike, y: TensorLike): Tensor {
   const [a, b] = operands('logicalAnd', x, y);
-  return record('logicalAnd', [a, b], zip(a, b, (p, q) => (p !== 0 && q !== 0 ? 1 : 0), 'logicalAnd'), null);
+  return record('logicalAnd', [a, b], zip(a, b, 'a !== 0 && b !== 0 ? 1 : 0', 'logicalAnd'), null);
 }
 
 export function logicalOr(x: TensorLike, y: TensorLike): Tensor {
   const [a, b] = operands('logicalOr', x, y);
-  return record('logicalOr', [a, b], zip(a, b, (p, q) => (p !== 0 || q !== 0 ? 1 : 0), 'logicalOr'), null);
+  return record('logicalOr', [a, b], zip(a, b, 'a !== 0 || b !== 0 ? 1 : 0', 'logicalOr'), null);
 }
 
 export function logicalNot(x: TensorLike): Tensor {
   const a = asTensor(x, 'logicalNot');
-  return record('logicalNot', [a], map(a, (p) => (p === 0 ? 1 : 0)), null);
+  return record('logicalNot', [a], map(a, 'a === 0 ? 1 : 0'), null);
 }
 
 registerOp('logicalAnd', { differentiable: false });

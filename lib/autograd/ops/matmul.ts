@@ -24,11 +24,17 @@ export function matmul(a: Tensor, b: Tensor, transposeA = false, transposeB = fa
   }
   // C = AB: ∂L/∂A = G·Bᵀ, ∂L/∂B = Aᵀ·G. With transposed operands the same identities, transposed back:
   return record('matmul', [a, b], getBackend().matmul(a, b, transposeA, transposeB), (g) => {
-    if (!transposeA && !transposeB) return [matmul(g, b, false, true), matmul(a, g, true, false)];
-    if (transposeA && !transposeB) return [matmul(b, g, false, true), matmul(a, g, false, false)]; // C = AᵀB
-    if (!transposeA && transposeB) return [matmul(g, b, false, false), matmul(g, a, true, false)]; // C = ABᵀ
-    return [matmul(b, g, true, true), matmul(g, a, true, true)]; // C = AᵀBᵀ
+    const [da, db] = gradients(a, b, g, transposeA, transposeB);
+    return [a.requiresGrad ? da() : null, b.requiresGrad ? db() : null];
   });
+}
+
+/** The two gradients of C = op(A)·op(B), as thunks so that only the ones asked for are computed. */
+function gradients(a: Tensor, b: Tensor, g: Tensor, transposeA: boolean, transposeB: boolean): [() => Tensor, () => Tensor] {
+  if (!transposeA && !transposeB) return [() => matmul(g, b, false, true), () => matmul(a, g, true, false)];
+  if (transposeA && !transposeB) return [() => matmul(b, g, false, true), () => matmul(a, g, false, false)]; // C = AᵀB
+  if (!transposeA && transposeB) return [() => matmul(g, b, false, false), () => matmul(g, a, true, false)]; // C = ABᵀ
+  return [() => matmul(b, g, true, true), () => matmul(g, a, true, true)]; // C = AᵀBᵀ
 }
 
 registerOp('matmul', {

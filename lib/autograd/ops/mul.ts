@@ -9,7 +9,7 @@ import { operands } from './operands';
 export function mul(x: TensorLike, y: TensorLike): Tensor {
   const [a, b] = operands('mul', x, y);
   // ∂(xy)/∂x = y, ∂(xy)/∂y = x
-  return record('mul', [a, b], zip(a, b, (p, q) => p * q, 'mul'), (g) => [mul(g, b), mul(g, a)]);
+  return record('mul', [a, b], zip(a, b, 'a * b', 'mul'), (g) => [mul(g, b), mul(g, a)]);
 }
 
 registerOp('mul', { cases: binaryChecks(mul) });

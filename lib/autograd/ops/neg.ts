@@ -9,7 +9,7 @@ import { asTensor } from './operands';
 export function neg(x: TensorLike): Tensor {
   const a = asTensor(x, 'neg');
   // ∂(−x)/∂x = −1
-  return record('neg', [a], map(a, (v) => -v), (g) => [neg(g)]);
+  return record('neg', [a], map(a, '-a'), (g) => [neg(g)]);
 }
 
 registerOp('neg', { cases: [check(neg, [normal([3, 4])])] });

@@ -15,7 +15,7 @@ import { where } from './where';
 /** Euclidean (L2) norm over `axes` (all when omitted): √Σx². */
 export function norm(x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor {
   const list = normalizeAxes(axes, x.rank, 'norm');
-  const kept = map(reduce(map(x, (v) => v * v), list, 'sum', 'norm'), Math.sqrt);
+  const kept = map(reduce(map(x, 'a * a'), list, 'sum', 'norm'), 'Math.sqrt(a)');
   const shape = reducedShape(x.shape, list, keepDims);
   // ∂‖x‖/∂xᵢ = xᵢ / ‖x‖; at ‖x‖ = 0 we take the subgradient 0 (PyTorch's choice) rather than NaN
   return record('norm', [x], { ...kept, shape }, (g, y) => {

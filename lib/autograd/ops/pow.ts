@@ -12,7 +12,7 @@ export function pow(x: TensorLike, p: number): Tensor {
   const a = asTensor(x, 'pow');
   if (typeof p !== 'number' || !Number.isFinite(p)) throw new ValueError(`pow: the exponent must be a finite number, got ${String(p)}`);
   // ∂xᵖ/∂x = p·xᵖ⁻¹
-  return record('pow', [a], map(a, (v) => Math.pow(v, p)), (g) => [mul(g, mul(pow(a, p - 1), p))]);
+  return record('pow', [a], map(a, 'Math.pow(a, c)', p), (g) => [mul(g, mul(pow(a, p - 1), p))]);
 }
 
 registerOp('pow', {

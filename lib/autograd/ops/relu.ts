@@ -11,7 +11,7 @@ import { asTensor } from './operands';
 export function relu(x: TensorLike): Tensor {
   const a = asTensor(x, 'relu');
   // ∂relu(x)/∂x = 1 where x > 0, else 0
-  return record('relu', [a], map(a, (v) => (v > 0 ? v : 0)), (g) => [mul(g, gt(a, 0))]);
+  return record('relu', [a], map(a, 'a > 0 ? a : 0'), (g) => [mul(g, gt(a, 0))]);
 }
 
 registerOp('relu', { cases: [check(relu, [awayFromZero([3, 4])])] });

@@ -10,9 +10,8 @@ import { sub } from './sub';
 /** σ(x) = 1 / (1 + e⁻ˣ), written so that neither branch overflows. */
 export function sigmoid(x: TensorLike): Tensor {
   const a = asTensor(x, 'sigmoid');
-  const f = (v: number): number => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v)));
   // ∂σ/∂x = σ·(1 − σ)
-  return record('sigmoid', [a], map(a, f), (g, s) => [mul(g, mul(s, sub(1, s)))]);
+  return record('sigmoid', [a], map(a, 'a >= 0 ? 1 / (1 + Math.exp(-a)) : Math.exp(a) / (1 + Math.exp(a))'), (g, s) => [mul(g, mul(s, sub(1, s)))]);
 }
 
 registerOp('sigmoid', { cases: [check(sigmoid, [normal([3, 4])])] });

@@ -10,9 +10,8 @@ import { sigmoid } from './sigmoid';
 /** ln(1 + eˣ), computed as max(x, 0) + ln(1 + e^−|x|) so large |x| neither overflows nor loses digits. */
 export function softplus(x: TensorLike): Tensor {
   const a = asTensor(x, 'softplus');
-  const f = (v: number): number => Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v)));
   // ∂softplus/∂x = σ(x)
-  return record('softplus', [a], map(a, f), (g) => [mul(g, sigmoid(a))]);
+  return record('softplus', [a], map(a, 'Math.max(a, 0) + Math.log1p(Math.exp(-Math.abs(a)))'), (g) => [mul(g, sigmoid(a))]);
 }
 
 registerOp('softplus', { cases: [check(softplus, [normal([3, 4])])] });

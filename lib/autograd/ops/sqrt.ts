@@ -14,7 +14,7 @@ import { asTensor } from './operands';
 export function sqrt(x: TensorLike): Tensor {
   const a = asTensor(x, 'sqrt');
   // ∂√x/∂x = 1 / (2√x), from the output
-  return record('sqrt', [a], map(a, Math.sqrt), (g, y) => [div(g, mul(y, 2))]);
+  return record('sqrt', [a], map(a, 'Math.sqrt(a)'), (g, y) => [div(g, mul(y, 2))]);
 }
 
 registerOp('sqrt', { cases: [check(sqrt, [positive([3, 4], 0.1, 3)])] });

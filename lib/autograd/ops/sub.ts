@@ -10,7 +10,7 @@ import { operands } from './operands';
 export function sub(x: TensorLike, y: TensorLike): Tensor {
   const [a, b] = operands('sub', x, y);
   // ∂(x−y)/∂x = 1, ∂(x−y)/∂y = −1
-  return record('sub', [a, b], zip(a, b, (p, q) => p - q, 'sub'), (g) => [g, neg(g)]);
+  return record('sub', [a, b], zip(a, b, 'a - b', 'sub'), (g) => [g, neg(g)]);
 }
 
 registerOp('sub', { cases: binaryChecks(sub) });

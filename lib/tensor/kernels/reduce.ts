@@ -16,11 +16,41 @@ export function reduce(x: NDArray, axes: readonly number[], kind: Reduction, op:
   const keptShape = x.shape.map((d, axis) => (axes.includes(axis) ? 1 : d));
   if (kind !== 'sum' && x.data.length === 0) throw new ValueError(`${op}: cannot reduce an empty tensor`);
   const acc = new Float64Array(sizeOf(keptShape)).fill(START[kind]);
-  const target = broadcastOffsets(x.shape, keptShape); // input element → its output element
   const a = x.data;
+  if (kind === 'sum' && sumContiguous(x, axes, acc)) return finish(x, acc, keptShape);
+  const target = broadcastOffsets(x.shape, keptShape); // input element → its output element
   if (kind === 'sum') for (let i = 0; i < a.length; i++) acc[target[i]] += a[i];
   else if (kind === 'max') for (let i = 0; i < a.length; i++) acc[target[i]] = Math.max(acc[target[i]], a[i]);
   else for (let i = 0; i < a.length; i++) acc[target[i]] = Math.min(acc[target[i]], a[i]);
+  return finish(x, acc, keptShape);
+}
+
+/**
+ * The sums that training does all the time need no index map: over leading axes (a bias gradient sums
+ * [N,H,W,C] down to [C]) each output is a stride through memory; over trailing axes, a contiguous run.
+ * Returns false when the axes are not such a block.
+ */
+function sumContiguous(x: NDArray, axes: readonly number[], acc: Float64Array): boolean {
+  const rank = x.shape.length;
+  const leading = axes.every((axis, i) => axis === i);
+  const trailing = axes.every((axis, i) => axis === rank - axes.length + i);
+  if (!leading && !trailing) return false;
+  const a = x.data;
+  const outer = acc.length;
+  if (leading) {
+    for (let o = 0; o < a.length; o += outer) for (let j = 0; j < outer; j++) acc[j] += a[o + j];
+  } else {
+    const inner = outer > 0 ? a.length / outer : 0;
+    for (let o = 0; o < outer; o++) {
+      let s = 0;
+      for (let j = o * inner; j < (o + 1) * inner; j++) s += a[j];
+      acc[o] = s;
+    }
+  }
+  return true;
+}
+
+function finish(x: NDArray, acc: Float64Array, keptShape: number[]): NDArray {
   const out = allocate(x.dtype, acc.length);
   out.set(acc);
   return ndarray(out, keptShape);

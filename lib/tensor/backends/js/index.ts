@@ -2,9 +2,9 @@ import * as os from 'node:os';
 import { Backend } from '../../backend';
 import { allocate, DType } from '../../dtype';
 import { ConvGeometry } from '../../kernels/conv';
-import { maxPool2dReference } from '../../kernels/pool';
 import { NDArray, ndarray } from '../../ndarray';
 import { encodeGeometry, JobKind } from './jobs';
+import { maxPool2dJs } from './max-pool';
 import { ThreadPool } from './pool';
 
 /** Below this many floating-point operations a kernel runs on the main thread alone: waking a worker costs ~50 µs. */
@@ -36,7 +36,7 @@ export function defaultThreads(): number {
 /**
  * Fast TypeScript kernels: cache-blocked GEMM with a 4×4 register tile (≈ 4 GFLOPS per core here, 4× a naive
  * loop), convolutions as GEMMs over an implicit im2col, split over all cores by a fork–join pool.
- * Max-pooling is cheap and stays on the reference loop.
+ * Max-pooling runs on the main thread, channels innermost.
  */
 export function createJsBackend(threads = defaultThreads()): JsBackend {
   const pool = new ThreadPool(threads);
@@ -94,6 +94,6 @@ export function createJsBackend(threads = defaultThreads()): JsBackend {
       }
       return ndarray(dw, [g.kH, g.kW, g.inC, g.outC]);
     },
-    maxPool2d: maxPool2dReference,
+    maxPool2d: maxPool2dJs,
   };
 }
