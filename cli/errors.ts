@@ -1,4 +1,4 @@
-import { TripletError } from '../lib';
+import { ConfigError, DataError, LockError, TripletError } from '../lib';
 
 /** The command line was wrong (unknown name, bad value): exit code 2, like every usage error. */
 export class UsageError extends TripletError {}
@@ -6,9 +6,13 @@ export class UsageError extends TripletError {}
 export const EXIT_RUNTIME = 1;
 export const EXIT_USAGE = 2;
 
-/** 2 for usage and configuration mistakes, 1 for everything that went wrong while running. */
+/**
+ * 2 for what the user can fix in what they asked for (the command line, params.json, the data, a model_dir in
+ * use), 1 for everything that went wrong while running.
+ */
 export function exitCodeFor(error: unknown): number {
-  return error instanceof UsageError ? EXIT_USAGE : EXIT_RUNTIME;
+  const usage = [UsageError, ConfigError, DataError, LockError].some((kind) => error instanceof kind);
+  return usage ? EXIT_USAGE : EXIT_RUNTIME;
 }
 
 /** One line for the user; the stack only with --verbose, or for a bug (an error we did not throw on purpose). */

@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { embedCommand } from './commands/embed';
+import { evalCommand } from './commands/eval';
 import { gradcheckCommand } from './commands/gradcheck';
+import { trainCommand } from './commands/train';
 import { describeError, EXIT_USAGE, exitCodeFor } from './errors';
 
 // The version is read from package.json at run time so that it cannot drift.
@@ -14,7 +17,7 @@ export function buildProgram(): Command {
     .option('--verbose', 'print stack traces with errors')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  program.addCommand(gradcheckCommand());
+  for (const command of [trainCommand(), evalCommand(), embedCommand(), gradcheckCommand()]) program.addCommand(command);
   for (const command of program.commands) command.exitOverride().showHelpAfterError('(run with --help for usage)');
   return program;
 }

@@ -17,3 +17,13 @@ export function parseNumber(flag: string): (value: string) => number {
     return n;
   };
 }
+
+export function choiceOf<T extends string>(flag: string, allowed: readonly T[]): (value: string) => T {
+  return (value) => {
+    if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`${flag} must be one of ${allowed.join(', ')}; got '${value}'`);
+    return value as T;
+  };
+}
+
+export const checkpointChoice = choiceOf('--checkpoint', ['last', 'best'] as const);
+export const splitChoice = choiceOf('--split', ['test', 'train'] as const);

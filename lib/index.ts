@@ -9,3 +9,4 @@ export * from './triplet';
 export * from './nn';
 export { FileError, writeFileAtomic } from './util/files';
 export * from './train';
+export * from './data';

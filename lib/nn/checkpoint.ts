@@ -15,8 +15,11 @@ const MOMENT_V = 'optimizer.v.';
 
 /** Everything besides the tensors that a resumed run needs. */
 export interface CheckpointMeta {
+  /** Training steps taken in all. */
   step: number;
+  /** The epoch in progress (0-based), and how many of its batches are done: where a resumed run picks up. */
   epoch: number;
+  stepInEpoch: number;
   rng: RngState | null;
   /** The experiment's params.json, as trained. */
   params: Record<string, unknown> | null;
@@ -36,6 +39,7 @@ export interface TrainingParts {
   optimizer?: Adam;
   step: number;
   epoch: number;
+  stepInEpoch?: number;
   rng?: Rng;
   params?: Record<string, unknown>;
   metrics?: Record<string, number>;
@@ -53,7 +57,7 @@ function collect(parts: TrainingParts): Checkpoint {
   const optimizer = opt ? { lr: opt.lr, beta1: opt.beta1, beta2: opt.beta2, epsilon: opt.epsilon, iterations: opt.iterations } : null;
   return {
     tensors,
-    meta: { step: parts.step, epoch: parts.epoch, rng: parts.rng?.state() ?? null, params: parts.params ?? null, metrics: parts.metrics ?? null, optimizer },
+    meta: { step: parts.step, epoch: parts.epoch, stepInEpoch: parts.stepInEpoch ?? 0, rng: parts.rng?.state() ?? null, params: parts.params ?? null, metrics: parts.metrics ?? null, optimizer },
   };
 }
 

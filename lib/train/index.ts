@@ -1,1 +1,8 @@
 import './checks';
+
+export { baselineMetrics, embedDataset, EvalMetrics, evaluateModel, limitData } from './evaluate';
+export { lockModelDir, LockError } from './lock';
+export { BatchStats, buildModel, tripletLoss } from './model';
+export { ARCHITECTURE_KEYS, ConfigError, defaultParams, PARAM_KEYS, Params, PARAMS_SCHEMA, parseParams, ParsedParams } from './params';
+export { StepReport, TrainEvents, trainModel, TrainingError, TrainOutcome } from './trainer';
+export { loadTrainedModel } from './restore';

@@ -53,6 +53,16 @@ describe('autograd ops: forward values against naive loops', () => {
       for (const [op, f] of cases) expectClose(op(x).data, Array.from(x.data, f), 1e-14);
     });
 
+    it('NaN propagates through maximum, minimum, relu, clamp and max, as in TensorFlow (a NaN must not hide as 0)', () => {
+      const x = tensor([NaN, 1, -2], undefined, { dtype: 'float64' });
+      const y = tensor([0, NaN, 5], undefined, { dtype: 'float64' });
+      expect(t.maximum(x, y).toArray()).to.deep.equal([NaN, NaN, 5]);
+      expect(t.minimum(x, y).toArray()).to.deep.equal([NaN, NaN, -2]);
+      expect(t.relu(x).toArray()).to.deep.equal([NaN, 1, 0]);
+      expect(t.clamp(x, -1, 1).toArray()).to.deep.equal([NaN, 1, -1]);
+      expect(t.max(x).item()).to.be.NaN;
+    });
+
     it('softplus and sigmoid stay finite far from 0', () => {
       const x = tensor([-800, 800], undefined, { dtype: 'float64' });
       expect(t.softplus(x).toArray()).to.deep.equal([0, 800]);

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 
 export interface CliResult {
@@ -17,4 +17,20 @@ export function runCli(args: readonly string[], options: { cwd?: string; env?: N
     timeout: options.timeoutMs ?? 120_000,
   });
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+/**
+ * Starts the CLI and calls `when` each time it prints; `when` may signal the process. Resolves on exit.
+ */
+export function runCliAsync(args: readonly string[], when: (stdout: string, signal: (s: NodeJS.Signals) => void) => void, options: { cwd?: string } = {}): Promise<CliResult> {
+  const entry = path.resolve(__dirname, '../../cli/main.js');
+  const child = spawn(process.execPath, [entry, ...args], { cwd: options.cwd, env: process.env });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    when(stdout, (s) => child.kill(s));
+  });
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr })));
 }

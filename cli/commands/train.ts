@@ -1,0 +1,95 @@
+import { Command } from 'commander';
+import * as path from 'node:path';
+import { baselineMetrics, lockModelDir, trainModel } from '../../lib';
+import { applyBackend, BackendFlags, describeBackend, withBackendOptions } from '../backend';
+import { DEFAULT_MODEL_DIR, loadData, readExperiment, withSeed } from '../experiment';
+import { parseInteger } from '../options';
+import { ProgressView } from '../progress';
+import { metricsTable, writeMetrics } from '../report';
+
+interface TrainFlags extends BackendFlags {
+  model_dir?: string;
+  data_dir?: string;
+  seed?: number;
+  baselines: boolean;
+}
+
+export function trainCommand(): Command {
+  const command = new Command('train')
+    .summary('train the embedding network (resumes from the last checkpoint)')
+    .description(
+      'Train the embedding network of MODEL_DIR/params.json with online triplet mining, as the original train.py.\n' +
+        `With no flags: the embedded MNIST digits, into ${DEFAULT_MODEL_DIR} (a default params.json is written there if\n` +
+        'there is none). Checkpoints go to MODEL_DIR; a model_dir that has one is resumed from it. Ctrl-C finishes the\n' +
+        'step, saves, and exits; run the same command to go on. At the end the test set is evaluated and the metrics\n' +
+        'are printed next to two baselines (the untrained network, the raw pixels) and written to metrics_eval.json.',
+    )
+    .option('--model_dir <dir>', `experiment folder with params.json [default: ${DEFAULT_MODEL_DIR}]`)
+    .option('--data_dir <dir>', 'folder with the MNIST IDX files (train-images-idx3-ubyte[.gz], …) [default: the embedded digits]')
+    .option('--seed <n>', 'seed of every random choice (overrides params.seed)', parseInteger('--seed'))
+    .option('--no-baselines', 'skip the untrained-network and raw-pixel baselines at the end');
+  return withBackendOptions(command).action((flags: TrainFlags) => train(flags));
+}
+
+async function train(flags: TrainFlags): Promise<void> {
+  const experiment = readExperiment(flags.model_dir, { createDefault: true });
+  const params = withSeed(experiment.params, flags.seed);
+  const { modelDir } = experiment;
+  const paramsFile = path.join(modelDir, 'params.json');
+  if (experiment.created) console.log(`wrote default parameters to ${paramsFile} (edit it to change the experiment)`);
+  const data = loadData(flags.data_dir, params);
+  const backend = applyBackend(flags);
+  const release = lockModelDir(modelDir);
+  const view = new ProgressView(process.stdout, params.num_epochs, params.batch_size);
+  let stopRequested: string | null = null;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopRequested) process.exit(130); // a second Ctrl-C: leave now (checkpoints are written atomically)
+    stopRequested = signal;
+    view.line(`${signal}: finishing this step and saving… (press Ctrl-C again to quit at once)`);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const strategy = `${params.triplet_strategy}${params.soft_margin ? ' (soft margin)' : `, margin ${params.margin}`}${params.squared ? ', squared distances' : ''}`;
+    const outcome = await trainModel({
+      modelDir,
+      params,
+      data,
+      events: {
+        onStart: (info) => {
+          console.log(`triplet train: ${modelDir}`);
+          console.log(`  data     ${data.description}; using ${data.train.count} / ${data.test.count}`);
+          console.log(`  model    EmbeddingNet, ${info.parameters.toLocaleString('en')} parameters; ${strategy}; Adam lr ${params.learning_rate}; batch ${params.batch_size} (${params.sampler})`);
+          console.log(`  backend  ${describeBackend(backend)}`);
+          const unset = experiment.defaulted;
+          if (unset.length > 0) console.log(`  defaults ${unset.length <= 6 ? unset.join(', ') : `for the ${unset.length} keys params.json leaves out (the README lists them)`}`);
+          if (info.resumedFrom) console.log(`  resuming from ${info.resumedFrom} at step ${info.step} (epoch ${info.epoch + 1})`);
+          console.log(`  ${info.totalSteps} steps: ${params.num_epochs} epochs of ${info.totalSteps / params.num_epochs}`);
+        },
+        onStep: (r) => view.step(r),
+        onSummary: (r) => view.summary(r),
+        onEvaluation: (epoch, _step, m, best) =>
+          view.line(`  eval after epoch ${epoch + 1}: precision@1 ${m.precisionAt1.toFixed(4)}  MAP@R ${m.mapAtR.toFixed(4)}  loss ${m.loss.toFixed(4)}${best ? '  (best so far: saved)' : ''}`),
+        shouldStop: () => stopRequested !== null,
+      },
+    });
+    if (outcome.status === 'interrupted') {
+      view.line(`stopped at step ${outcome.step} (epoch ${outcome.epoch + 1}); saved. Run the same command to resume.`);
+      return;
+    }
+    if (outcome.status === 'already-trained') {
+      console.log(`${modelDir} has already been trained for ${params.num_epochs} epochs; raise num_epochs in ${paramsFile} to train further, or run triplet eval.`);
+      return;
+    }
+    const metrics = outcome.metrics!;
+    const baselines = flags.baselines ? baselineMetrics(params, data.test) : undefined;
+    console.log(`\nevaluation on ${data.test.count} test images (${data.test.source}), leave-one-out:\n`);
+    console.log(metricsTable(metrics, baselines));
+    const file = writeMetrics(modelDir, { checkpoint: path.join(modelDir, 'checkpoint-last.safetensors'), step: outcome.step, epoch: params.num_epochs, data: data.description }, metrics, baselines);
+    console.log(`\nwrote ${file}`);
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    release();
+  }
+}

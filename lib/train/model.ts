@@ -1,0 +1,43 @@
+import { DType, Rng, Tensor } from '../autograd';
+import { EmbeddingNet } from '../nn';
+import { batchAllTripletLoss, batchHardTripletLoss, batchSemiHardTripletLoss, embeddingMeanNorm } from '../triplet';
+import { Params } from './params';
+
+/** The original's network, from params. */
+export function buildModel(params: Params, rng: Rng, dtype?: DType): EmbeddingNet {
+  return new EmbeddingNet(
+    { imageSize: params.image_size, numChannels: params.num_channels, embeddingSize: params.embedding_size, useBatchNorm: params.use_batch_norm, bnMomentum: params.bn_momentum, dtype },
+    rng,
+  );
+}
+
+/** What one batch's loss reports: the loss, and the statistics the original logs for its strategy. */
+export interface BatchStats {
+  loss: number;
+  /** batch_all: fraction of valid triplets with a positive loss. */
+  fractionPositive?: number;
+  /** batch_hard, batch_semihard: mean hardest anchor–positive and anchor–negative distances. */
+  hardestPositiveDist?: number;
+  hardestNegativeDist?: number;
+  embeddingMeanNorm: number;
+}
+
+/** The mining strategy params ask for, on one batch. */
+export function tripletLoss(params: Params, labels: Int32Array, embeddings: Tensor): { loss: Tensor; stats: BatchStats } {
+  const options = { squared: params.squared, softMargin: params.soft_margin };
+  const norm = embeddingMeanNorm(embeddings);
+  switch (params.triplet_strategy) {
+    case 'batch_all': {
+      const r = batchAllTripletLoss(labels, embeddings, params.margin, options);
+      return { loss: r.loss, stats: { loss: r.loss.item(), fractionPositive: r.fractionPositive, embeddingMeanNorm: norm } };
+    }
+    case 'batch_hard': {
+      const r = batchHardTripletLoss(labels, embeddings, params.margin, options);
+      return { loss: r.loss, stats: { loss: r.loss.item(), hardestPositiveDist: r.hardestPositiveDist, hardestNegativeDist: r.hardestNegativeDist, embeddingMeanNorm: norm } };
+    }
+    case 'batch_semihard': {
+      const r = batchSemiHardTripletLoss(labels, embeddings, params.margin, options);
+      return { loss: r.loss, stats: { loss: r.loss.item(), hardestPositiveDist: r.hardestPositiveDist, hardestNegativeDist: r.hardestNegativeDist, embeddingMeanNorm: norm } };
+    }
+  }
+}

@@ -1,0 +1,104 @@
+import { expect } from 'chai';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  ConfigError, DataSplits, defaultParams, limitData, loadCheckpoint, loadEmbeddedDigits, lockModelDir, LockError, Params, StepReport,
+  trainModel, TrainingError,
+} from '../../lib';
+
+const tiny = (overrides: Partial<Params> = {}): Params => ({
+  ...defaultParams(), num_epochs: 2, num_channels: 4, embedding_size: 8, batch_size: 32, train_size: 192, eval_size: 96,
+  save_checkpoint_steps: 100, ...overrides,
+});
+
+describe('train: the training loop', () => {
+  let dir: string;
+  beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'triplet-train-'))));
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  async function run(params: Params, data: DataSplits, stopAfter?: number): Promise<{ losses: number[]; status: string }> {
+    const losses: number[] = [];
+    const outcome = await trainModel({
+      modelDir: dir,
+      params,
+      data,
+      events: { onStep: (r: StepReport) => losses.push(r.stats.loss), shouldStop: () => stopAfter !== undefined && losses.length >= stopAfter },
+    });
+    return { losses, status: outcome.status };
+  }
+
+  it('resumes an interrupted run exactly: the same losses and weights as an uninterrupted one', async () => {
+    const params = tiny();
+    const data = limitData(loadEmbeddedDigits(), params);
+    const straight = await run(params, data);
+    expect(straight.status).to.equal('finished');
+    expect(straight.losses).to.have.length(12); // 2 epochs of 192 / 32
+    const weights = fs.readFileSync(path.join(dir, 'checkpoint-last.safetensors'));
+    fs.rmSync(dir, { recursive: true });
+    fs.mkdirSync(dir);
+    const first = await run(params, data, 8); // stops in the middle of the second epoch
+    expect(first.status).to.equal('interrupted');
+    expect(loadCheckpoint(path.join(dir, 'checkpoint-last.safetensors')).meta).to.deep.include({ step: 8, epoch: 1, stepInEpoch: 2 });
+    const second = await run(params, data);
+    expect([...first.losses, ...second.losses]).to.deep.equal(straight.losses);
+    const resumedWeights = loadCheckpoint(path.join(dir, 'checkpoint-last.safetensors'));
+    fs.writeFileSync(path.join(dir, 'straight.safetensors'), weights);
+    const straightWeights = loadCheckpoint(path.join(dir, 'straight.safetensors'));
+    for (const [name, t] of straightWeights.tensors) {
+      expect(Buffer.from(resumedWeights.tensors.get(name)!.data.buffer).equals(Buffer.from(t.data.buffer)), name).to.equal(true);
+    }
+  });
+
+  it('evaluates on the test set and keeps the best checkpoint with its metrics', async () => {
+    const params = tiny({ num_epochs: 1 });
+    const outcome = await trainModel({ modelDir: dir, params, data: limitData(loadEmbeddedDigits(), params) });
+    expect(outcome.metrics!.images).to.equal(96);
+    expect(outcome.metrics!.precisionAt1).to.be.within(0, 1);
+    const best = loadCheckpoint(path.join(dir, 'checkpoint-best.safetensors'));
+    expect(best.meta.metrics!.precisionAt1).to.equal(outcome.metrics!.precisionAt1);
+    expect(best.meta.params).to.deep.include({ num_channels: 4, seed: 230 });
+  });
+
+  it('refuses to resume a checkpoint of another architecture, naming the key', async () => {
+    const params = tiny({ num_epochs: 1 });
+    const data = limitData(loadEmbeddedDigits(), params);
+    await trainModel({ modelDir: dir, params, data });
+    await trainModel({ modelDir: dir, params: { ...params, num_channels: 6, num_epochs: 2 }, data }).then(
+      () => expect.fail('resumed a different architecture'),
+      (error: Error) => {
+        expect(error).to.be.instanceOf(ConfigError);
+        expect(error.message).to.match(/^params\.json sets num_channels to 6 but .*checkpoint-last\.safetensors was trained with 4/);
+      },
+    );
+  });
+
+  it('stops with the step and the tensor when the loss becomes NaN, leaving the last good checkpoint', async () => {
+    const params = tiny({ num_epochs: 1, save_checkpoint_steps: 2 });
+    const data = limitData(loadEmbeddedDigits(), params);
+    const poisoned = { ...data, train: { ...data.train, images: data.train.images.slice() } };
+    let calls = 0;
+    const error = await trainModel({
+      modelDir: dir,
+      params,
+      data: poisoned,
+      events: {
+        onStep: () => {
+          if (++calls === 3) poisoned.train.images.fill(NaN); // from step 4 on, every batch is NaN
+        },
+      },
+    }).then(() => null, (e: Error) => e);
+    expect(error).to.be.instanceOf(TrainingError);
+    expect(error!.message).to.match(/^step 4: the loss is not finite \(NaN or infinite\); nothing was saved, the last good checkpoint stays at .*checkpoint-last\.safetensors/);
+    expect(loadCheckpoint(path.join(dir, 'checkpoint-last.safetensors')).meta.step).to.equal(2);
+  });
+
+  it('locks the model_dir against a second training, and takes over a lock left by a dead process', () => {
+    const release = lockModelDir(dir);
+    expect(() => lockModelDir(dir)).to.throw(LockError, /is in use by another training \(pid \d+, since /);
+    release();
+    fs.writeFileSync(path.join(dir, '.lock'), JSON.stringify({ pid: 2 ** 22 + 12345, host: os.hostname(), since: 'long ago' }));
+    lockModelDir(dir)();
+    expect(fs.existsSync(path.join(dir, '.lock'))).to.equal(false);
+  });
+});
