@@ -22,6 +22,10 @@ export function buildProgram(): Command {
   return program;
 }
 
+// A file-size limit (ulimit -f) must give a clear "file too large" error when a checkpoint is saved, not kill
+// the process with SIGXFSZ.
+process.on('SIGXFSZ', () => undefined);
+
 async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
   try {

@@ -13,6 +13,7 @@ const REASONS: Record<string, string> = {
   ENOSPC: 'no space left on device',
   EDQUOT: 'disk quota exceeded',
   EISDIR: 'is a directory',
+  EFBIG: 'file too large for the file system or the process limit',
   ENOTDIR: 'a parent is not a directory',
 };
 
@@ -32,10 +33,10 @@ export function writeFileAtomic(file: string, data: Uint8Array | string): void {
   const dir = path.dirname(file);
   const temp = path.join(dir, `.${path.basename(file)}.tmp-${process.pid}`);
   try {
-    fs.mkdirSync(dir, { recursive: true });
+    makeDirectory(dir);
     const fd = fs.openSync(temp, 'w');
     try {
-      fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+      writeAll(fd, typeof data === 'string' ? Buffer.from(data) : data);
       fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
@@ -46,6 +47,24 @@ export function writeFileAtomic(file: string, data: Uint8Array | string): void {
     throw fileError('write', file, error);
   }
   syncDirectory(dir);
+}
+
+/** mkdir -p; a file standing where a folder should be is reported as what it is (mkdir says EEXIST). */
+function makeDirectory(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+    throw error;
+  }
+}
+
+/**
+ * write(2) may write less than asked — on a full disk it writes what fits and returns the count; only the next
+ * call fails with ENOSPC. So keep writing until every byte is out: a short file must never be renamed into place.
+ */
+function writeAll(fd: number, bytes: Uint8Array): void {
+  for (let offset = 0; offset < bytes.length; ) offset += fs.writeSync(fd, bytes, offset, bytes.length - offset);
 }
 
 function removeQuietly(file: string): void {
@@ -67,6 +86,24 @@ function syncDirectory(dir: string): void {
   } catch {
     // Some file systems refuse fsync on a directory; the rename has happened either way.
   }
+}
+
+const TEMP_NAME = /^\.(.+)\.tmp-(\d+)$/;
+
+/**
+ * Removes the temporary files that writes of a killed process left behind (`.NAME.tmp-PID` with PID no longer
+ * running). The files they were meant to replace are intact: the rename never happened.
+ */
+export function removeStaleTempFiles(dir: string, isRunning: (pid: number) => boolean): string[] {
+  const removed: string[] = [];
+  for (const name of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
+    const match = TEMP_NAME.exec(name);
+    if (match && Number(match[2]) !== process.pid && !isRunning(Number(match[2]))) {
+      removeQuietly(path.join(dir, name));
+      removed.push(name);
+    }
+  }
+  return removed;
 }
 
 export function readFile(file: string): Buffer {
