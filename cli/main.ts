@@ -3,7 +3,9 @@ import { Command, CommanderError } from 'commander';
 import { embedCommand } from './commands/embed';
 import { evalCommand } from './commands/eval';
 import { gradcheckCommand } from './commands/gradcheck';
+import { searchCommand } from './commands/search';
 import { trainCommand } from './commands/train';
+import { visualizeCommand } from './commands/visualize';
 import { describeError, EXIT_USAGE, exitCodeFor } from './errors';
 
 // The version is read from package.json at run time so that it cannot drift.
@@ -17,7 +19,7 @@ export function buildProgram(): Command {
     .option('--verbose', 'print stack traces with errors')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const command of [trainCommand(), evalCommand(), embedCommand(), gradcheckCommand()]) program.addCommand(command);
+  for (const command of [trainCommand(), evalCommand(), embedCommand(), visualizeCommand(), searchCommand(), gradcheckCommand()]) program.addCommand(command);
   for (const command of program.commands) command.exitOverride().showHelpAfterError('(run with --help for usage)');
   return program;
 }

@@ -1,26 +1,9 @@
 import * as path from 'node:path';
-import { EvalMetrics, RetrievalMetrics } from '../lib';
+import { EvalMetrics, metricRecord, RetrievalMetrics } from '../lib';
 import { writeFileAtomic } from '../lib/util/files';
 import { formatTable } from './table';
 
 type AnyMetrics = Partial<EvalMetrics> & RetrievalMetrics;
-
-/** The metrics as the original names its summaries (snake_case), for metrics_eval.json and the tables. */
-export function metricRecord(m: AnyMetrics): Record<string, number> {
-  const record: Record<string, number | undefined> = {
-    loss: m.loss,
-    fraction_positive_triplets: m.fractionPositive,
-    hardest_positive_dist: m.hardestPositiveDist,
-    hardest_negative_dist: m.hardestNegativeDist,
-    embedding_mean_norm: m.embeddingMeanNorm,
-    precision_at_1: m.precisionAt1,
-    ...Object.fromEntries(Object.entries(m.recallAt).map(([k, v]) => [`recall_at_${k}`, v])),
-    r_precision: m.rPrecision,
-    map_at_r: m.mapAtR,
-    nmi: m.nmi,
-  };
-  return Object.fromEntries(Object.entries(record).filter((entry): entry is [string, number] => entry[1] !== undefined));
-}
 
 /** A table: one row per metric, a column for the trained model and one per baseline. */
 export function metricsTable(trained: AnyMetrics, baselines?: { untrained: RetrievalMetrics; rawPixels: RetrievalMetrics }): string {

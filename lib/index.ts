@@ -10,3 +10,5 @@ export * from './nn';
 export { FileError, writeFileAtomic } from './util/files';
 export * from './train';
 export * from './data';
+export * from './summaries';
+export * from './viz';

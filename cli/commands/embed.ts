@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { embedDataset, loadTrainedModel } from '../../lib';
+import { embedDataset, embeddingsTsv, loadTrainedModel } from '../../lib';
 import { writeFileAtomic } from '../../lib/util/files';
 import { applyBackend, BackendFlags, withBackendOptions } from '../backend';
 import { DEFAULT_MODEL_DIR, loadData, readExperiment } from '../experiment';
@@ -16,11 +16,6 @@ interface EmbedFlags extends BackendFlags {
 /** FILE.tsv → FILE.labels.tsv (any other name gets .labels.tsv appended). */
 export function labelsFileFor(out: string): string {
   return out.endsWith('.tsv') ? `${out.slice(0, -4)}.labels.tsv` : `${out}.labels.tsv`;
-}
-
-/** A float32 value written with the fewest digits that read back to the same float32. */
-function shortFloat(v: number): string {
-  return String(Number(v.toPrecision(9)));
 }
 
 export function embedCommand(): Command {
@@ -40,9 +35,7 @@ export function embedCommand(): Command {
     const dataset = flags.split === 'train' ? data.train : data.test;
     const embeddings = embedDataset(model, dataset);
     const [n, dim] = embeddings.shape;
-    const rows: string[] = [];
-    for (let i = 0; i < n; i++) rows.push(Array.from(embeddings.data.subarray(i * dim, (i + 1) * dim), shortFloat).join('\t'));
-    writeFileAtomic(flags.out, rows.join('\n') + '\n');
+    writeFileAtomic(flags.out, embeddingsTsv(embeddings));
     const labelsFile = labelsFileFor(flags.out);
     writeFileAtomic(labelsFile, Array.from(dataset.labels).join('\n') + '\n');
     console.log(`wrote ${n} embeddings of size ${dim} (${flags.split} split, ${file}) to ${flags.out}, and their labels to ${labelsFile}`);

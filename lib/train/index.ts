@@ -4,5 +4,6 @@ export { baselineMetrics, embedDataset, EvalMetrics, evaluateModel, limitData } 
 export { lockModelDir, LockError } from './lock';
 export { BatchStats, buildModel, tripletLoss } from './model';
 export { ARCHITECTURE_KEYS, ConfigError, defaultParams, PARAM_KEYS, Params, PARAMS_SCHEMA, parseParams, ParsedParams } from './params';
+export { metricRecord, TrainingSummaries, trainingScalarNames } from './summaries';
 export { StepReport, TrainEvents, trainModel, TrainingError, TrainOutcome } from './trainer';
 export { loadTrainedModel } from './restore';

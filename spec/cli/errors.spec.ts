@@ -82,7 +82,7 @@ describe('cli: bad input gets one clear line and exit code 2', () => {
     it('eval --checkpoint best when only the last exists would be named', () => check(['eval', '--model_dir', withParams('fresh2', '{}'), '--checkpoint', 'best'], /^triplet: no best checkpoint in .*fresh2/));
   });
 
-  for (const command of ['', 'train', 'eval', 'embed', 'gradcheck']) {
+  for (const command of ['', 'train', 'eval', 'embed', 'visualize', 'search', 'gradcheck']) {
     it(`--help ${command || '(the program)'} explains and exits 0`, () => {
       const { code, stdout } = runCli([...(command ? [command] : []), '--help']);
       expect(code).to.equal(0);

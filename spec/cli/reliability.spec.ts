@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadCheckpoint, Rng } from '../../lib';
 import { runCli, runCliAsync } from '../support/cli';
-import { makeReadOnly, releaseDisk, smallDisk, withSizeLimit } from '../support/disks';
+import { fillDisk, makeReadOnly, releaseDisk, smallDisk, withSizeLimit } from '../support/disks';
 
 const TINY = { num_channels: 4, embedding_size: 8, batch_size: 32, train_size: 256, eval_size: 64, save_summary_steps: 1 };
 const TEMP_FILE = /^\..*\.tmp-\d+$/;
@@ -100,7 +100,7 @@ describe('cli: reliability — nothing is lost', () => {
     afterEach(() => releaseDisk(disk()));
 
     function trainOneEpoch(): string {
-      smallDisk(disk(), 112);
+      smallDisk(disk(), 1024);
       const dir = experiment(path.join(disk(), 'run'), { ...TINY, num_epochs: 1, save_checkpoint_steps: 1000 });
       expect(runCli(['train', '--model_dir', dir, '--no-baselines']).code).to.equal(0);
       fs.writeFileSync(path.join(dir, 'params.json'), JSON.stringify({ ...TINY, num_epochs: 2, save_checkpoint_steps: 1000 }));
@@ -109,6 +109,7 @@ describe('cli: reliability — nothing is lost', () => {
 
     it('full', () => {
       const dir = trainOneEpoch();
+      fillDisk(disk(), 32); // room for the lock, event files and CSVs, not for a 44 kB checkpoint
       const limited = withSizeLimit([], 20);
       const { code, stderr } = runCli(['train', '--model_dir', dir, '--no-baselines'], { command: limited.command, prefix: limited.args });
       expect(code, stderr).to.equal(1);

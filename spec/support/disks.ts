@@ -13,6 +13,14 @@ export function smallDisk(dir: string, kilobytes: number): void {
   if (isRoot) execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${kilobytes}k`, 'tmpfs', dir]);
 }
 
+/** Fills a small disk with a filler file until only `kilobytes` are left (as root; elsewhere a size limit is used). */
+export function fillDisk(dir: string, kilobytes: number): void {
+  if (!isRoot) return;
+  const { bavail, bsize } = fs.statfsSync(dir);
+  const filler = Math.max(0, bavail * bsize - kilobytes * 1024);
+  fs.writeFileSync(`${dir}/filler`, Buffer.alloc(filler));
+}
+
 export function makeReadOnly(dir: string): void {
   if (isRoot) execFileSync('mount', ['-o', 'remount,ro', dir]);
   else fs.chmodSync(dir, 0o555);

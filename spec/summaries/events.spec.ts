@@ -1,0 +1,145 @@
+import { expect } from 'chai';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { defaultParams, EvalMetrics, EventFileWriter, readSummaryCsv, StepReport, TrainingSummaries } from '../../lib';
+
+/** CRC-32C computed bit by bit from its definition (no table), independent of lib/summaries/crc32c. */
+function crc32cBitwise(bytes: Uint8Array): number {
+  let crc = 0xffffffff;
+  for (const byte of bytes) {
+    crc ^= byte;
+    for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0x82f63b78 : crc >>> 1;
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+/** Undoes TensorFlow's mask: subtract the constant, rotate left by 15. */
+function unmask(masked: number): number {
+  const rotated = (masked - 0xa282ead8) >>> 0;
+  return ((rotated >>> 17) | (rotated << 15)) >>> 0;
+}
+
+type Field = { wire: number; value: number | Buffer };
+
+/** A generic protocol buffer reader: field number → the values seen (varint, fixed64, bytes, fixed32). */
+function readProto(bytes: Buffer): Map<number, Field[]> {
+  const fields = new Map<number, Field[]>();
+  let at = 0;
+  const varint = (): number => {
+    let [value, shift] = [0, 1];
+    for (;;) {
+      const b = bytes[at++];
+      value += (b & 0x7f) * shift;
+      if (b < 0x80) return value;
+      shift *= 128;
+    }
+  };
+  while (at < bytes.length) {
+    const key = varint();
+    const [field, wire] = [Math.floor(key / 8), key % 8];
+    let value: number | Buffer;
+    if (wire === 0) value = varint();
+    else if (wire === 1) [value, at] = [bytes.readDoubleLE(at), at + 8];
+    else if (wire === 5) [value, at] = [bytes.readFloatLE(at), at + 4];
+    else if (wire === 2) {
+      const length = varint();
+      [value, at] = [bytes.subarray(at, at + length), at + length];
+    } else throw new Error(`wire type ${wire}`);
+    fields.set(field, [...(fields.get(field) ?? []), { wire, value }]);
+  }
+  return fields;
+}
+
+/** Reads a TFRecord file, checking every length and CRC, and decodes each Event. */
+function readEvents(file: string): Array<{ wallTime: number; step: number; fileVersion?: string; scalars: Record<string, number>; sessionStart: boolean }> {
+  const bytes = fs.readFileSync(file);
+  const events = [];
+  let at = 0;
+  while (at < bytes.length) {
+    const lengthBytes = bytes.subarray(at, at + 8);
+    expect(unmask(bytes.readUInt32LE(at + 8)), `length CRC at byte ${at}`).to.equal(crc32cBitwise(lengthBytes));
+    const length = Number(lengthBytes.readBigUInt64LE());
+    const data = bytes.subarray(at + 12, at + 12 + length);
+    expect(unmask(bytes.readUInt32LE(at + 12 + length)), `data CRC at byte ${at}`).to.equal(crc32cBitwise(data));
+    at += 16 + length;
+    const e = readProto(data);
+    const scalars: Record<string, number> = {};
+    for (const value of e.get(5) ? readProto(e.get(5)![0].value as Buffer).get(1) ?? [] : []) {
+      const v = readProto(value.value as Buffer);
+      scalars[(v.get(1)![0].value as Buffer).toString()] = v.get(2)![0].value as number;
+    }
+    const log = e.get(7) ? readProto(e.get(7)![0].value as Buffer) : null;
+    events.push({
+      wallTime: e.get(1)![0].value as number,
+      step: (e.get(2)?.[0].value as number) ?? 0,
+      fileVersion: e.get(3) ? (e.get(3)![0].value as Buffer).toString() : undefined,
+      scalars,
+      sessionStart: log?.get(1)?.[0].value === 1,
+    });
+  }
+  expect(at).to.equal(bytes.length);
+  return events;
+}
+
+describe('summaries: TensorBoard event files, read back with an independent decoder', () => {
+  let dir: string;
+  beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'triplet-events-'))));
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('the independent CRC-32C matches the standard check value', () => {
+    expect(crc32cBitwise(Buffer.from('123456789'))).to.equal(0xe3069283);
+  });
+
+  it('frames records with masked CRC-32C and starts with the file version', () => {
+    let clock = 1_700_000_000.25;
+    const writer = new EventFileWriter(dir, () => (clock += 1));
+    writer.scalars(50, { loss: 0.4312, fraction_positive_triplets: 0.25 });
+    writer.scalars(100, { loss: 0.1 });
+    expect(path.basename(writer.file)).to.match(/^events\.out\.tfevents\.1700000001\.[^/]+$/);
+    const events = readEvents(writer.file);
+    expect(events[0]).to.deep.include({ fileVersion: 'brain.Event:2', wallTime: 1_700_000_001.25 });
+    expect(events[1]).to.deep.include({ step: 50, wallTime: 1_700_000_002.25 }); // the clock ticks once per event
+    expect(events[1].scalars.loss).to.equal(Math.fround(0.4312));
+    expect(events[1].scalars.fraction_positive_triplets).to.equal(0.25);
+    expect(events[2]).to.deep.include({ step: 100 });
+    expect(events[2].scalars).to.deep.equal({ loss: Math.fround(0.1) });
+  });
+
+  it('training summaries: the strategy\'s scalars in the model_dir, evaluation in model_dir/eval, and the same in summaries.csv', () => {
+    const params = { ...defaultParams(), triplet_strategy: 'batch_hard' as const };
+    const summaries = new TrainingSummaries(dir, params, 0, () => 1_800_000_000);
+    const report = (step: number): StepReport => ({
+      step, epoch: 0, stepInEpoch: step, stepsInEpoch: 10, totalSteps: 10, imagesPerSecond: 123,
+      stats: { loss: step / 10, hardestPositiveDist: 1.5, hardestNegativeDist: 0.75, embeddingMeanNorm: 2 },
+    });
+    summaries.training(report(5), 1_800_000_000);
+    summaries.training(report(10), 1_800_000_001);
+    summaries.evaluation(10, { loss: 0.3, embeddingMeanNorm: 2, precisionAt1: 0.9, recallAt: { 1: 0.9, 2: 0.95 }, rPrecision: 0.7, mapAtR: 0.6, nmi: 0.8, queries: 100, images: 100 } as EvalMetrics);
+    const train = readEvents(fs.readdirSync(dir).filter((f) => f.startsWith('events.')).map((f) => path.join(dir, f))[0]);
+    expect(Object.keys(train[1].scalars)).to.deep.equal(['loss', 'hardest_positive_dist', 'hardest_negative_dist', 'embedding_mean_norm', 'learning_rate', 'images_per_second']);
+    expect(train[2].scalars.loss).to.equal(1);
+    const evalDir = path.join(dir, 'eval');
+    const evaluation = readEvents(path.join(evalDir, fs.readdirSync(evalDir).find((f) => f.startsWith('events.'))!));
+    expect(evaluation[1].step).to.equal(10);
+    expect(evaluation[1].scalars.precision_at_1).to.equal(Math.fround(0.9));
+    expect(readSummaryCsv(path.join(dir, 'summaries.csv'))).to.deep.equal([
+      { step: 5, wall_time: 1_800_000_000, loss: 0.5, hardest_positive_dist: 1.5, hardest_negative_dist: 0.75, embedding_mean_norm: 2, learning_rate: 0.001, images_per_second: 123 },
+      { step: 10, wall_time: 1_800_000_001, loss: 1, hardest_positive_dist: 1.5, hardest_negative_dist: 0.75, embedding_mean_norm: 2, learning_rate: 0.001, images_per_second: 123 },
+    ]);
+    expect(readSummaryCsv(path.join(evalDir, 'summaries.csv'))[0]).to.deep.include({ step: 10, precision_at_1: 0.9, map_at_r: 0.6 });
+  });
+
+  it('on resume: a SessionLog START at the resumed step, and the CSV rows after it dropped', () => {
+    const params = defaultParams();
+    const first = new TrainingSummaries(dir, params, 0, () => 1_800_000_000);
+    for (const step of [5, 10, 15]) first.training({ step, epoch: 0, stepInEpoch: step, stepsInEpoch: 20, totalSteps: 20, imagesPerSecond: 1, stats: { loss: step, fractionPositive: 0.5, embeddingMeanNorm: 1 } });
+    const resumed = new TrainingSummaries(dir, params, 10, () => 1_800_000_100);
+    expect(readSummaryCsv(path.join(dir, 'summaries.csv')).map((r) => r.step)).to.deep.equal([5, 10]);
+    const files = fs.readdirSync(dir).filter((f) => f.startsWith('events.')).sort();
+    expect(files).to.have.length(2);
+    const events = readEvents(path.join(dir, files[1]));
+    expect(events[1]).to.deep.include({ step: 10, sessionStart: true });
+    expect(resumed).to.be.instanceOf(TrainingSummaries);
+  });
+});
