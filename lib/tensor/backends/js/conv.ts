@@ -80,10 +80,10 @@ export function filterGradPackers(x: TypedArray, xo: number, dy: TypedArray, dyo
         }
       }
     },
-    packB(k0, kc, j0, out) {
-      for (let col = 0; col < 4; col++) {
+    packB(k0, kc, j0, out, nr) {
+      for (let col = 0; col < nr; col++) {
         const f = j0 + col;
-        for (let k = 0; k < kc; k++) out[k * 4 + col] = f < g.outC ? dy[dyo + (pixelBase + k0 + k) * g.outC + f] : 0;
+        for (let k = 0; k < kc; k++) out[k * nr + col] = f < g.outC ? dy[dyo + (pixelBase + k0 + k) * g.outC + f] : 0;
       }
     },
   };
@@ -96,7 +96,7 @@ export function inputGradPackers(dy: TypedArray, dyo: number, w: TypedArray, wo:
 }
 
 /** Adds each dP entry to the element of dx it was read from (the adjoint of the gather in forwardPackers). */
-export function col2im(dp: Float64Array, rows: number, pixelBase: number, dx: TypedArray, dxo: number, g: ConvGeometry): void {
+export function col2im(dp: Float32Array | Float64Array, rows: number, pixelBase: number, dx: TypedArray, dxo: number, g: ConvGeometry): void {
   const patchSize = g.kH * g.kW * g.inC;
   for (let r = 0; r < rows; r++) {
     const [n, oh, ow] = pixel(g, pixelBase + r);

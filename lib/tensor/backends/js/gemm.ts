@@ -6,16 +6,20 @@ import { TypedArray } from '../../dtype';
  * does the multiply-adds (16 accumulators held in locals, 8 loads per 16 multiply-adds). Packing is where
  * transposes, im2col and padding happen: the packers gather from wherever the values live.
  */
+/** Packed panels live in a Float64Array (the TypeScript path) or in the WebAssembly memory (float32). */
+export type PackBuffer = Float32Array | Float64Array;
+
 export interface Packers {
   /** out[k·4 + r] = A[i0 + r, k0 + k] for k < kc, r < 4; rows past the end of A are 0. */
-  packA(i0: number, k0: number, kc: number, out: Float64Array): void;
-  /** out[k·4 + c] = B[k0 + k, j0 + c] for k < kc, c < 4; columns past the end of B are 0. */
-  packB(k0: number, kc: number, j0: number, out: Float64Array): void;
+  packA(i0: number, k0: number, kc: number, out: PackBuffer): void;
+  /** out[k·nr + c] = B[k0 + k, j0 + c] for k < kc, c < nr (4 or 8); columns past the end of B are 0. */
+  packB(k0: number, kc: number, j0: number, out: PackBuffer, nr: number): void;
 }
 
-const KC = 256;
-const MC = 128;
-const NC = 1024;
+/** Block sizes: KC·4 rows of A (MC × KC) stay in L2, a KC × NR panel of B in L1. */
+export const KC = 256;
+export const MC = 128;
+export const NC = 1024;
 
 /** Private packing buffers, one set per thread, grown on demand. */
 export class GemmScratch {
@@ -29,7 +33,7 @@ export function gemm(m0: number, m1: number, n: number, k: number, packers: Pack
     const nc = Math.min(NC, n - j0);
     for (let k0 = 0; k0 < k; k0 += KC) {
       const kc = Math.min(KC, k - k0);
-      for (let jp = 0; jp < nc; jp += 4) packers.packB(k0, kc, j0 + jp, bp.subarray(jp * kc));
+      for (let jp = 0; jp < nc; jp += 4) packers.packB(k0, kc, j0 + jp, bp.subarray(jp * kc), 4);
       for (let i0 = m0; i0 < m1; i0 += MC) {
         const mc = Math.min(MC, m1 - i0);
         for (let ip = 0; ip < mc; ip += 4) packers.packA(i0 + ip, k0, kc, ap.subarray(ip * kc));
@@ -77,10 +81,10 @@ export function matrixPackers(a: TypedArray, aOffset: number, transA: boolean, m
         for (let kk = 0; kk < kc; kk++) out[kk * 4 + r] = i < m ? a[aOffset + (transA ? (k0 + kk) * m + i : i * k + k0 + kk)] : 0;
       }
     },
-    packB(k0, kc, j0, out) {
-      for (let col = 0; col < 4; col++) {
+    packB(k0, kc, j0, out, nr) {
+      for (let col = 0; col < nr; col++) {
         const j = j0 + col;
-        for (let kk = 0; kk < kc; kk++) out[kk * 4 + col] = j < n ? b[bOffset + (transB ? j * k + k0 + kk : (k0 + kk) * n + j)] : 0;
+        for (let kk = 0; kk < kc; kk++) out[kk * nr + col] = j < n ? b[bOffset + (transB ? j * k + k0 + kk : (k0 + kk) * n + j)] : 0;
       }
     },
   };

@@ -23,6 +23,8 @@ class Layout {
 export interface JsBackend extends Backend {
   /** Threads the kernels are split over (the main thread included). */
   readonly threads: number;
+  /** Whether float32 products run on the WebAssembly SIMD kernel (else on the TypeScript one). */
+  readonly simd: boolean;
   /** Why worker threads could not start, if they could not. */
   readonly startError: string | null;
 }
@@ -44,9 +46,11 @@ export function createJsBackend(threads = defaultThreads()): JsBackend {
   /** Copies the inputs into the arena, runs the job, and copies `outSize` elements back out. */
   function execute(dtype: DType, inputs: readonly NDArray[], outSize: number, flops: number, maxParts: number, job: (offsets: number[], out: number) => [JobKind, number[]]): { data: Float32Array | Float64Array; out: number } {
     const layout = new Layout();
-    const offsets = inputs.map((t) => layout.take(t.data.length));
-    const out = layout.take(outSize);
-    const data = pool.view(dtype, layout.size);
+    const relative = inputs.map((t) => layout.take(t.data.length));
+    const outRelative = layout.take(outSize);
+    const { data, start } = pool.view(dtype, layout.size);
+    const offsets = relative.map((o) => start + o);
+    const out = start + outRelative;
     inputs.forEach((t, i) => data.set(t.data, offsets[i]));
     data.fill(0, out, out + outSize);
     const [kind, params] = job(offsets, out);
@@ -65,6 +69,7 @@ export function createJsBackend(threads = defaultThreads()): JsBackend {
   return {
     name: 'js',
     threads,
+    simd: pool.simd,
     get startError() {
       return pool.startError;
     },

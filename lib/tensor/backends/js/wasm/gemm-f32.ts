@@ -1,0 +1,52 @@
+import { KC, MC, NC, Packers } from '../gemm';
+import { WASM_MR, WASM_NR } from './kernel';
+
+/** A thread's view of the shared WebAssembly memory: its kernel, and where its packing buffers are. */
+export interface WasmThread {
+  /** The whole memory as float32; every offset below is an index into it. */
+  memory: Float32Array;
+  tiles: (a: number, b: number, kc: number, panels: number, c: number, ldc: number) => void;
+  aPack: number;
+  bPack: number;
+}
+
+/** C[rows × cols] += A-panel · B-panel for a tile the SIMD kernel does not cover (the matrix edges). */
+function edgeTile(m: Float32Array, a: number, b: number, kc: number, c: number, ldc: number, rows: number, cols: number): void {
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < cols; j++) {
+      let s = 0;
+      for (let k = 0; k < kc; k++) s += m[a + k * WASM_MR + r] * m[b + k * WASM_NR + j];
+      m[c + r * ldc + j] += s;
+    }
+  }
+}
+
+/**
+ * The float32 GEMM on the WebAssembly SIMD kernel, blocked like the TypeScript one: C (in the same memory, from
+ * element `c`, row stride `ldc`) += A·B for rows [m0, m1). Packing stays in TypeScript; the full 4×8 tiles of a
+ * block go to the kernel in one call; edge rows and columns take the small loop above.
+ */
+export function gemmF32(m0: number, m1: number, n: number, k: number, packers: Packers, c: number, ldc: number, t: WasmThread): void {
+  const mem = t.memory;
+  for (let j0 = 0; j0 < n; j0 += NC) {
+    const nc = Math.min(NC, n - j0);
+    for (let k0 = 0; k0 < k; k0 += KC) {
+      const kc = Math.min(KC, k - k0);
+      for (let jp = 0; jp < nc; jp += WASM_NR) packers.packB(k0, kc, j0 + jp, mem.subarray(t.bPack + jp * kc, t.bPack + (jp + WASM_NR) * kc), WASM_NR);
+      for (let i0 = m0; i0 < m1; i0 += MC) {
+        const mc = Math.min(MC, m1 - i0);
+        for (let ip = 0; ip < mc; ip += WASM_MR) packers.packA(i0 + ip, k0, kc, mem.subarray(t.aPack + ip * kc, t.aPack + (ip + WASM_MR) * kc));
+        const panels = Math.floor(mc / WASM_MR);
+        const lastRows = mc % WASM_MR;
+        for (let jp = 0; jp < nc; jp += WASM_NR) {
+          const cols = Math.min(WASM_NR, nc - jp);
+          const b = t.bPack + jp * kc;
+          const cTile = c + i0 * ldc + j0 + jp;
+          if (cols === WASM_NR && panels > 0) t.tiles(4 * t.aPack, 4 * b, kc, panels, 4 * cTile, 4 * ldc);
+          else for (let p = 0; p < panels; p++) edgeTile(mem, t.aPack + p * WASM_MR * kc, b, kc, cTile + p * WASM_MR * ldc, ldc, WASM_MR, cols);
+          if (lastRows > 0) edgeTile(mem, t.aPack + panels * WASM_MR * kc, b, kc, cTile + panels * WASM_MR * ldc, ldc, lastRows, cols);
+        }
+      }
+    }
+  }
+}
