@@ -103,9 +103,12 @@ export function linePanels(panels: readonly Panel[], options: { xLabel: string; 
       for (let i = 1; i < s.xs.length; i++) canvas.line(px(s.xs[i - 1]), py(s.ys[i - 1]), px(s.xs[i]), py(s.ys[i]), color, 2);
       if (s.xs.length === 1) canvas.disc(px(s.xs[0]), py(s.ys[0]), 3, color);
       if (panel.series.length > 1) {
-        const x = box.right - 10 - Canvas.textWidth(s.name, 2);
-        canvas.rect(x - 22, box.top + 12 + k * 22, 14, 4, color);
-        canvas.text(x, box.top + 6 + k * 22, s.name, BLACK, 2);
+        // the legend sits on the title line, right-aligned, one entry after another
+        const names = panel.series.map((t) => t.name);
+        const widths = names.map((name) => Canvas.textWidth(name, 2) + 30);
+        const x = box.right - widths.slice(k).reduce((a, b) => a + b, 0) + 8;
+        canvas.rect(x, top + 19, 14, 4, color);
+        canvas.text(x + 20, top + 14, s.name, BLACK, 2);
       }
     });
   });
