@@ -37,9 +37,10 @@ export class EmbeddingNet extends Sequential {
     let side = imageSize;
     [numChannels, 2 * numChannels].forEach((c, i) => {
       const block = i + 1;
-      layers.push([`conv${block}`, new Conv2d(channels, c, rng, { dtype })]);
-      if (useBatchNorm) layers.push([`bn${block}`, new BatchNorm(c, { momentum: bnMomentum, dtype })]);
-      layers.push([`relu${block}`, new ReLU()], [`pool${block}`, new MaxPool2d({ size: 2, stride: 2 })]);
+      // conv → relu is one fused pass; with batch norm in between, the ReLU is a layer of its own
+      layers.push([`conv${block}`, new Conv2d(channels, c, rng, { dtype, activation: useBatchNorm ? 'linear' : 'relu' })]);
+      if (useBatchNorm) layers.push([`bn${block}`, new BatchNorm(c, { momentum: bnMomentum, dtype })], [`relu${block}`, new ReLU()]);
+      layers.push([`pool${block}`, new MaxPool2d({ size: 2, stride: 2 })]);
       channels = c;
       side = Math.floor(side / 2);
     });

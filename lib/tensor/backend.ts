@@ -1,5 +1,5 @@
 import { ValueError } from './errors';
-import { ConvGeometry } from './kernels/conv';
+import { ConvGeometry, Epilogue } from './kernels/conv';
 import { PoolResult } from './kernels/pool';
 import { NDArray } from './ndarray';
 
@@ -10,7 +10,8 @@ import { NDArray } from './ndarray';
 export interface Backend {
   readonly name: string;
   matmul(a: NDArray, b: NDArray, transA: boolean, transB: boolean): NDArray;
-  conv2d(x: NDArray, w: NDArray, g: ConvGeometry): NDArray;
+  /** y = x ⋆ w, then (if given) y + bias per output channel and max(y, 0): the fused epilogue. */
+  conv2d(x: NDArray, w: NDArray, g: ConvGeometry, epilogue?: Epilogue): NDArray;
   conv2dInputGrad(dy: NDArray, w: NDArray, g: ConvGeometry): NDArray;
   conv2dFilterGrad(x: NDArray, dy: NDArray, g: ConvGeometry): NDArray;
   maxPool2d(x: NDArray, g: ConvGeometry): PoolResult;

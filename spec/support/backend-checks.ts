@@ -64,6 +64,7 @@ function convData(c: ConvCase, dtype: DType) {
     return {
       g, x, w, dy, pool,
       forward: referenceBackend.conv2d(x, w, g),
+      bias: random([c.outC], rng, dtype),
       inputGrad: referenceBackend.conv2dInputGrad(dy, w, g),
       filterGrad: referenceBackend.conv2dFilterGrad(x, dy, g),
       maxPool: referenceBackend.maxPool2d(x, pool),
@@ -102,6 +103,8 @@ export function checkBackendAgainstReference(label: string, make: () => Backend,
         it(`conv2d forward, input grad, filter grad, max-pool: [${c.x}] ${c.k}×${c.k}→${c.outC} stride ${c.stride} ${c.padding} (${dtype})`, () => {
           const d = convData(c, dtype);
           expect(relativeError(backend.conv2d(d.x, d.w, d.g), d.forward), 'forward').to.be.below(tol);
+          const fused = { bias: d.bias, relu: true };
+          expect(relativeError(backend.conv2d(d.x, d.w, d.g, fused), referenceBackend.conv2d(d.x, d.w, d.g, fused)), 'forward + bias + relu').to.be.below(tol);
           expect(relativeError(backend.conv2dInputGrad(d.dy, d.w, d.g), d.inputGrad), 'input grad').to.be.below(tol);
           expect(relativeError(backend.conv2dFilterGrad(d.x, d.dy, d.g), d.filterGrad), 'filter grad').to.be.below(tol);
           const ours = backend.maxPool2d(d.x, d.pool);

@@ -7,17 +7,24 @@ import { check, normal } from '../cases';
 import { registerOp } from '../registry';
 import { record } from '../tape';
 import { fromNDArray, Tensor } from '../tensor';
+import { gt } from './compare';
+import { mul } from './mul';
 
 export interface Conv2dOptions {
   /** Step between windows, one for both axes or [vertical, horizontal]. Default 1. */
   stride?: number | readonly [number, number];
   /** 'same' (default): output ⌈in/stride⌉, zero-padded as TensorFlow; 'valid': no padding. */
   padding?: Padding;
+  /** Added per output channel, in the same pass as the convolution (fused, as TF.js's fused.conv2d). */
+  bias?: Tensor;
+  /** 'relu' applies max(·, 0) in that same pass. */
+  activation?: 'linear' | 'relu';
 }
 
 /**
  * 2-D convolution (cross-correlation, as every framework computes it) of NHWC images x [N,H,W,C] with HWIO
- * filters w [kh,kw,C,F], giving [N,H',W',F]:  y[n,i,j,f] = Σ_{a,b,c} x[n, i·s + a − pad, j·s + b − pad, c]·w[a,b,c,f].
+ * filters w [kh,kw,C,F], giving [N,H',W',F]:  y[n,i,j,f] = Σ_{a,b,c} x[n, i·s + a − pad, j·s + b − pad, c]·w[a,b,c,f]
+ * — then, if asked, + bias[f] and ReLU, fused: a conv layer's output is produced in one pass instead of three.
  */
 export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tensor {
   if (w.rank !== 4) throw new ShapeError(`conv2d: filter must be HWIO [kh,kw,inC,outC], got ${formatShape(w.shape)}`);
@@ -27,13 +34,25 @@ export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tenso
   if (g.inC !== inC) {
     throw new ShapeError(`conv2d: input has ${g.inC} channels but the filter expects ${inC}: ${formatShape(x.shape)} ⋆ ${formatShape(w.shape)}`);
   }
+  const { bias, activation = 'linear' } = options;
+  if (bias !== undefined && (bias.rank !== 1 || bias.shape[0] !== outC || bias.dtype !== x.dtype)) {
+    throw new ShapeError(`conv2d: bias must be a ${x.dtype} vector of ${outC} values, got ${bias.dtype} ${formatShape(bias.shape)}`);
+  }
+  const relu = activation === 'relu';
   const backend = getBackend();
-  // ∂L/∂x and ∂L/∂w: the same sum over taps as the forward pass, read the other way round (see kernels/conv);
-  // each only when asked for (the images fed to the first layer need none)
-  return record('conv2d', [x, w], backend.conv2d(x, w, g), (dy) => [
-    x.requiresGrad ? fromNDArray(backend.conv2dInputGrad(dy, w, g)) : null,
-    w.requiresGrad ? fromNDArray(backend.conv2dFilterGrad(x, dy, g)) : null,
-  ]);
+  const epilogue = bias || relu ? { bias: bias ?? null, relu } : undefined;
+  return record('conv2d', bias ? [x, w, bias] : [x, w], backend.conv2d(x, w, g, epilogue), (dy, y) => {
+    // back through the epilogue: ReLU passes the gradient where its output is positive; the bias gets it whole
+    // (the tape sums it over N, H, W down to [F])
+    const dz = relu ? mul(dy, gt(y, 0)) : dy;
+    // ∂L/∂x and ∂L/∂w: the same sum over taps as the forward pass, read the other way round (see kernels/conv);
+    // each only when asked for (the images fed to the first layer need none)
+    return [
+      x.requiresGrad ? fromNDArray(backend.conv2dInputGrad(dz, w, g)) : null,
+      w.requiresGrad ? fromNDArray(backend.conv2dFilterGrad(x, dz, g)) : null,
+      ...(bias ? [dz] : []),
+    ];
+  });
 }
 
 registerOp('conv2d', {
@@ -41,5 +60,6 @@ registerOp('conv2d', {
     check((x, w) => conv2d(x, w), [normal([2, 5, 5, 2]), normal([3, 3, 2, 3])], '[2,5,5,2] ⋆ [3,3,2,3] same'),
     check((x, w) => conv2d(x, w, { padding: 'valid', stride: 2 }), [normal([1, 7, 6, 2]), normal([3, 3, 2, 2])], '[1,7,6,2] ⋆ [3,3,2,2] valid stride 2'),
     check((x, w) => conv2d(x, w, { stride: [2, 1] }), [normal([1, 6, 5, 1]), normal([2, 3, 1, 2])], '[1,6,5,1] ⋆ [2,3,1,2] same stride [2,1]'),
+    check((x, w, b) => conv2d(x, w, { bias: b, activation: 'relu' }), [normal([2, 4, 4, 2]), normal([3, 3, 2, 3]), normal([3])], '[2,4,4,2] ⋆ [3,3,2,3] + bias, relu'),
   ],
 });

@@ -1,4 +1,4 @@
-import { add, conv2d, DType, registerOp, Rng, Tensor } from '../../autograd';
+import { conv2d, DType, registerOp, Rng, Tensor } from '../../autograd';
 import { Padding } from '../../tensor/kernels/conv';
 import { glorotUniform, zeroParameter } from '../init';
 import { Module, moduleCheck } from '../module';
@@ -8,6 +8,8 @@ export interface Conv2dLayerOptions {
   stride?: number;
   padding?: Padding;
   bias?: boolean;
+  /** 'relu': the activation fused into the convolution's pass (as Keras' Conv2D(activation='relu')). */
+  activation?: 'linear' | 'relu';
   dtype?: DType;
 }
 
@@ -18,28 +20,33 @@ export class Conv2d extends Module {
   readonly kernelSize: number;
   readonly stride: number;
   readonly padding: Padding;
+  readonly activation: 'linear' | 'relu';
 
   constructor(readonly inChannels: number, readonly outChannels: number, rng: Rng, options: Conv2dLayerOptions = {}) {
     super();
     this.kernelSize = options.kernelSize ?? 3;
     this.stride = options.stride ?? 1;
     this.padding = options.padding ?? 'same';
+    this.activation = options.activation ?? 'linear';
     const k = this.kernelSize;
     this.weight = this.addParameter('weight', glorotUniform([k, k, inChannels, outChannels], rng, options.dtype));
     this.bias = options.bias === false ? null : this.addParameter('bias', zeroParameter([outChannels], options.dtype));
   }
 
   forward(x: Tensor): Tensor {
-    const y = conv2d(x, this.weight, { stride: this.stride, padding: this.padding });
-    return this.bias ? add(y, this.bias) : y; // NHWC: the bias [C] broadcasts over N, H, W
+    return conv2d(x, this.weight, { stride: this.stride, padding: this.padding, bias: this.bias ?? undefined, activation: this.activation });
   }
 
   override describe(): string {
-    return `Conv2d(${this.inChannels} → ${this.outChannels}, ${this.kernelSize}×${this.kernelSize}, stride ${this.stride}, ${this.padding})`;
+    const activation = this.activation === 'relu' ? ', relu' : '';
+    return `Conv2d(${this.inChannels} → ${this.outChannels}, ${this.kernelSize}×${this.kernelSize}, stride ${this.stride}, ${this.padding}${activation})`;
   }
 }
 
 registerOp('Conv2d', {
   kind: 'layer',
-  cases: [moduleCheck('[2,5,5,2] → 3 channels', (rng) => new Conv2d(2, 3, rng, { dtype: 'float64' }), [2, 5, 5, 2])],
+  cases: [
+    moduleCheck('[2,5,5,2] → 3 channels', (rng) => new Conv2d(2, 3, rng, { dtype: 'float64' }), [2, 5, 5, 2]),
+    moduleCheck('[2,5,5,2] → 3 channels, relu', (rng) => new Conv2d(2, 3, rng, { dtype: 'float64', activation: 'relu' }), [2, 5, 5, 2]),
+  ],
 });

@@ -98,10 +98,35 @@ function forEachTap(g: ConvGeometry, tap: (xi: number, wi: number, yi: number) =
   }
 }
 
-/** y = x ⋆ w. */
-export function conv2dReference(x: NDArray, w: NDArray, g: ConvGeometry): NDArray {
+/**
+ * What a convolution may finish with, in the same pass that produces its output: a bias per output channel and
+ * a ReLU — the two steps that always follow it in a conv layer, and would each read and write the whole output.
+ */
+export interface Epilogue {
+  bias: NDArray | null;
+  relu: boolean;
+}
+
+/** out[i] = f(values[from + i] (+ bias[i mod C])), f = ReLU or identity: the epilogue, applied while copying. */
+export function applyEpilogue(values: ArrayLike<number>, from: number, out: TypedArrayLike, epilogue: Epilogue | undefined): void {
+  const bias = epilogue?.bias?.data;
+  const relu = epilogue?.relu ?? false;
+  const channels = bias ? bias.length : 1;
+  for (let o = 0; o < out.length; o += channels) {
+    for (let c = 0; c < channels; c++) {
+      const v = values[from + o + c] + (bias ? bias[c] : 0);
+      out[o + c] = relu && v < 0 ? 0 : v;
+    }
+  }
+}
+
+type TypedArrayLike = { length: number; [i: number]: number };
+
+/** y = x ⋆ w (then the epilogue). */
+export function conv2dReference(x: NDArray, w: NDArray, g: ConvGeometry, epilogue?: Epilogue): NDArray {
   const y = emptyLike(x.dtype, [g.batch, g.outH, g.outW, g.outC]);
   forEachTap(g, (xi, wi, yi) => (y.data[yi] += x.data[xi] * w.data[wi]));
+  if (epilogue) applyEpilogue(y.data, 0, y.data, epilogue);
   return y;
 }
 

@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { Backend, BackendUnavailable } from '../../backend';
 import { allocate, DType } from '../../dtype';
 import { ValueError } from '../../errors';
-import { ConvGeometry } from '../../kernels/conv';
+import { applyEpilogue, ConvGeometry } from '../../kernels/conv';
 import { NDArray, ndarray } from '../../ndarray';
 import { GPU_MODES, GpuMode } from './gpujs';
 import { GpuJob, KernelName, STATUS } from './server';
@@ -106,8 +106,10 @@ export function createGpuBackend(mode = 'auto'): GpuBackend {
       const strides = { aRow: transA ? 1 : k, aCol: transA ? m : 1, bRow: transB ? 1 : n, bCol: transB ? k : 1 };
       return toDType(worker.run('matmulKernel', { m, n, k, ...strides }, m * n, [a, b]), a.dtype, [m, n]);
     },
-    conv2d(x, w, g) {
-      return toDType(worker.run('conv2dKernel', geometryConstants(g), g.batch * g.outH * g.outW * g.outC, [x, w]), x.dtype, [g.batch, g.outH, g.outW, g.outC]);
+    conv2d(x, w, g, epilogue) {
+      const y = toDType(worker.run('conv2dKernel', geometryConstants(g), g.batch * g.outH * g.outW * g.outC, [x, w]), x.dtype, [g.batch, g.outH, g.outW, g.outC]);
+      if (epilogue) applyEpilogue(y.data, 0, y.data, epilogue);
+      return y;
     },
     conv2dInputGrad(dy, w, g) {
       return toDType(worker.run('conv2dInputGradKernel', geometryConstants(g), g.batch * g.inH * g.inW * g.inC, [dy, w]), dy.dtype, [g.batch, g.inH, g.inW, g.inC]);

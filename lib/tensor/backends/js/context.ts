@@ -41,14 +41,14 @@ function kernel(): WebAssembly.Module | null {
 export class ThreadContext {
   readonly gemm = new GemmScratch();
   chunk64 = new Float64Array(0);
-  views!: { float32: Float32Array; float64: Float64Array };
+  views!: { float32: Float32Array; float64: Float64Array; int32: Int32Array };
   wasm: WasmThread | null = null;
-  private readonly tiles: WasmThread['tiles'] | null;
+  private readonly kernels: Pick<WasmThread, 'tiles' | 'finish' | 'maxpool'> | null;
   private length = -1;
 
   constructor(readonly memory: WebAssembly.Memory, readonly index: number) {
     const module = kernel();
-    this.tiles = module ? (new WebAssembly.Instance(module, { env: { memory } }).exports.tiles as WasmThread['tiles']) : null;
+    this.kernels = module ? (new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as Pick<WasmThread, 'tiles' | 'finish' | 'maxpool'>) : null;
     this.refresh();
   }
 
@@ -57,9 +57,9 @@ export class ThreadContext {
     const buffer = this.memory.buffer;
     if (buffer.byteLength === this.length) return;
     this.length = buffer.byteLength;
-    this.views = { float32: new Float32Array(buffer), float64: new Float64Array(buffer) };
+    this.views = { float32: new Float32Array(buffer), float64: new Float64Array(buffer), int32: new Int32Array(buffer) };
     const base = (this.index * SCRATCH.bytes) / 4;
-    this.wasm = this.tiles ? { memory: this.views.float32, tiles: this.tiles, aPack: base + SCRATCH.aPack / 4, bPack: base + SCRATCH.bPack / 4 } : null;
+    this.wasm = this.kernels ? { memory: this.views.float32, ...this.kernels, aPack: base + SCRATCH.aPack / 4, bPack: base + SCRATCH.bPack / 4 } : null;
   }
 
   view(dtype: DType): TypedArray {

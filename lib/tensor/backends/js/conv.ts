@@ -32,24 +32,35 @@ export function forwardPackers(x: TypedArray, xo: number, w: TypedArray, wo: num
   const patchSize = g.kH * g.kW * g.inC;
   const weights = matrixPackers(w, wo, false, patchSize, w, wo, false, g.outC, patchSize);
   return {
-    packA(i0, k0, kc, out) {
+    packA(i0, k0, kc, out, rowStride, kStride) {
       for (let r = 0; r < 4; r++) {
         if (i0 + r >= rows) {
-          for (let k = 0; k < kc; k++) out[k * 4 + r] = 0;
+          for (let k = 0; k < kc; k++) out[r * rowStride + k * kStride] = 0;
           continue;
         }
         const [n, oh, ow] = pixel(g, pixelBase + i0 + r);
         const ih0 = oh * g.strideH - g.padTop;
         const iw0 = ow * g.strideW - g.padLeft;
         let [kh, kw, c] = patch(g, k0);
-        for (let k = 0; k < kc; k++) {
+        // In NHWC a patch is a run of channels per window position: copy (or zero) one run at a time.
+        for (let k = 0; k < kc; ) {
+          const run = Math.min(g.inC - c, kc - k);
           const ih = ih0 + kh;
           const iw = iw0 + kw;
-          out[k * 4 + r] = ih >= 0 && ih < g.inH && iw >= 0 && iw < g.inW ? x[xo + ((n * g.inH + ih) * g.inW + iw) * g.inC + c] : 0;
-          if (++c === g.inC) {
-            c = 0;
-            if (++kw === g.kW) [kw, kh] = [0, kh + 1];
+          const to = r * rowStride + k * kStride;
+          if (ih >= 0 && ih < g.inH && iw >= 0 && iw < g.inW) {
+            const from = xo + ((n * g.inH + ih) * g.inW + iw) * g.inC + c;
+            // a copy pays off on long runs; one channel (the first layer) makes runs of one value
+            if (kStride === 1 && run >= 16) out.set(x.subarray(from, from + run), to);
+            else for (let j = 0; j < run; j++) out[to + j * kStride] = x[from + j];
+          } else if (kStride === 1 && run >= 16) {
+            out.fill(0, to, to + run);
+          } else {
+            for (let j = 0; j < run; j++) out[to + j * kStride] = 0;
           }
+          k += run;
+          c = 0;
+          if (++kw === g.kW) [kw, kh] = [0, kh + 1];
         }
       }
     },
@@ -61,10 +72,10 @@ export function forwardPackers(x: TypedArray, xo: number, w: TypedArray, wo: num
 export function filterGradPackers(x: TypedArray, xo: number, dy: TypedArray, dyo: number, g: ConvGeometry, pixelBase: number): Packers {
   const patchSize = g.kH * g.kW * g.inC;
   return {
-    packA(i0, k0, kc, out) {
+    packA(i0, k0, kc, out, rowStride, kStride) {
       for (let r = 0; r < 4; r++) {
         if (i0 + r >= patchSize) {
-          for (let k = 0; k < kc; k++) out[k * 4 + r] = 0;
+          for (let k = 0; k < kc; k++) out[r * rowStride + k * kStride] = 0;
           continue;
         }
         const [kh, kw, c] = patch(g, i0 + r);
@@ -72,7 +83,7 @@ export function filterGradPackers(x: TypedArray, xo: number, dy: TypedArray, dyo
         for (let k = 0; k < kc; k++) {
           const ih = oh * g.strideH - g.padTop + kh;
           const iw = ow * g.strideW - g.padLeft + kw;
-          out[k * 4 + r] = ih >= 0 && ih < g.inH && iw >= 0 && iw < g.inW ? x[xo + ((n * g.inH + ih) * g.inW + iw) * g.inC + c] : 0;
+          out[r * rowStride + k * kStride] = ih >= 0 && ih < g.inH && iw >= 0 && iw < g.inW ? x[xo + ((n * g.inH + ih) * g.inW + iw) * g.inC + c] : 0;
           if (++ow === g.outW) {
             ow = 0;
             if (++oh === g.outH) [oh, n] = [0, n + 1];

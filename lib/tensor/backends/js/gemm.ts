@@ -10,8 +10,12 @@ import { TypedArray } from '../../dtype';
 export type PackBuffer = Float32Array | Float64Array;
 
 export interface Packers {
-  /** out[k·4 + r] = A[i0 + r, k0 + k] for k < kc, r < 4; rows past the end of A are 0. */
-  packA(i0: number, k0: number, kc: number, out: PackBuffer): void;
+  /**
+   * out[r·rowStride + k·kStride] = A[i0 + r, k0 + k] for k < kc, r < 4; rows past the end of A are 0. The
+   * TypeScript tile reads k-major panels (1, 4); the SIMD kernel reads four row streams (kc, 1), which for
+   * contiguous rows is a plain copy.
+   */
+  packA(i0: number, k0: number, kc: number, out: PackBuffer, rowStride: number, kStride: number): void;
   /** out[k·nr + c] = B[k0 + k, j0 + c] for k < kc, c < nr (4 or 8); columns past the end of B are 0. */
   packB(k0: number, kc: number, j0: number, out: PackBuffer, nr: number): void;
 }
@@ -36,7 +40,7 @@ export function gemm(m0: number, m1: number, n: number, k: number, packers: Pack
       for (let jp = 0; jp < nc; jp += 4) packers.packB(k0, kc, j0 + jp, bp.subarray(jp * kc), 4);
       for (let i0 = m0; i0 < m1; i0 += MC) {
         const mc = Math.min(MC, m1 - i0);
-        for (let ip = 0; ip < mc; ip += 4) packers.packA(i0 + ip, k0, kc, ap.subarray(ip * kc));
+        for (let ip = 0; ip < mc; ip += 4) packers.packA(i0 + ip, k0, kc, ap.subarray(ip * kc), 1, 4);
         for (let ip = 0; ip < mc; ip += 4) {
           for (let jp = 0; jp < nc; jp += 4) {
             tile(ap, ip * kc, bp, jp * kc, kc, c, cOffset + (i0 + ip) * ldc + j0 + jp, ldc, Math.min(4, mc - ip), Math.min(4, nc - jp));
@@ -75,10 +79,14 @@ function tile(a: Float64Array, ao: number, b: Float64Array, bo: number, kc: numb
 /** Packers for plain row-major matrices, either one optionally transposed: A is m×k (or k×m), B is k×n (or n×k). */
 export function matrixPackers(a: TypedArray, aOffset: number, transA: boolean, m: number, b: TypedArray, bOffset: number, transB: boolean, n: number, k: number): Packers {
   return {
-    packA(i0, k0, kc, out) {
+    packA(i0, k0, kc, out, rowStride, kStride) {
       for (let r = 0; r < 4; r++) {
         const i = i0 + r;
-        for (let kk = 0; kk < kc; kk++) out[kk * 4 + r] = i < m ? a[aOffset + (transA ? (k0 + kk) * m + i : i * k + k0 + kk)] : 0;
+        if (i < m && !transA && kStride === 1) {
+          out.set(a.subarray(aOffset + i * k + k0, aOffset + i * k + k0 + kc), r * rowStride); // a row is contiguous
+          continue;
+        }
+        for (let kk = 0; kk < kc; kk++) out[r * rowStride + kk * kStride] = i < m ? a[aOffset + (transA ? (k0 + kk) * m + i : i * k + k0 + kk)] : 0;
       }
     },
     packB(k0, kc, j0, out, nr) {

@@ -4,7 +4,6 @@ import { allocate, DType } from '../../dtype';
 import { ConvGeometry } from '../../kernels/conv';
 import { NDArray, ndarray } from '../../ndarray';
 import { encodeGeometry, JobKind } from './jobs';
-import { maxPool2dJs } from './max-pool';
 import { ThreadPool } from './pool';
 
 /** Below this many floating-point operations a kernel runs on the main thread alone: waking a worker costs ~50 µs. */
@@ -38,7 +37,7 @@ export function defaultThreads(): number {
 /**
  * Fast TypeScript kernels: cache-blocked GEMM with a 4×4 register tile (≈ 4 GFLOPS per core here, 4× a naive
  * loop), convolutions as GEMMs over an implicit im2col, split over all cores by a fork–join pool.
- * Max-pooling runs on the main thread, channels innermost.
+ * Max-pooling is split over the images too.
  */
 export function createJsBackend(threads = defaultThreads()): JsBackend {
   const pool = new ThreadPool(threads);
@@ -79,8 +78,14 @@ export function createJsBackend(threads = defaultThreads()): JsBackend {
       const run = execute(a.dtype, [a, b], m * n, 2 * m * n * k, Math.floor(m / 4), ([ao, bo], c) => [JobKind.Matmul, [ao, bo, c, m, n, k, Number(transA), Number(transB)]]);
       return copyOut(a.dtype, run, [m, n]);
     },
-    conv2d(x, w, g) {
-      const run = execute(x.dtype, [x, w], g.batch * g.outH * g.outW * g.outC, convFlops(g), g.batch, ([xo, wo], y) => [JobKind.ConvForward, [xo, wo, y, ...encodeGeometry(g)]]);
+    conv2d(x, w, g, epilogue) {
+      // bias and ReLU are applied by each thread to its rows, in the shared memory, right after its product
+      const bias = epilogue?.bias ?? null;
+      const inputs = bias ? [x, w, bias] : [x, w];
+      const run = execute(x.dtype, inputs, g.batch * g.outH * g.outW * g.outC, convFlops(g), g.batch, ([xo, wo, bo], y) => [
+        JobKind.ConvForward,
+        [xo, wo, y, bias ? bo : -1, epilogue?.relu ? 1 : 0, ...encodeGeometry(g)],
+      ]);
       return copyOut(x.dtype, run, [g.batch, g.outH, g.outW, g.outC]);
     },
     conv2dInputGrad(dy, w, g) {
@@ -99,6 +104,16 @@ export function createJsBackend(threads = defaultThreads()): JsBackend {
       }
       return ndarray(dw, [g.kH, g.kW, g.inC, g.outC]);
     },
-    maxPool2d: maxPool2dJs,
+    maxPool2d(x, g) {
+      const size = g.batch * g.outH * g.outW * g.inC;
+      const bytes = x.dtype === 'float64' ? 8 : 4;
+      // the winners' indices share the data region: `size` int32 slots at the output's end
+      const run = execute(x.dtype, [x], size + Math.ceil((size * 4) / bytes), size * g.kH * g.kW, g.batch, ([xo], y) => [JobKind.MaxPool, [xo, y, ((y + size) * bytes) / 4, ...encodeGeometry(g)]]);
+      const argmaxAt = ((run.out + size) * bytes) / 4;
+      const argmax = new Int32Array(run.data.buffer, argmaxAt * 4, size).slice();
+      const y = allocate(x.dtype, size);
+      y.set(run.data.subarray(run.out, run.out + size));
+      return { y: ndarray(y, [g.batch, g.outH, g.outW, g.inC]), argmax };
+    },
   };
 }

@@ -1,15 +1,16 @@
-import { DType } from '../../dtype';
+import { DType, TypedArray } from '../../dtype';
 import { ConvGeometry } from '../../kernels/conv';
 import { col2im, filterGradPackers, forwardPackers, inputGradPackers } from './conv';
 import { ThreadContext } from './context';
 import { gemm, matrixPackers, Packers } from './gemm';
+import { maxPoolImages } from './max-pool';
 import { gemmF32 } from './wasm/gemm-f32';
 
 /**
  * A job is a kernel plus integers (element offsets into the shared arena, sizes, geometry), so that it can be
  * written into shared memory and run, a slice each, by the main thread and the workers alike.
  */
-export const JobKind = { Matmul: 1, ConvForward: 2, ConvInputGrad: 3, ConvFilterGrad: 4 } as const;
+export const JobKind = { Matmul: 1, ConvForward: 2, ConvInputGrad: 3, ConvFilterGrad: 4, MaxPool: 5 } as const;
 export type JobKind = (typeof JobKind)[keyof typeof JobKind];
 
 const GEOMETRY_KEYS = ['batch', 'inH', 'inW', 'inC', 'kH', 'kW', 'outH', 'outW', 'outC', 'strideH', 'strideW', 'padTop', 'padLeft'] as const;
@@ -39,6 +40,17 @@ function multiply(ctx: ThreadContext, dtype: DType, m0: number, m1: number, n: n
   else gemm(m0, m1, n, k, packers, ctx.view(dtype), c, ldc, ctx.gemm);
 }
 
+/** y[row, c] = max(y[row, c] + bias[c], 0) (bias when `bias` ≥ 0, ReLU when asked), in place. */
+function finishRows(data: TypedArray, y: number, rows: number, channels: number, bias: number, relu: boolean): void {
+  for (let r = 0; r < rows; r++) {
+    const at = y + r * channels;
+    for (let c = 0; c < channels; c++) {
+      const v = data[at + c] + (bias >= 0 ? data[bias + c] : 0);
+      data[at + c] = relu && v < 0 ? 0 : v;
+    }
+  }
+}
+
 /** Runs slice `part` of `parts` of a job, in the thread of `ctx`. */
 export function runJob(kind: JobKind, p: ArrayLike<number>, part: number, parts: number, dtype: DType, ctx: ThreadContext): void {
   const data = ctx.view(dtype);
@@ -50,11 +62,16 @@ export function runJob(kind: JobKind, p: ArrayLike<number>, part: number, parts:
       return;
     }
     case JobKind.ConvForward: {
-      const [x, w, y, g] = [p[0], p[1], p[2], decodeGeometry(p, 3)];
+      // bias < 0: none; the epilogue (bias, ReLU) is applied by each thread to its own rows, still in the memory
+      const [x, w, y, bias, relu, g] = [p[0], p[1], p[2], p[3], p[4] === 1, decodeGeometry(p, 5)];
       const pixels = g.outH * g.outW;
       const [n0, n1] = sliceOf(g.batch, part, parts);
       const rows = (n1 - n0) * pixels;
-      multiply(ctx, dtype, 0, rows, g.outC, g.kH * g.kW * g.inC, forwardPackers(data, x, data, w, g, n0 * pixels, rows), y + n0 * pixels * g.outC, g.outC);
+      const out = y + n0 * pixels * g.outC;
+      multiply(ctx, dtype, 0, rows, g.outC, g.kH * g.kW * g.inC, forwardPackers(data, x, data, w, g, n0 * pixels, rows), out, g.outC);
+      if (bias < 0 && !relu) return;
+      if (dtype === 'float32' && ctx.wasm && g.outC % 4 === 0) ctx.wasm.finish(4 * out, rows, g.outC, bias < 0 ? -1 : 4 * bias, relu ? 1 : 0);
+      else finishRows(data, out, rows, g.outC, bias, relu);
       return;
     }
     case JobKind.ConvInputGrad: {
@@ -75,6 +92,18 @@ export function runJob(kind: JobKind, p: ArrayLike<number>, part: number, parts:
         if (wasm) gemmF32(0, rows, patchSize, g.outC, packers, at, patchSize, ctx.wasm!);
         else gemm(0, rows, patchSize, g.outC, packers, scratch, at, patchSize, ctx.gemm);
         col2im(scratch.subarray(at, at + rows * patchSize), rows, r0, data, dx, g);
+      }
+      return;
+    }
+    case JobKind.MaxPool: {
+      // argmax goes to an int32 region of the memory; its offset arrives in int32 elements
+      const [x, y, argmax, g] = [p[0], p[1], p[2], decodeGeometry(p, 3)];
+      const [n0, n1] = sliceOf(g.batch, part, parts);
+      const inside = g.padTop === 0 && g.padLeft === 0 && (g.outH - 1) * g.strideH + g.kH <= g.inH && (g.outW - 1) * g.strideW + g.kW <= g.inW;
+      if (dtype === 'float32' && ctx.wasm && inside && g.inC % 4 === 0) {
+        ctx.wasm.maxpool(4 * x, 4 * y, 4 * argmax, n0, n1, g.inH, g.inW, g.inC, g.outH, g.outW, g.kH, g.kW, g.strideH, g.strideW);
+      } else {
+        maxPoolImages(data, x, data, y, ctx.views.int32, argmax, g, n0, n1);
       }
       return;
     }

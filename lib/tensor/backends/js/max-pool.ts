@@ -1,20 +1,18 @@
+import { TypedArray } from '../../dtype';
 import { ConvGeometry } from '../../kernels/conv';
-import { PoolResult } from '../../kernels/pool';
-import { emptyLike, NDArray } from '../../ndarray';
 
 /**
- * Max-pooling with the channels innermost: in NHWC a window position holds its C channels side by side, so each
- * (kh, kw) step is one contiguous sweep over C. Same rule as the reference: the first maximal element in window
- * order wins (strictly greater replaces), padding never does.
+ * Max-pooling of images [n0, n1) with the channels innermost: in NHWC a window position holds its C channels side
+ * by side, so each (kh, kw) step is one contiguous sweep over C. Same rule as the reference: the first maximal
+ * element in window order wins (strictly greater replaces), padding never does. `argmax` receives indices into
+ * x (counted from x's first element).
  */
-export function maxPool2dJs(x: NDArray, g: ConvGeometry): PoolResult {
-  const y = emptyLike(x.dtype, [g.batch, g.outH, g.outW, g.inC]);
-  const argmax = new Int32Array(y.data.length);
-  const [xs, ys, C] = [x.data, y.data, g.inC];
-  for (let n = 0; n < g.batch; n++) {
+export function maxPoolImages(x: TypedArray, xo: number, y: TypedArray, yo: number, argmax: Int32Array, ao: number, g: ConvGeometry, n0: number, n1: number): void {
+  const C = g.inC;
+  for (let n = n0; n < n1; n++) {
     for (let oh = 0; oh < g.outH; oh++) {
       for (let ow = 0; ow < g.outW; ow++) {
-        const yBase = ((n * g.outH + oh) * g.outW + ow) * C;
+        const out = ((n * g.outH + oh) * g.outW + ow) * C;
         let first = true;
         for (let kh = 0; kh < g.kH; kh++) {
           const ih = oh * g.strideH + kh - g.padTop;
@@ -22,12 +20,12 @@ export function maxPool2dJs(x: NDArray, g: ConvGeometry): PoolResult {
           for (let kw = 0; kw < g.kW; kw++) {
             const iw = ow * g.strideW + kw - g.padLeft;
             if (iw < 0 || iw >= g.inW) continue;
-            const xBase = ((n * g.inH + ih) * g.inW + iw) * C;
+            const at = ((n * g.inH + ih) * g.inW + iw) * C;
             for (let c = 0; c < C; c++) {
-              const v = xs[xBase + c];
-              if (first || v > ys[yBase + c]) {
-                ys[yBase + c] = v;
-                argmax[yBase + c] = xBase + c;
+              const v = x[xo + at + c];
+              if (first || v > y[yo + out + c]) {
+                y[yo + out + c] = v;
+                argmax[ao + out + c] = at + c;
               }
             }
             first = false;
@@ -36,5 +34,4 @@ export function maxPool2dJs(x: NDArray, g: ConvGeometry): PoolResult {
       }
     }
   }
-  return { y, argmax };
 }

@@ -97,12 +97,17 @@ export class Code {
   brIf(depth: number): this {
     return this.op(0x0d, ...uleb(depth));
   }
-  /** `block loop (exit unless a < b) … br 0 end end`: a counted loop over local `counter` up to local `limit`. */
-  forLoop(counter: number, limit: number, body: () => void): this {
+  /**
+   * `counter = start; block loop (exit unless counter < limit) … counter += step; br 0 end end`: a counted loop
+   * from local `start` (or 0) up to local `limit`.
+   */
+  forLoop(counter: number, limit: number, body: () => void, options: { step?: number; start?: number } = {}): this {
+    if (options.start === undefined) this.i32(0).set(counter);
+    else this.get(options.start).set(counter);
     this.block().loop();
     this.get(counter).get(limit).ltU().eqz().brIf(1);
     body();
-    this.get(counter).i32(1).add().set(counter);
+    this.get(counter).i32(options.step ?? 1).add().set(counter);
     return this.br(0).end().end();
   }
   end(): this {
@@ -123,6 +128,49 @@ export class Code {
   }
   f32x4Add(): this {
     return this.simd(0xe4);
+  }
+  /** Lane-wise maximum; NaN in either lane gives NaN. */
+  f32x4Max(): this {
+    return this.simd(0xe9);
+  }
+  /** Lane-wise a > b as all-ones or all-zeros lanes (false when either is NaN). */
+  f32x4Gt(): this {
+    return this.simd(0x44);
+  }
+  /** Lanes of the first where the mask's bits are set, of the second elsewhere: (v1 & m) | (v2 & ~m). */
+  bitselect(): this {
+    return this.simd(0x52);
+  }
+  i32x4Splat(): this {
+    return this.simd(0x11);
+  }
+  i32x4Add(): this {
+    return this.simd(0xae);
+  }
+  /** The i32x4 constant [0, 1, 2, 3]. */
+  i32x4Iota(): this {
+    return this.simd(0x0c, ...[0, 1, 2, 3].flatMap((v) => [v, 0, 0, 0]));
+  }
+  ne(): this {
+    return this.op(0x47); // i32.ne
+  }
+  geS(): this {
+    return this.op(0x4e); // i32.ge_s
+  }
+  ifThen(body: () => void): this {
+    this.op(0x04, 0x40);
+    body();
+    return this.end();
+  }
+  ifElse(then: () => void, otherwise: () => void): this {
+    this.op(0x04, 0x40);
+    then();
+    this.op(0x05);
+    otherwise();
+    return this.end();
+  }
+  tee(local: number): this {
+    return this.op(0x22, ...uleb(local));
   }
   f32x4Mul(): this {
     return this.simd(0xe6);

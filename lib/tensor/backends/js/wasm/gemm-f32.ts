@@ -1,11 +1,13 @@
 import { KC, MC, NC, Packers } from '../gemm';
 import { WASM_MR, WASM_NR } from './kernel';
 
-/** A thread's view of the shared WebAssembly memory: its kernel, and where its packing buffers are. */
+/** A thread's view of the shared WebAssembly memory: its kernels, and where its packing buffers are. */
 export interface WasmThread {
   /** The whole memory as float32; every offset below is an index into it. */
   memory: Float32Array;
   tiles: (a: number, b: number, kc: number, panels: number, c: number, ldc: number) => void;
+  finish: (y: number, rows: number, channels: number, bias: number, relu: number) => void;
+  maxpool: (...args: number[]) => void;
   aPack: number;
   bPack: number;
 }
@@ -15,7 +17,7 @@ function edgeTile(m: Float32Array, a: number, b: number, kc: number, c: number, 
   for (let r = 0; r < rows; r++) {
     for (let j = 0; j < cols; j++) {
       let s = 0;
-      for (let k = 0; k < kc; k++) s += m[a + k * WASM_MR + r] * m[b + k * WASM_NR + j];
+      for (let k = 0; k < kc; k++) s += m[a + r * kc + k] * m[b + k * WASM_NR + j];
       m[c + r * ldc + j] += s;
     }
   }
@@ -23,8 +25,9 @@ function edgeTile(m: Float32Array, a: number, b: number, kc: number, c: number, 
 
 /**
  * The float32 GEMM on the WebAssembly SIMD kernel, blocked like the TypeScript one: C (in the same memory, from
- * element `c`, row stride `ldc`) += A·B for rows [m0, m1). Packing stays in TypeScript; the full 4×8 tiles of a
- * block go to the kernel in one call; edge rows and columns take the small loop above.
+ * element `c`, row stride `ldc`) += A·B for rows [m0, m1). Packing stays in TypeScript (A row by row, mostly
+ * plain copies; B 8 columns per k); the full 4×8 tiles of a block go to the kernel in one call; edge rows and
+ * columns take the small loop above.
  */
 export function gemmF32(m0: number, m1: number, n: number, k: number, packers: Packers, c: number, ldc: number, t: WasmThread): void {
   const mem = t.memory;
@@ -35,7 +38,7 @@ export function gemmF32(m0: number, m1: number, n: number, k: number, packers: P
       for (let jp = 0; jp < nc; jp += WASM_NR) packers.packB(k0, kc, j0 + jp, mem.subarray(t.bPack + jp * kc, t.bPack + (jp + WASM_NR) * kc), WASM_NR);
       for (let i0 = m0; i0 < m1; i0 += MC) {
         const mc = Math.min(MC, m1 - i0);
-        for (let ip = 0; ip < mc; ip += WASM_MR) packers.packA(i0 + ip, k0, kc, mem.subarray(t.aPack + ip * kc, t.aPack + (ip + WASM_MR) * kc));
+        for (let ip = 0; ip < mc; ip += WASM_MR) packers.packA(i0 + ip, k0, kc, mem.subarray(t.aPack + ip * kc, t.aPack + (ip + WASM_MR) * kc), kc, 1);
         const panels = Math.floor(mc / WASM_MR);
         const lastRows = mc % WASM_MR;
         for (let jp = 0; jp < nc; jp += WASM_NR) {
