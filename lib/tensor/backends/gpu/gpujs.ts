@@ -1,3 +1,5 @@
+import * as os from 'node:os';
+
 /**
  * Our small typed door to gpu.js (its own typings do not hold under strict TypeScript): open a device in one of
  * its modes, compile a kernel for fixed constants and output length, run it on flat Float32Arrays.
@@ -36,8 +38,33 @@ export interface GpuDevice {
   compile(source: KernelSource, constants: Record<string, number>, outputLength: number): CompiledKernel;
 }
 
+/**
+ * Dawn's OpenGL backend loads EGL (glvnd's libEGL and libGLdispatch, then Mesa's libEGL_mesa) and unloads it when
+ * its instance is freed. libGLdispatch leaves a per-thread destructor registered, so a thread that used GL and
+ * exits after the unload jumps into unmapped code: the process crashed at exit now and then (a core showed it).
+ * Loading those libraries first with RTLD_NODELETE keeps them mapped until the process ends. They are not Node
+ * addons, so process.dlopen throws after loading them; that is expected.
+ */
+function pinGlLibraries(): void {
+  const RTLD_NODELETE = 0x1000; // glibc's value; Node does not export it
+  for (const library of ['libGLdispatch.so.0', 'libEGL.so.1', 'libEGL_mesa.so.0']) {
+    try {
+      process.dlopen({ exports: {} }, library, os.constants.dlopen.RTLD_NOW! | RTLD_NODELETE);
+    } catch {
+      // "did not self-register" (loaded and pinned), or not installed (Dawn will say what is missing)
+    }
+  }
+}
+
+/**
+ * Every Dawn instance made here, kept until the thread ends: freeing one while the thread runs (the garbage
+ * collector would, for the probe that found no adapter) can crash dawn.node.
+ */
+const dawnInstances: object[] = [];
+
 /** Node has no navigator.gpu; Dawn's node binding (the `webgpu` package) provides one. */
 async function installWebGpu(): Promise<string> {
+  if (process.platform === 'linux') pinGlLibraries();
   const { create, globals } = (await import('webgpu')) as unknown as {
     create: (flags: string[]) => { requestAdapter(options?: object): Promise<{ info?: Record<string, string> } | null> };
     globals: object;
@@ -47,6 +74,7 @@ async function installWebGpu(): Promise<string> {
   // OpenGL backend, at WebGPU's 'compatibility' feature level — which gpu.js does not ask for, so we add it.
   for (const flags of [[], ['backend=opengl']]) {
     const gpu = create(flags);
+    dawnInstances.push(gpu);
     const requestAdapter = gpu.requestAdapter.bind(gpu);
     const adapter = await requestAdapter({ featureLevel: 'compatibility' });
     if (adapter) {

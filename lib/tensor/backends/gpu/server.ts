@@ -62,8 +62,9 @@ if (parentPort) {
   );
 
   parentPort.on('message', (job: GpuJob) => {
-    compiled(job)
-      .run(job.inputs)
+    // a kernel that fails to compile throws at once: answer with it too, or the main thread would wait in vain
+    Promise.resolve()
+      .then(() => compiled(job).run(job.inputs))
       .then((result) => {
         new Float32Array(job.output).set(result.subarray(0, job.outputLength));
         finish(STATUS.done);
