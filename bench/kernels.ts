@@ -38,9 +38,9 @@ interface Contender {
   quick?: boolean;
 }
 
-function contenders(gpuModes: readonly string[]): Contender[] {
+function contenders(gpuModes: readonly string[], withReference: boolean): Contender[] {
   const list: Contender[] = [
-    { name: 'reference', backend: referenceBackend, quick: true },
+    ...(withReference ? [{ name: 'reference', backend: referenceBackend, quick: true }] : []),
     { name: 'js 1 thread', backend: createJsBackend(1) },
     { name: `js ${createJsBackend().threads} threads`, backend: createJsBackend() },
   ];
@@ -58,9 +58,9 @@ function contenders(gpuModes: readonly string[]): Contender[] {
  * GFLOPS of every backend on the model's matmul and conv2d shapes (batch 64), and of the naive loop as the peer.
  * A multiply-add counts as 2 FLOP.
  */
-export function benchmarkKernels(gpuModes: readonly string[] = ['cpu', 'webasm', 'webgpu']): KernelRow[] {
+export function benchmarkKernels(gpuModes: readonly string[] = ['cpu', 'webasm', 'webgpu'], withReference = true): KernelRow[] {
   const rng = new Rng(1);
-  const all = contenders(gpuModes);
+  const all = contenders(gpuModes, withReference);
   const rows: KernelRow[] = [];
   const time = (fn: () => unknown, quick?: boolean): number => measure(fn, quick ? { maxRuns: 1, minSeconds: 0 } : {}).seconds;
 
