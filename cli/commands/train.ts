@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import * as path from 'node:path';
-import { baselineMetrics, DataSplits, lockModelDir, Params, trainModel, TrainingSummaries, TrainOutcome } from '../../lib';
+import { baselineMetrics, DataSplits, lockModelDir, Params, StepProfiler, trainModel, TrainingSummaries, TrainOutcome } from '../../lib';
+import { formatTable } from '../table';
 import { applyBackend, BackendFlags, describeBackend, withBackendOptions } from '../backend';
 import { DEFAULT_MODEL_DIR, Experiment, loadData, readExperiment, withSeed } from '../experiment';
 import { parseInteger } from '../options';
@@ -12,6 +13,7 @@ interface TrainFlags extends BackendFlags {
   data_dir?: string;
   seed?: number;
   baselines: boolean;
+  profile?: boolean;
 }
 
 export function trainCommand(): Command {
@@ -27,7 +29,8 @@ export function trainCommand(): Command {
     .option('--model_dir <dir>', `experiment folder with params.json [default: ${DEFAULT_MODEL_DIR}]`)
     .option('--data_dir <dir>', 'folder with the MNIST IDX files (train-images-idx3-ubyte[.gz], …) [default: the embedded digits]')
     .option('--seed <n>', 'seed of every random choice (overrides params.seed)', parseInteger('--seed'))
-    .option('--no-baselines', 'skip the untrained-network and raw-pixel baselines at the end');
+    .option('--no-baselines', 'skip the untrained-network and raw-pixel baselines at the end')
+    .option('--profile', 'measure where each step\'s time goes (data, forward, loss, backward, optimiser; each kernel) and print it at the end');
   return withBackendOptions(command).action((flags: TrainFlags) => train(flags));
 }
 
@@ -37,7 +40,7 @@ async function train(flags: TrainFlags): Promise<void> {
   if (experiment.created) console.log(`wrote default parameters to ${path.join(experiment.modelDir, 'params.json')} (edit it to change the experiment)`);
   const data = loadData(flags.data_dir, params);
   const backend = applyBackend(flags);
-  await runTraining({ experiment, params, data, backend: describeBackend(backend), baselines: flags.baselines });
+  await runTraining({ experiment, params, data, backend: describeBackend(backend), baselines: flags.baselines, profile: flags.profile });
 }
 
 /**
@@ -45,13 +48,14 @@ async function train(flags: TrainFlags): Promise<void> {
  * table (with baselines if asked) and metrics_eval.json. Returns the final test metrics, when training ran to
  * the end.
  */
-export async function runTraining(options: { experiment: Experiment; params: Params; data: DataSplits; backend: string; baselines: boolean }): Promise<TrainOutcome> {
+export async function runTraining(options: { experiment: Experiment; params: Params; data: DataSplits; backend: string; baselines: boolean; profile?: boolean }): Promise<TrainOutcome> {
   const { experiment, params, data } = options;
   const { modelDir } = experiment;
   const paramsFile = path.join(modelDir, 'params.json');
   const release = lockModelDir(modelDir);
   const view = new ProgressView(process.stdout, params.num_epochs, params.batch_size);
   let summaries: TrainingSummaries | null = null;
+  const profiler = options.profile ? new StepProfiler() : undefined;
   let stopRequested: string | null = null;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stopRequested) process.exit(130); // a second Ctrl-C: leave now (checkpoints are written atomically)
@@ -66,6 +70,7 @@ export async function runTraining(options: { experiment: Experiment; params: Par
       modelDir,
       params,
       data,
+      profiler,
       events: {
         onStart: (info) => {
           summaries = new TrainingSummaries(modelDir, params, info.step);
@@ -102,8 +107,15 @@ export async function runTraining(options: { experiment: Experiment; params: Par
       const file = writeMetrics(modelDir, { checkpoint: path.join(modelDir, 'checkpoint-last.safetensors'), step: outcome.step, epoch: params.num_epochs, data: data.description }, metrics, baselines);
       console.log(`\nwrote ${file}`);
     }
+    if (profiler && profiler.stepCount > 0) {
+      profiler.stop();
+      const rows = profiler.table().map((r) => [r.name, r.msPerStep.toFixed(1), `${(100 * r.share).toFixed(0)}%`]);
+      console.log(`\nwhere a training step's time goes (mean of ${profiler.stepCount} steps, ${options.backend}):\n`);
+      console.log(formatTable(['phase / kernel', 'ms per step', 'share'], rows));
+    }
     return outcome;
   } finally {
+    profiler?.stop();
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
     release();

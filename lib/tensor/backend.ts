@@ -75,6 +75,11 @@ export function getBackend(): Backend {
   return current!;
 }
 
+/** Puts a backend object in use directly (a wrapper around another, such as the profiler's). */
+export function useBackend(backend: Backend): void {
+  current = backend;
+}
+
 /** Runs fn with another backend selected, then restores the previous one (even after a throw). */
 export function withBackend<T>(name: string, fn: () => T): T {
   const previous = getBackend();

@@ -5,6 +5,7 @@ import { TripletError } from '../tensor/errors';
 import { evaluateModel, EvalMetrics } from './evaluate';
 import { BatchStats, buildModel, tripletLoss } from './model';
 import { ARCHITECTURE_KEYS, ConfigError, Params } from './params';
+import { StepProfiler } from './profile';
 
 /** Training went wrong in a way a user must hear about (a NaN loss or gradient). */
 export class TrainingError extends TripletError {}
@@ -64,8 +65,14 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
  * drawn again and the ones already done are skipped). Same seed, same backend: the same losses as an
  * uninterrupted run.
  */
-export async function trainModel(options: { modelDir: string; params: Params; data: DataSplits; events?: TrainEvents }): Promise<TrainOutcome> {
-  const { modelDir, params, data, events = {} } = options;
+export async function trainModel(options: {
+  modelDir: string;
+  params: Params;
+  data: DataSplits;
+  events?: TrainEvents;
+  profiler?: StepProfiler;
+}): Promise<TrainOutcome> {
+  const { modelDir, params, data, events = {}, profiler } = options;
   checkAgainstParams(data.train, params.image_size, params.num_labels);
   checkAgainstParams(data.test, params.image_size, params.num_labels);
   const checkpoints = new CheckpointDir(modelDir);
@@ -102,7 +109,7 @@ export async function trainModel(options: { modelDir: string; params: Params; da
     const batches = epochBatches(data.train.labels, batchOptions, dataRng);
     for (; stepInEpoch < batches.length; stepInEpoch++) {
       const began = process.hrtime.bigint();
-      const stats = trainStep(model, optimizer, params, data, batches[stepInEpoch], step + 1, checkpoints.last);
+      const stats = trainStep(model, optimizer, params, data, batches[stepInEpoch], step + 1, checkpoints.last, profiler);
       step++;
       const seconds = Number(process.hrtime.bigint() - began) / 1e9;
       recent = { images: recent.images * 0.9 + batches[stepInEpoch].length, seconds: recent.seconds * 0.9 + seconds };
@@ -130,14 +137,23 @@ export async function trainModel(options: { modelDir: string; params: Params; da
 }
 
 /** Forward, loss, backward, a check that nothing became NaN or infinite, and Adam's update. */
-function trainStep(model: EmbeddingNet, optimizer: Adam, params: Params, data: DataSplits, batch: Int32Array, step: number, lastCheckpoint: string): BatchStats {
+function trainStep(model: EmbeddingNet, optimizer: Adam, params: Params, data: DataSplits, batch: Int32Array, step: number, lastCheckpoint: string, profiler?: StepProfiler): BatchStats {
+  profiler?.beginStep();
   optimizer.zeroGrad();
-  const { loss, stats } = tripletLoss(params, labelBatch(data.train, batch), model.forward(imageBatch(data.train, batch)));
+  const images = imageBatch(data.train, batch);
+  const labels = labelBatch(data.train, batch);
+  profiler?.mark('forward');
+  const embeddings = model.forward(images);
+  profiler?.mark('loss');
+  const { loss, stats } = tripletLoss(params, labels, embeddings);
+  profiler?.mark('backward');
   const diverged = (what: string): TrainingError =>
     new TrainingError(`step ${step}: ${what} is not finite (NaN or infinite); nothing was saved, the last good checkpoint stays at ${lastCheckpoint} (try a lower learning_rate)`);
   if (!Number.isFinite(stats.loss)) throw diverged('the loss');
   if (loss.requiresGrad) loss.backward();
+  profiler?.mark('optimizer');
   for (const [name, p] of model.namedParameters()) if (p.grad && !allFinite(p.grad.data)) throw diverged(`the gradient of ${name}`);
   optimizer.step();
+  profiler?.endStep();
   return stats;
 }
