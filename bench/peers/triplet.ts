@@ -1,4 +1,4 @@
-import { Adam, batchAllTripletLoss, EmbeddingNet, embedDataset, getBackend, Rng, setBackend, Tensor } from '../../lib';
+import { Adam, ArrayArena, batchAllTripletLoss, EmbeddingNet, embedDataset, getBackend, Rng, setBackend, Tensor } from '../../lib';
 import { Batch, BATCH_SIZE, INFERENCE_BATCH, LEARNING_RATE, MARGIN, NETWORK, report, seconds, testImages, trainingBatches } from '../fixture';
 
 /**
@@ -11,12 +11,18 @@ function main([backendName = 'js', stepsText = '12', gpuMode]: string[]): void {
   const batches = trainingBatches(steps + 2);
   const net = new EmbeddingNet(NETWORK, new Rng(230));
   const adam = new Adam(net.namedParameters(), { lr: LEARNING_RATE });
+  // as the trainer does: each step's arrays are reused by the next (parameters and Adam's moments never are lent)
+  const arena = new ArrayArena();
   const step = (b: Batch): number => {
-    adam.zeroGrad();
-    const { loss } = batchAllTripletLoss(b.labels, net.forward(new Tensor(b.images, [BATCH_SIZE, 28, 28, 1])), MARGIN);
-    loss.backward();
-    adam.step();
-    return loss.item();
+    const loss = arena.run(() => {
+      adam.zeroGrad();
+      const { loss } = batchAllTripletLoss(b.labels, net.forward(new Tensor(b.images, [BATCH_SIZE, 28, 28, 1])), MARGIN);
+      loss.backward();
+      adam.step();
+      return loss.item();
+    });
+    arena.reclaim([]);
+    return loss;
   };
   const firstLoss = step(batches[0]);
   step(batches[1]);

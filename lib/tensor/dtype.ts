@@ -1,3 +1,5 @@
+import { activeArena } from './arena';
+
 /**
  * Element types. float32 is the default (what training uses); float64 is for exact work such as gradient checks,
  * where finite differences need every bit.
@@ -11,7 +13,12 @@ export function isDType(value: unknown): value is DType {
   return value === 'float32' || value === 'float64';
 }
 
+/** A zeroed array: reused from the arena of a training step when one is running, else new. */
 export function allocate(dtype: DType, size: number): TypedArray {
+  return activeArena()?.take(dtype, size) ?? newArray(dtype, size);
+}
+
+export function newArray(dtype: DType, size: number): TypedArray {
   return dtype === 'float64' ? new Float64Array(size) : new Float32Array(size);
 }
 

@@ -1,4 +1,4 @@
-import { Rng } from '../autograd';
+import { ArrayArena, Rng, TypedArray } from '../autograd';
 import { checkAgainstParams, DataSplits, epochBatches, imageBatch, labelBatch } from '../data';
 import { Adam, CheckpointDir, EmbeddingNet, loadCheckpoint, restoreCheckpoint, TrainingParts } from '../nn';
 import { TripletError } from '../tensor/errors';
@@ -71,8 +71,10 @@ export async function trainModel(options: {
   data: DataSplits;
   events?: TrainEvents;
   profiler?: StepProfiler;
+  /** Where the steps' arrays are reused from (a new arena by default; false: every array new, as outside training). */
+  arena?: ArrayArena | false;
 }): Promise<TrainOutcome> {
-  const { modelDir, params, data, events = {}, profiler } = options;
+  const { modelDir, params, data, events = {}, profiler, arena = new ArrayArena() } = options;
   checkAgainstParams(data.train, params.image_size, params.num_labels);
   checkAgainstParams(data.test, params.image_size, params.num_labels);
   const checkpoints = new CheckpointDir(modelDir);
@@ -109,7 +111,9 @@ export async function trainModel(options: {
     const batches = epochBatches(data.train.labels, batchOptions, dataRng);
     for (; stepInEpoch < batches.length; stepInEpoch++) {
       const began = process.hrtime.bigint();
-      const stats = trainStep(model, optimizer, params, data, batches[stepInEpoch], step + 1, checkpoints.last, profiler);
+      const run = (): BatchStats => trainStep(model, optimizer, params, data, batches[stepInEpoch], step + 1, checkpoints.last, profiler);
+      const stats = arena ? arena.run(run) : run();
+      if (arena) arena.reclaim(persistentArrays(model, optimizer));
       step++;
       const seconds = Number(process.hrtime.bigint() - began) / 1e9;
       recent = { images: recent.images * 0.9 + batches[stepInEpoch].length, seconds: recent.seconds * 0.9 + seconds };
@@ -134,6 +138,12 @@ export async function trainModel(options: {
     await yieldToEventLoop();
   }
   return { status: 'finished', step, epoch, model, metrics };
+}
+
+/** What outlives a step: parameters, buffers and Adam's moments (the arena must not reuse them). */
+function persistentArrays(model: EmbeddingNet, optimizer: Adam): TypedArray[] {
+  const { m, v } = optimizer.stateDict();
+  return [...model.stateDict().values(), ...m.values(), ...v.values()].map((t) => t.data);
 }
 
 /** Forward, loss, backward, a check that nothing became NaN or infinite, and Adam's update. */

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  ConfigError, DataSplits, defaultParams, limitData, loadCheckpoint, loadEmbeddedDigits, lockModelDir, LockError, Params, StepReport,
+  ArrayArena, ConfigError, DataSplits, defaultParams, limitData, loadCheckpoint, loadEmbeddedDigits, lockModelDir, LockError, Params, StepReport,
   trainModel, TrainingError,
 } from '../../lib';
 
@@ -48,6 +48,26 @@ describe('train: the training loop', () => {
     for (const [name, t] of straightWeights.tensors) {
       expect(Buffer.from(resumedWeights.tensors.get(name)!.data.buffer).equals(Buffer.from(t.data.buffer)), name).to.equal(true);
     }
+  });
+
+  it("reuses each step's arrays: none made new after the first step, and the same losses and weights as without reuse", async () => {
+    const params = tiny({ num_epochs: 1, use_batch_norm: true, learning_rate: 1e-2 });
+    const data = limitData(loadEmbeddedDigits(), params);
+    const train = async (arena: ArrayArena | false): Promise<{ losses: number[]; created: number[]; weights: Buffer }> => {
+      const [losses, created]: number[][] = [[], []];
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.mkdirSync(dir);
+      await trainModel({ modelDir: dir, params, data, arena, events: { onStep: (r) => (losses.push(r.stats.loss), created.push(arena ? arena.created : 0)) } });
+      return { losses, created, weights: fs.readFileSync(path.join(dir, 'checkpoint-last.safetensors')) };
+    };
+    const fresh = await train(false);
+    const arena = new ArrayArena();
+    arena.poison = true; // a reclaimed array still read by anything would turn the losses to NaN
+    const reused = await train(arena);
+    expect(reused.losses).to.deep.equal(fresh.losses);
+    expect(reused.weights.equals(fresh.weights)).to.equal(true);
+    expect(reused.created[0]).to.be.greaterThan(20);
+    expect(reused.created.slice(1)).to.deep.equal(new Array(reused.created.length - 1).fill(reused.created[0]));
   });
 
   it('evaluates on the test set and keeps the best checkpoint with its metrics', async () => {
