@@ -7,6 +7,38 @@ checkBackendAgainstReference('js backend, 1 thread', () => createJsBackend(1), [
 checkBackendAgainstReference('js backend, 2 threads', () => createJsBackend(2), ['float64', 'float32'], { float64: 1e-12, float32: 1e-5 });
 
 describe('js backend: threads', () => {
+  it('gives bit-identical results with 1, 2 and 3 threads: tasks are cut by shape, claimed by whichever thread is free', () => {
+    const rng = new Rng(5);
+    const x = random([24, 12, 12, 8], rng, 'float32');
+    const dy = random([24, 12, 12, 16], rng, 'float32');
+    const w = random([3, 3, 8, 16], rng, 'float32');
+    const a = random([200, 128], rng, 'float32');
+    const b = random([128, 48], rng, 'float32');
+    const g = windowGeometry(x.shape, { kernel: 3, stride: 1, padding: 'same' }, 16, 'spec');
+    const pool = windowGeometry(x.shape, { kernel: 2, stride: 2, padding: 'valid' }, 8, 'spec');
+    const results = [1, 2, 3].map((threads) => {
+      const backend = createJsBackend(threads);
+      const outputs = [backend.conv2d(x, w, g), backend.conv2dInputGrad(dy, w, g), backend.conv2dFilterGrad(x, dy, g), backend.matmul(a, b, false, false), backend.maxPool2d(x, pool).y];
+      return outputs.map((t) => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+    });
+    for (const threads of [1, 2]) {
+      results[threads].forEach((bytes, i) => expect(bytes.equals(results[0][i]), `${threads + 1} threads, output ${i}`).to.equal(true));
+    }
+  });
+
+  it('runs thousands of back-to-back jobs without mixing them up', () => {
+    const backend = createJsBackend(2);
+    const rng = new Rng(6);
+    const shapes = [[128, 96, 96], [96, 128, 96], [160, 80, 96]]; // each over the 2 MFLOP that makes a job parallel
+    const inputs = shapes.map(([m, k, n]) => [random([m, k], rng, 'float32'), random([k, n], rng, 'float32')]);
+    const expected = inputs.map(([a, b]) => createJsBackend(1).matmul(a, b, false, false).data);
+    for (let round = 0; round < 1000; round++) {
+      const i = round % 3;
+      const product = backend.matmul(inputs[i][0], inputs[i][1], false, false).data;
+      if (!Buffer.from(product.buffer).equals(Buffer.from(expected[i].buffer))) expect.fail(`round ${round}: shape ${shapes[i]} differs`);
+    }
+  });
+
   it('splits work over two threads and gives bit-identical results run after run', () => {
     const backend = createJsBackend(2);
     const rng = new Rng(3);

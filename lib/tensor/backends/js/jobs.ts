@@ -23,10 +23,10 @@ function decodeGeometry(params: ArrayLike<number>, at: number): ConvGeometry {
   return Object.fromEntries(GEOMETRY_KEYS.map((key, i) => [key, params[at + i]])) as unknown as ConvGeometry;
 }
 
-/** [start, end) of part `part` of `parts` equal slices of `total`, rounded to multiples of `align`. */
-export function sliceOf(total: number, part: number, parts: number, align = 1): [number, number] {
-  const cut = (p: number): number => (p === parts ? total : Math.min(total, Math.round((total * p) / parts / align) * align));
-  return [cut(part), cut(part + 1)];
+/** [start, end) of task `task` of `tasks` equal slices of `total`, rounded to multiples of `align`. */
+export function sliceOf(total: number, task: number, tasks: number, align = 1): [number, number] {
+  const cut = (t: number): number => (t === tasks ? total : Math.min(total, Math.round((total * t) / tasks / align) * align));
+  return [cut(task), cut(task + 1)];
 }
 
 const CHUNK_ROWS = 128;
@@ -51,13 +51,13 @@ function finishRows(data: TypedArray, y: number, rows: number, channels: number,
   }
 }
 
-/** Runs slice `part` of `parts` of a job, in the thread of `ctx`. */
-export function runJob(kind: JobKind, p: ArrayLike<number>, part: number, parts: number, dtype: DType, ctx: ThreadContext): void {
+/** Runs task `task` of the `tasks` a job is cut into, in the thread of `ctx`. */
+export function runJob(kind: JobKind, p: ArrayLike<number>, task: number, tasks: number, dtype: DType, ctx: ThreadContext): void {
   const data = ctx.view(dtype);
   switch (kind) {
     case JobKind.Matmul: {
       const [a, b, c, m, n, k, transA, transB] = [p[0], p[1], p[2], p[3], p[4], p[5], p[6] === 1, p[7] === 1];
-      const [m0, m1] = sliceOf(m, part, parts, 4);
+      const [m0, m1] = sliceOf(m, task, tasks, 4);
       multiply(ctx, dtype, m0, m1, n, k, matrixPackers(data, a, transA, m, data, b, transB, n, k), c, n);
       return;
     }
@@ -65,7 +65,7 @@ export function runJob(kind: JobKind, p: ArrayLike<number>, part: number, parts:
       // bias < 0: none; the epilogue (bias, ReLU) is applied by each thread to its own rows, still in the memory
       const [x, w, y, bias, relu, g] = [p[0], p[1], p[2], p[3], p[4] === 1, decodeGeometry(p, 5)];
       const pixels = g.outH * g.outW;
-      const [n0, n1] = sliceOf(g.batch, part, parts);
+      const [n0, n1] = sliceOf(g.batch, task, tasks);
       const rows = (n1 - n0) * pixels;
       const out = y + n0 * pixels * g.outC;
       multiply(ctx, dtype, 0, rows, g.outC, g.kH * g.kW * g.inC, forwardPackers(data, x, data, w, g, n0 * pixels, rows), out, g.outC);
@@ -78,7 +78,7 @@ export function runJob(kind: JobKind, p: ArrayLike<number>, part: number, parts:
       const [dy, w, dx, g] = [p[0], p[1], p[2], decodeGeometry(p, 3)];
       const pixels = g.outH * g.outW;
       const patchSize = g.kH * g.kW * g.inC;
-      const [n0, n1] = sliceOf(g.batch, part, parts);
+      const [n0, n1] = sliceOf(g.batch, task, tasks);
       // dP for a chunk of rows goes to a scratch of this thread (in the shared memory for the SIMD kernel), then back to dx
       const wasm = dtype === 'float32' && ctx.wasm !== null;
       const { at, capacity } = wasm ? ctx.chunk32() : { at: 0, capacity: CHUNK_ROWS * patchSize };
@@ -98,7 +98,7 @@ export function runJob(kind: JobKind, p: ArrayLike<number>, part: number, parts:
     case JobKind.MaxPool: {
       // argmax goes to an int32 region of the memory; its offset arrives in int32 elements
       const [x, y, argmax, g] = [p[0], p[1], p[2], decodeGeometry(p, 3)];
-      const [n0, n1] = sliceOf(g.batch, part, parts);
+      const [n0, n1] = sliceOf(g.batch, task, tasks);
       const inside = g.padTop === 0 && g.padLeft === 0 && (g.outH - 1) * g.strideH + g.kH <= g.inH && (g.outW - 1) * g.strideW + g.kW <= g.inW;
       if (dtype === 'float32' && ctx.wasm && inside && g.inC % 4 === 0) {
         ctx.wasm.maxpool(4 * x, 4 * y, 4 * argmax, n0, n1, g.inH, g.inW, g.inC, g.outH, g.outW, g.kH, g.kW, g.strideH, g.strideW);
@@ -108,12 +108,12 @@ export function runJob(kind: JobKind, p: ArrayLike<number>, part: number, parts:
       return;
     }
     case JobKind.ConvFilterGrad: {
-      // each part sums over its own images into its own partial dW; the caller adds the partials in part order
+      // each task sums over its own images into its own partial dW; the caller adds the partials in task order
       const [x, dy, partials, g] = [p[0], p[1], p[2], decodeGeometry(p, 3)];
       const pixels = g.outH * g.outW;
       const patchSize = g.kH * g.kW * g.inC;
-      const [n0, n1] = sliceOf(g.batch, part, parts);
-      const out = partials + part * patchSize * g.outC;
+      const [n0, n1] = sliceOf(g.batch, task, tasks);
+      const out = partials + task * patchSize * g.outC;
       multiply(ctx, dtype, 0, patchSize, g.outC, (n1 - n0) * pixels, filterGradPackers(data, x, data, dy, g, n0 * pixels), out, g.outC);
       return;
     }
