@@ -29,10 +29,11 @@ export class ArrayArena {
     }
   }
 
-  take(dtype: DType, size: number): TypedArray {
+  /** A zeroed array (or, with zeroed false, one whose contents the caller overwrites), noted as lent. */
+  take(dtype: DType, size: number, zeroed = true): TypedArray {
     const reusable = this.free.get(key(dtype, size))?.pop();
     if (!reusable) this.created++;
-    const array = reusable ? reusable.fill(0) : newArray(dtype, size);
+    const array = reusable ? (zeroed ? reusable.fill(0) : reusable) : newArray(dtype, size);
     this.lent.push(array);
     return array;
   }

@@ -13,9 +13,13 @@ export function isDType(value: unknown): value is DType {
   return value === 'float32' || value === 'float64';
 }
 
-/** A zeroed array: reused from the arena of a training step when one is running, else new. */
-export function allocate(dtype: DType, size: number): TypedArray {
-  return activeArena()?.take(dtype, size) ?? newArray(dtype, size);
+/**
+ * A zeroed array: reused from the arena of a training step when one is running, else new. `zeroed: false` is for
+ * the caller that overwrites every element at once (a kernel's output copied in): a reused array is then not
+ * cleared first.
+ */
+export function allocate(dtype: DType, size: number, zeroed = true): TypedArray {
+  return activeArena()?.take(dtype, size, zeroed) ?? newArray(dtype, size);
 }
 
 export function newArray(dtype: DType, size: number): TypedArray {

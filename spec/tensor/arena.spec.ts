@@ -25,6 +25,17 @@ describe('tensor: ArrayArena', () => {
     expect(arena.created).to.equal(3); // first, and the float64 and length-5 ones
   });
 
+  it('hands a reclaimed array back uncleared when the caller will overwrite it (zeroed: false)', () => {
+    const arena = new ArrayArena();
+    const first = arena.run(() => allocate('float32', 3));
+    first.set([1, 2, 3]);
+    arena.reclaim([]);
+    const again = arena.run(() => allocate('float32', 3, false));
+    expect(again).to.equal(first);
+    expect(Array.from(again)).to.deep.equal([1, 2, 3]);
+    expect(Array.from(allocate('float32', 3, false))).to.deep.equal([0, 0, 0]); // outside an arena: always new
+  });
+
   it('never reuses the arrays it is told to keep', () => {
     const arena = new ArrayArena();
     const [kept, dropped] = arena.run(() => [allocate('float32', 4), allocate('float32', 4)]);

@@ -7,12 +7,16 @@ import { WasmThread } from './wasm/gemm-f32';
 export const MAX_PAGES = 32768;
 export const PAGE_BYTES = 65536;
 
-/** Each thread's private region at the start of the memory: A and B packing buffers, the input-gradient chunk. */
+/**
+ * Each thread's private region at the start of the memory: A and B packing buffers, one 4×8 tile for the edge
+ * rows of a block, the input-gradient chunk.
+ */
 export const SCRATCH = (() => {
   const aPack = KC * MC * 4;
   const bPack = KC * NC * 4;
+  const edge = 4 * 8 * 4;
   const chunk = 2 << 20;
-  return { aPack: 0, bPack: aPack, chunk: aPack + bPack, chunkBytes: chunk, bytes: aPack + bPack + chunk };
+  return { aPack: 0, bPack: aPack, edge: aPack + bPack, chunk: aPack + bPack + edge, chunkBytes: chunk, bytes: aPack + bPack + edge + chunk };
 })();
 
 /** Where the data of the jobs starts: after every thread's scratch, 8-byte aligned. */
@@ -59,7 +63,8 @@ export class ThreadContext {
     this.length = buffer.byteLength;
     this.views = { float32: new Float32Array(buffer), float64: new Float64Array(buffer), int32: new Int32Array(buffer) };
     const base = (this.index * SCRATCH.bytes) / 4;
-    this.wasm = this.kernels ? { memory: this.views.float32, ...this.kernels, aPack: base + SCRATCH.aPack / 4, bPack: base + SCRATCH.bPack / 4 } : null;
+    const offsets = { aPack: base + SCRATCH.aPack / 4, bPack: base + SCRATCH.bPack / 4, edge: base + SCRATCH.edge / 4 };
+    this.wasm = this.kernels ? { memory: this.views.float32, ...this.kernels, ...offsets } : null;
   }
 
   view(dtype: DType): TypedArray {

@@ -31,6 +31,7 @@ function patch(g: ConvGeometry, q: number): [number, number, number] {
 export function forwardPackers(x: TypedArray, xo: number, w: TypedArray, wo: number, g: ConvGeometry, pixelBase: number, rows: number): Packers {
   const patchSize = g.kH * g.kW * g.inC;
   const weights = matrixPackers(w, wo, false, patchSize, w, wo, false, g.outC, patchSize);
+  const { inH, inW, inC, kW } = g;
   return {
     packA(i0, k0, kc, out, rowStride, kStride) {
       for (let r = 0; r < 4; r++) {
@@ -38,18 +39,32 @@ export function forwardPackers(x: TypedArray, xo: number, w: TypedArray, wo: num
           for (let k = 0; k < kc; k++) out[r * rowStride + k * kStride] = 0;
           continue;
         }
-        const [n, oh, ow] = pixel(g, pixelBase + i0 + r);
+        // (hot: plain arithmetic here, no tuples) the pixel (n, oh, ow) of this row, the patch entry (kh, kw, c) of k0
+        const p = pixelBase + i0 + r;
+        const ow = p % g.outW;
+        const oh = ((p - ow) / g.outW) % g.outH;
+        const image = xo + ((p - ow) / g.outW - oh) / g.outH * inH * inW * inC;
         const ih0 = oh * g.strideH - g.padTop;
         const iw0 = ow * g.strideW - g.padLeft;
-        let [kh, kw, c] = patch(g, k0);
+        if (inC === 1 && k0 === 0 && kc === patchSize && ih0 >= 0 && ih0 + g.kH <= inH && iw0 >= 0 && iw0 + kW <= inW) {
+          // one channel, a window inside the image (most pixels of the first layer): a plain 2-D copy
+          for (let kh = 0, k = r * rowStride; kh < g.kH; kh++) {
+            const from = image + (ih0 + kh) * inW + iw0;
+            for (let kw = 0; kw < kW; kw++, k += kStride) out[k] = x[from + kw];
+          }
+          continue;
+        }
+        let c = k0 % inC;
+        let kw = ((k0 - c) / inC) % kW;
+        let kh = ((k0 - c) / inC - kw) / kW;
         // In NHWC a patch is a run of channels per window position: copy (or zero) one run at a time.
         for (let k = 0; k < kc; ) {
-          const run = Math.min(g.inC - c, kc - k);
+          const run = Math.min(inC - c, kc - k);
           const ih = ih0 + kh;
           const iw = iw0 + kw;
           const to = r * rowStride + k * kStride;
-          if (ih >= 0 && ih < g.inH && iw >= 0 && iw < g.inW) {
-            const from = xo + ((n * g.inH + ih) * g.inW + iw) * g.inC + c;
+          if (ih >= 0 && ih < inH && iw >= 0 && iw < inW) {
+            const from = image + (ih * inW + iw) * inC + c;
             // a copy pays off on long runs; one channel (the first layer) makes runs of one value
             if (kStride === 1 && run >= 16) out.set(x.subarray(from, from + run), to);
             else for (let j = 0; j < run; j++) out[to + j * kStride] = x[from + j];
@@ -60,7 +75,10 @@ export function forwardPackers(x: TypedArray, xo: number, w: TypedArray, wo: num
           }
           k += run;
           c = 0;
-          if (++kw === g.kW) [kw, kh] = [0, kh + 1];
+          if (++kw === kW) {
+            kw = 0;
+            kh++;
+          }
         }
       }
     },
@@ -71,6 +89,7 @@ export function forwardPackers(x: TypedArray, xo: number, w: TypedArray, wo: num
 /** dW (partial, over pixels [pixelBase, pixelBase + pixels)) = Pᵀ·dY: A is Pᵀ (rows q, gathered from x), B is dY. */
 export function filterGradPackers(x: TypedArray, xo: number, dy: TypedArray, dyo: number, g: ConvGeometry, pixelBase: number): Packers {
   const patchSize = g.kH * g.kW * g.inC;
+  const { inH, inW, inC, outW } = g;
   return {
     packA(i0, k0, kc, out, rowStride, kStride) {
       for (let r = 0; r < 4; r++) {
@@ -79,15 +98,22 @@ export function filterGradPackers(x: TypedArray, xo: number, dy: TypedArray, dyo
           continue;
         }
         const [kh, kw, c] = patch(g, i0 + r);
-        let [n, oh, ow] = pixel(g, pixelBase + k0);
-        for (let k = 0; k < kc; k++) {
+        // the pixels k0 … k0 + kc, a run along one output row (n, oh) at a time: one input row, or padding
+        for (let k = 0, p = pixelBase + k0; k < kc; ) {
+          const [n, oh, ow0] = pixel(g, p);
+          const run = Math.min(outW - ow0, kc - k);
           const ih = oh * g.strideH - g.padTop + kh;
-          const iw = ow * g.strideW - g.padLeft + kw;
-          out[r * rowStride + k * kStride] = ih >= 0 && ih < g.inH && iw >= 0 && iw < g.inW ? x[xo + ((n * g.inH + ih) * g.inW + iw) * g.inC + c] : 0;
-          if (++ow === g.outW) {
-            ow = 0;
-            if (++oh === g.outH) [oh, n] = [0, n + 1];
+          let to = r * rowStride + k * kStride;
+          if (ih < 0 || ih >= inH) {
+            for (let j = 0; j < run; j++, to += kStride) out[to] = 0;
+          } else {
+            const rowStart = xo + (n * inH + ih) * inW * inC + c;
+            for (let j = 0, iw = ow0 * g.strideW - g.padLeft + kw; j < run; j++, iw += g.strideW, to += kStride) {
+              out[to] = iw >= 0 && iw < inW ? x[rowStart + iw * inC] : 0;
+            }
           }
+          k += run;
+          p += run;
         }
       }
     },

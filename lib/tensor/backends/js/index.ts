@@ -69,7 +69,7 @@ export function createJsBackend(threads = defaultThreads()): JsBackend {
   }
 
   function copyOut(dtype: DType, source: { data: Float32Array | Float64Array; out: number }, shape: number[]): NDArray {
-    const result = allocate(dtype, shape.reduce((a, b) => a * b, 1));
+    const result = allocate(dtype, shape.reduce((a, b) => a * b, 1), false);
     result.set(source.data.subarray(source.out, source.out + result.length));
     return ndarray(result, shape);
   }
@@ -123,7 +123,7 @@ export function createJsBackend(threads = defaultThreads()): JsBackend {
       const run = execute(x.dtype, [x], size + Math.ceil((size * 4) / bytes), size * g.kH * g.kW, byImages(g), ([xo], y) => [JobKind.MaxPool, [xo, y, ((y + size) * bytes) / 4, ...encodeGeometry(g)]]);
       const argmaxAt = ((run.out + size) * bytes) / 4;
       const argmax = new Int32Array(run.data.buffer, argmaxAt * 4, size).slice();
-      const y = allocate(x.dtype, size);
+      const y = allocate(x.dtype, size, false);
       y.set(run.data.subarray(run.out, run.out + size));
       return { y: ndarray(y, [g.batch, g.outH, g.outW, g.inC]), argmax };
     },

@@ -10,6 +10,8 @@ export interface WasmThread {
   maxpool: (...args: number[]) => void;
   aPack: number;
   bPack: number;
+  /** A 4×8 tile of this thread's own, for the edge rows. */
+  edge: number;
 }
 
 /** C[rows × cols] += A-panel · B-panel for a tile the SIMD kernel does not cover (the matrix edges). */
@@ -24,10 +26,24 @@ function edgeTile(m: Float32Array, a: number, b: number, kc: number, c: number, 
 }
 
 /**
+ * C[rows < 4 × 8] += A-panel · B-panel on the SIMD kernel: the full 4-row panel goes to the kernel with a tile of
+ * this thread as C (a row of C depends on its row of A only, so whatever the padding rows hold stays there), and
+ * the rows that exist are added to C.
+ */
+function edgeRows(t: WasmThread, a: number, b: number, kc: number, c: number, ldc: number, rows: number): void {
+  const m = t.memory;
+  m.fill(0, t.edge, t.edge + WASM_MR * WASM_NR);
+  t.tiles(4 * a, 4 * b, kc, 1, 4 * t.edge, 4 * WASM_NR);
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < WASM_NR; j++) m[c + r * ldc + j] += m[t.edge + r * WASM_NR + j];
+  }
+}
+
+/**
  * The float32 GEMM on the WebAssembly SIMD kernel, blocked like the TypeScript one: C (in the same memory, from
  * element `c`, row stride `ldc`) += A·B for rows [m0, m1). Packing stays in TypeScript (A row by row, mostly
- * plain copies; B 8 columns per k); the full 4×8 tiles of a block go to the kernel in one call; edge rows and
- * columns take the small loop above.
+ * plain copies; B 8 columns per k); the full 4×8 tiles of a block go to the kernel in one call, edge rows too
+ * (through a tile of the thread's own); edge columns take the small loop above.
  */
 export function gemmF32(m0: number, m1: number, n: number, k: number, packers: Packers, c: number, ldc: number, t: WasmThread): void {
   const mem = t.memory;
@@ -47,7 +63,9 @@ export function gemmF32(m0: number, m1: number, n: number, k: number, packers: P
           const cTile = c + i0 * ldc + j0 + jp;
           if (cols === WASM_NR && panels > 0) t.tiles(4 * t.aPack, 4 * b, kc, panels, 4 * cTile, 4 * ldc);
           else for (let p = 0; p < panels; p++) edgeTile(mem, t.aPack + p * WASM_MR * kc, b, kc, cTile + p * WASM_MR * ldc, ldc, WASM_MR, cols);
-          if (lastRows > 0) edgeTile(mem, t.aPack + panels * WASM_MR * kc, b, kc, cTile + panels * WASM_MR * ldc, ldc, lastRows, cols);
+          const lastPanel = t.aPack + panels * WASM_MR * kc;
+          if (lastRows > 0 && cols === WASM_NR) edgeRows(t, lastPanel, b, kc, cTile + panels * WASM_MR * ldc, ldc, lastRows);
+          else if (lastRows > 0) edgeTile(mem, lastPanel, b, kc, cTile + panels * WASM_MR * ldc, ldc, lastRows, cols);
         }
       }
     }
