@@ -1,6 +1,6 @@
 import { TypedArray } from '../../dtype';
 import { ConvGeometry } from '../../kernels/conv';
-import { matrixPackers, Packers } from './gemm';
+import { copyRun, matrixPackers, Packers } from './gemm';
 
 /**
  * Convolution as matrix products over the patch matrix P (one row per output pixel p = (n·outH + oh)·outW + ow,
@@ -33,10 +33,10 @@ export function forwardPackers(x: TypedArray, xo: number, w: TypedArray, wo: num
   const weights = matrixPackers(w, wo, false, patchSize, w, wo, false, g.outC, patchSize);
   const { inH, inW, inC, kW } = g;
   return {
-    packA(i0, k0, kc, out, rowStride, kStride) {
+    packA(i0, k0, kc, out, at, rowStride, kStride) {
       for (let r = 0; r < 4; r++) {
         if (i0 + r >= rows) {
-          for (let k = 0; k < kc; k++) out[r * rowStride + k * kStride] = 0;
+          for (let k = 0; k < kc; k++) out[at + r * rowStride + k * kStride] = 0;
           continue;
         }
         // (hot: plain arithmetic here, no tuples) the pixel (n, oh, ow) of this row, the patch entry (kh, kw, c) of k0
@@ -48,7 +48,7 @@ export function forwardPackers(x: TypedArray, xo: number, w: TypedArray, wo: num
         const iw0 = ow * g.strideW - g.padLeft;
         if (inC === 1 && k0 === 0 && kc === patchSize && ih0 >= 0 && ih0 + g.kH <= inH && iw0 >= 0 && iw0 + kW <= inW) {
           // one channel, a window inside the image (most pixels of the first layer): a plain 2-D copy
-          for (let kh = 0, k = r * rowStride; kh < g.kH; kh++) {
+          for (let kh = 0, k = at + r * rowStride; kh < g.kH; kh++) {
             const from = image + (ih0 + kh) * inW + iw0;
             for (let kw = 0; kw < kW; kw++, k += kStride) out[k] = x[from + kw];
           }
@@ -62,11 +62,11 @@ export function forwardPackers(x: TypedArray, xo: number, w: TypedArray, wo: num
           const run = Math.min(inC - c, kc - k);
           const ih = ih0 + kh;
           const iw = iw0 + kw;
-          const to = r * rowStride + k * kStride;
+          const to = at + r * rowStride + k * kStride;
           if (ih >= 0 && ih < inH && iw >= 0 && iw < inW) {
             const from = image + (ih * inW + iw) * inC + c;
             // a copy pays off on long runs; one channel (the first layer) makes runs of one value
-            if (kStride === 1 && run >= 16) out.set(x.subarray(from, from + run), to);
+            if (kStride === 1) copyRun(x, from, out, to, run);
             else for (let j = 0; j < run; j++) out[to + j * kStride] = x[from + j];
           } else if (kStride === 1 && run >= 16) {
             out.fill(0, to, to + run);
@@ -91,10 +91,10 @@ export function filterGradPackers(x: TypedArray, xo: number, dy: TypedArray, dyo
   const patchSize = g.kH * g.kW * g.inC;
   const { inH, inW, inC, outW } = g;
   return {
-    packA(i0, k0, kc, out, rowStride, kStride) {
+    packA(i0, k0, kc, out, at, rowStride, kStride) {
       for (let r = 0; r < 4; r++) {
         if (i0 + r >= patchSize) {
-          for (let k = 0; k < kc; k++) out[r * rowStride + k * kStride] = 0;
+          for (let k = 0; k < kc; k++) out[at + r * rowStride + k * kStride] = 0;
           continue;
         }
         const [kh, kw, c] = patch(g, i0 + r);
@@ -103,7 +103,7 @@ export function filterGradPackers(x: TypedArray, xo: number, dy: TypedArray, dyo
           const [n, oh, ow0] = pixel(g, p);
           const run = Math.min(outW - ow0, kc - k);
           const ih = oh * g.strideH - g.padTop + kh;
-          let to = r * rowStride + k * kStride;
+          let to = at + r * rowStride + k * kStride;
           if (ih < 0 || ih >= inH) {
             for (let j = 0; j < run; j++, to += kStride) out[to] = 0;
           } else {
@@ -117,10 +117,10 @@ export function filterGradPackers(x: TypedArray, xo: number, dy: TypedArray, dyo
         }
       }
     },
-    packB(k0, kc, j0, out, nr) {
+    packB(k0, kc, j0, out, at, nr) {
       for (let col = 0; col < nr; col++) {
         const f = j0 + col;
-        for (let k = 0; k < kc; k++) out[k * nr + col] = f < g.outC ? dy[dyo + (pixelBase + k0 + k) * g.outC + f] : 0;
+        for (let k = 0; k < kc; k++) out[at + k * nr + col] = f < g.outC ? dy[dyo + (pixelBase + k0 + k) * g.outC + f] : 0;
       }
     },
   };

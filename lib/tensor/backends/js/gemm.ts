@@ -11,13 +11,13 @@ export type PackBuffer = Float32Array | Float64Array;
 
 export interface Packers {
   /**
-   * out[r·rowStride + k·kStride] = A[i0 + r, k0 + k] for k < kc, r < 4; rows past the end of A are 0. The
+   * out[at + r·rowStride + k·kStride] = A[i0 + r, k0 + k] for k < kc, r < 4; rows past the end of A are 0. The
    * TypeScript tile reads k-major panels (1, 4); the SIMD kernel reads four row streams (kc, 1), which for
-   * contiguous rows is a plain copy.
+   * contiguous rows is a plain copy. `at` is where the panel starts in `out`.
    */
-  packA(i0: number, k0: number, kc: number, out: PackBuffer, rowStride: number, kStride: number): void;
-  /** out[k·nr + c] = B[k0 + k, j0 + c] for k < kc, c < nr (4 or 8); columns past the end of B are 0. */
-  packB(k0: number, kc: number, j0: number, out: PackBuffer, nr: number): void;
+  packA(i0: number, k0: number, kc: number, out: PackBuffer, at: number, rowStride: number, kStride: number): void;
+  /** out[at + k·nr + c] = B[k0 + k, j0 + c] for k < kc, c < nr (4 or 8); columns past the end of B are 0. */
+  packB(k0: number, kc: number, j0: number, out: PackBuffer, at: number, nr: number): void;
 }
 
 /** Block sizes: KC·4 rows of A (MC × KC) stay in L2, a KC × NR panel of B in L1. */
@@ -37,10 +37,10 @@ export function gemm(m0: number, m1: number, n: number, k: number, packers: Pack
     const nc = Math.min(NC, n - j0);
     for (let k0 = 0; k0 < k; k0 += KC) {
       const kc = Math.min(KC, k - k0);
-      for (let jp = 0; jp < nc; jp += 4) packers.packB(k0, kc, j0 + jp, bp.subarray(jp * kc), 4);
+      for (let jp = 0; jp < nc; jp += 4) packers.packB(k0, kc, j0 + jp, bp, jp * kc, 4);
       for (let i0 = m0; i0 < m1; i0 += MC) {
         const mc = Math.min(MC, m1 - i0);
-        for (let ip = 0; ip < mc; ip += 4) packers.packA(i0 + ip, k0, kc, ap.subarray(ip * kc), 1, 4);
+        for (let ip = 0; ip < mc; ip += 4) packers.packA(i0 + ip, k0, kc, ap, ip * kc, 1, 4);
         for (let ip = 0; ip < mc; ip += 4) {
           for (let jp = 0; jp < nc; jp += 4) {
             tile(ap, ip * kc, bp, jp * kc, kc, c, cOffset + (i0 + ip) * ldc + j0 + jp, ldc, Math.min(4, mc - ip), Math.min(4, nc - jp));
@@ -76,23 +76,32 @@ function tile(a: Float64Array, ao: number, b: Float64Array, bo: number, kc: numb
   for (let r = 0; r < rows; r++) for (let col = 0; col < cols; col++) c[co + r * ldc + col] += acc[r * 4 + col];
 }
 
+/**
+ * out[to … to + count) = source[from … from + count): a loop for short runs (a patch row's channels), where set()
+ * on views of the shared memory measured slower, set() for long ones (a matrix row).
+ */
+export function copyRun(source: TypedArray | PackBuffer, from: number, out: PackBuffer, to: number, count: number): void {
+  if (count >= 64) out.set(source.subarray(from, from + count), to);
+  else for (let j = 0; j < count; j++) out[to + j] = source[from + j];
+}
+
 /** Packers for plain row-major matrices, either one optionally transposed: A is m×k (or k×m), B is k×n (or n×k). */
 export function matrixPackers(a: TypedArray, aOffset: number, transA: boolean, m: number, b: TypedArray, bOffset: number, transB: boolean, n: number, k: number): Packers {
   return {
-    packA(i0, k0, kc, out, rowStride, kStride) {
+    packA(i0, k0, kc, out, at, rowStride, kStride) {
       for (let r = 0; r < 4; r++) {
         const i = i0 + r;
         if (i < m && !transA && kStride === 1) {
-          out.set(a.subarray(aOffset + i * k + k0, aOffset + i * k + k0 + kc), r * rowStride); // a row is contiguous
+          copyRun(a, aOffset + i * k + k0, out, at + r * rowStride, kc); // a row is contiguous
           continue;
         }
-        for (let kk = 0; kk < kc; kk++) out[r * rowStride + kk * kStride] = i < m ? a[aOffset + (transA ? (k0 + kk) * m + i : i * k + k0 + kk)] : 0;
+        for (let kk = 0; kk < kc; kk++) out[at + r * rowStride + kk * kStride] = i < m ? a[aOffset + (transA ? (k0 + kk) * m + i : i * k + k0 + kk)] : 0;
       }
     },
-    packB(k0, kc, j0, out, nr) {
+    packB(k0, kc, j0, out, at, nr) {
       for (let col = 0; col < nr; col++) {
         const j = j0 + col;
-        for (let kk = 0; kk < kc; kk++) out[kk * nr + col] = j < n ? b[bOffset + (transB ? j * k + k0 + kk : (k0 + kk) * n + j)] : 0;
+        for (let kk = 0; kk < kc; kk++) out[at + kk * nr + col] = j < n ? b[bOffset + (transB ? j * k + k0 + kk : (k0 + kk) * n + j)] : 0;
       }
     },
   };
