@@ -84,8 +84,8 @@ export function benchmarkKernels(gpuModes: readonly string[] = ['cpu', 'webasm',
     const flops = 2 * g.batch * g.outH * g.outW * g.outC * g.kH * g.kW * g.inC;
     const kernels: Array<[string, (b: Backend) => unknown]> = [
       ['conv2d forward', (b) => b.conv2d(x, w, g)],
-      ['conv2d input grad', (b) => b.conv2dInputGrad(dy, w, g)],
-      ['conv2d filter grad', (b) => b.conv2dFilterGrad(x, dy, g)],
+      ['conv2d backward, input', (b) => b.conv2dBackward({ x, w, dy, g, relu: null, input: true, filter: false, bias: false })],
+      ['conv2d backward, filter', (b) => b.conv2dBackward({ x, w, dy, g, relu: null, input: false, filter: true, bias: false })],
     ];
     for (const [kernel, run] of kernels) {
       const gflops: Record<string, number> = {};

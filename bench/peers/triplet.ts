@@ -1,4 +1,4 @@
-import { Adam, ArrayArena, batchAllTripletLoss, EmbeddingNet, embedDataset, getBackend, Rng, setBackend, Tensor } from '../../lib';
+import { Adam, batchAllTripletLoss, EmbeddingNet, embedDataset, getBackend, Rng, setBackend, stepArena, Tensor } from '../../lib';
 import { Batch, BATCH_SIZE, INFERENCE_BATCH, LEARNING_RATE, MARGIN, NETWORK, report, seconds, testImages, trainingBatches } from '../fixture';
 
 /**
@@ -12,7 +12,7 @@ function main([backendName = 'js', stepsText = '12', gpuMode]: string[]): void {
   const net = new EmbeddingNet(NETWORK, new Rng(230));
   const adam = new Adam(net.namedParameters(), { lr: LEARNING_RATE });
   // as the trainer does: each step's arrays are reused by the next (parameters and Adam's moments never are lent)
-  const arena = new ArrayArena();
+  const arena = stepArena();
   const step = (b: Batch): number => {
     const loss = arena.run(() => {
       adam.zeroGrad();

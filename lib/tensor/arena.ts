@@ -1,22 +1,49 @@
 import { DType, dtypeOf, newArray, TypedArray } from './dtype';
 
+/** What an arena lends: the two floating-point dtypes, and int32 for indices (a max-pool's winners). */
+export type ArrayKind = DType | 'int32';
+export type LentArray = TypedArray | Int32Array;
+
+/**
+ * Where an arena makes its arrays. The default is plain typed arrays; a backend whose kernels work on memory of
+ * their own (the js backend's shared WebAssembly memory) offers arrays there, which its kernels then read and
+ * write in place instead of copying in and out.
+ */
+export interface ArraySource {
+  /** A new zeroed array. */
+  make(kind: ArrayKind, size: number): LentArray;
+  /** Zeroes an array `make` returned (for reuse). */
+  zero(array: LentArray): void;
+  /** Takes back an array `make` returned, which nothing will read again. */
+  release(array: LentArray): void;
+}
+
+const plainArrays: ArraySource = {
+  make: (kind, size) => (kind === 'int32' ? new Int32Array(size) : newArray(kind, size)),
+  zero: (array) => void array.fill(0),
+  release: () => undefined,
+};
+
 /**
  * Reuse of the arrays a training step allocates. A step makes the same ~50 arrays of the same sizes every time
  * (activations, masks, gradients: ~45 MB for the original's network at batch 64); making them new each step
  * costs fresh zeroed pages from the system and a garbage collector busy with large buffers. Inside
  * `arena.run(fn)`, every array the kernels allocate is taken from the arena's free lists (zeroed, as a new one
  * would be) and noted; `arena.reclaim(keep)` then returns all of them except `keep` — the arrays that outlive the
- * step (parameters, buffers, optimiser state) — for the next step to reuse.
+ * step (parameters, buffers, optimiser state) — for the next step to reuse. `dispose()` gives the arrays it holds
+ * back to their source.
  *
  * Whoever reclaims vouches that nothing else still reads those arrays: the trainer does, between steps.
  */
 export class ArrayArena {
-  private readonly free = new Map<string, TypedArray[]>();
-  private lent: TypedArray[] = [];
+  private readonly free = new Map<string, LentArray[]>();
+  private lent: LentArray[] = [];
   /** Arrays made new (the rest were reused): after a step's first run, a steady loop makes none. */
   created = 0;
   /** Overwrite reclaimed arrays with NaN, so that a read after reclaim shows (for specs). */
   poison = false;
+
+  constructor(private readonly source: ArraySource = plainArrays) {}
 
   /** Runs fn with this arena serving allocations. */
   run<T>(fn: () => T): T {
@@ -30,22 +57,23 @@ export class ArrayArena {
   }
 
   /** A zeroed array (or, with zeroed false, one whose contents the caller overwrites), noted as lent. */
-  take(dtype: DType, size: number, zeroed = true): TypedArray {
-    const reusable = this.free.get(key(dtype, size))?.pop();
+  take(kind: ArrayKind, size: number, zeroed = true): LentArray {
+    const reusable = this.free.get(key(kind, size))?.pop();
     if (!reusable) this.created++;
-    const array = reusable ? (zeroed ? reusable.fill(0) : reusable) : newArray(dtype, size);
+    if (reusable && zeroed) this.source.zero(reusable);
+    const array = reusable ?? this.source.make(kind, size);
     this.lent.push(array);
     return array;
   }
 
   /** Returns every array lent since the last reclaim, except those in keep; the count returned. */
-  reclaim(keep: Iterable<TypedArray>): number {
+  reclaim(keep: Iterable<LentArray>): number {
     const kept = new Set(keep);
     let returned = 0;
     for (const array of this.lent) {
       if (kept.has(array)) continue;
-      if (this.poison) array.fill(NaN);
-      const k = key(dtypeOf(array), array.length);
+      if (this.poison) array.fill(array instanceof Int32Array ? -1 : NaN);
+      const k = key(kindOf(array), array.length);
       const list = this.free.get(k) ?? [];
       list.push(array);
       this.free.set(k, list);
@@ -53,6 +81,12 @@ export class ArrayArena {
     }
     this.lent = [];
     return returned;
+  }
+
+  /** Gives every array this arena holds for reuse back to its source; lent ones stay with their holders. */
+  dispose(): void {
+    for (const list of this.free.values()) list.forEach((array) => this.source.release(array));
+    this.free.clear();
   }
 
   /** Bytes held for reuse. */
@@ -65,8 +99,12 @@ export class ArrayArena {
 
 let active: ArrayArena | null = null;
 
-function key(dtype: DType, size: number): string {
-  return `${dtype}:${size}`;
+function kindOf(array: LentArray): ArrayKind {
+  return array instanceof Int32Array ? 'int32' : dtypeOf(array);
+}
+
+function key(kind: ArrayKind, size: number): string {
+  return `${kind}:${size}`;
 }
 
 /** The arena serving allocations now, if any (read by `allocate`). */

@@ -1,5 +1,6 @@
+import { ArrayArena, ArraySource } from './arena';
 import { ValueError } from './errors';
-import { ConvGeometry, Epilogue } from './kernels/conv';
+import { Conv2dBackwardArgs, Conv2dGrads, ConvGeometry, Epilogue } from './kernels/conv';
 import { PoolResult } from './kernels/pool';
 import { NDArray } from './ndarray';
 
@@ -12,10 +13,17 @@ export interface Backend {
   matmul(a: NDArray, b: NDArray, transA: boolean, transB: boolean): NDArray;
   /** y = x ⋆ w, then (if given) y + bias per output channel and max(y, 0): the fused epilogue. */
   conv2d(x: NDArray, w: NDArray, g: ConvGeometry, epilogue?: Epilogue): NDArray;
-  conv2dInputGrad(dy: NDArray, w: NDArray, g: ConvGeometry): NDArray;
-  conv2dFilterGrad(x: NDArray, dy: NDArray, g: ConvGeometry): NDArray;
+  /** A conv layer's backward pass, through its ReLU: the gradients of the input, filters and bias asked for. */
+  conv2dBackward(args: Conv2dBackwardArgs): Conv2dGrads;
   maxPool2d(x: NDArray, g: ConvGeometry): PoolResult;
+  /** The adjoint of max-pooling: each output's gradient to the element that won its window. */
+  maxPool2dGrad(dy: NDArray, argmax: Int32Array, g: ConvGeometry): NDArray;
+  /** Where a step's arena should make arrays for these kernels to use in place (none: plain arrays). */
+  readonly arrays?: ArraySource;
 }
+
+/** The names of the kernels, in the interface's order (the profiler times each). */
+export const KERNEL_NAMES = ['matmul', 'conv2d', 'conv2dBackward', 'maxPool2d', 'maxPool2dGrad'] as const satisfies ReadonlyArray<keyof Backend>;
 
 export interface BackendOptions {
   /** For the gpu backend: which gpu.js mode ('webgpu', 'headlessgl', 'webasm', 'cpu'). */
@@ -89,4 +97,13 @@ export function withBackend<T>(name: string, fn: () => T): T {
   } finally {
     current = previous;
   }
+}
+
+/**
+ * An arena for a loop of steps (training, embedding a data set) that makes its arrays where the backend in use
+ * works on them in place: the js backend's shared memory, so that no kernel copies its operands in or out.
+ * `dispose()` it when the loop ends.
+ */
+export function stepArena(): ArrayArena {
+  return new ArrayArena(getBackend().arrays);
 }

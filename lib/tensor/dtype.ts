@@ -19,7 +19,12 @@ export function isDType(value: unknown): value is DType {
  * cleared first.
  */
 export function allocate(dtype: DType, size: number, zeroed = true): TypedArray {
-  return activeArena()?.take(dtype, size, zeroed) ?? newArray(dtype, size);
+  return (activeArena()?.take(dtype, size, zeroed) as TypedArray | undefined) ?? newArray(dtype, size);
+}
+
+/** A zeroed Int32Array of indices (a max-pool's winners), from the running step's arena like `allocate`. */
+export function allocateIndices(size: number): Int32Array {
+  return (activeArena()?.take('int32', size) as Int32Array | undefined) ?? new Int32Array(size);
 }
 
 export function newArray(dtype: DType, size: number): TypedArray {

@@ -1,4 +1,4 @@
-import { ArrayArena, concat, noGrad, Rng, Tensor } from '../autograd';
+import { concat, noGrad, Rng, stepArena, Tensor } from '../autograd';
 import { DataSplits, Dataset, imageBatch, labelBatch, take } from '../data';
 import { Module } from '../nn';
 import { retrievalMetrics, RetrievalMetrics } from '../triplet';
@@ -12,11 +12,15 @@ export function embedDataset(model: Module, dataset: Dataset, batchSize = 256): 
   try {
     return noGrad(() => {
       const parts: Tensor[] = [];
-      const arena = new ArrayArena(); // each batch reuses the previous one's activations; its output is copied out
-      for (let start = 0; start < dataset.count; start += batchSize) {
-        const indices = Int32Array.from({ length: Math.min(batchSize, dataset.count - start) }, (_, i) => start + i);
-        parts.push(arena.run(() => model.forward(imageBatch(dataset, indices))).clone());
-        arena.reclaim([]);
+      const arena = stepArena(); // each batch reuses the previous one's activations; its output is copied out
+      try {
+        for (let start = 0; start < dataset.count; start += batchSize) {
+          const indices = Int32Array.from({ length: Math.min(batchSize, dataset.count - start) }, (_, i) => start + i);
+          parts.push(arena.run(() => model.forward(imageBatch(dataset, indices))).clone());
+          arena.reclaim([]);
+        }
+      } finally {
+        arena.dispose();
       }
       return concat(parts, 0);
     });

@@ -1,14 +1,15 @@
-import { Backend, getBackend, useBackend } from '../tensor/backend';
+import { Backend, getBackend, KERNEL_NAMES, useBackend } from '../tensor/backend';
 
 export type Phase = 'data' | 'forward' | 'loss' | 'backward' | 'optimizer';
 const PHASES: readonly Phase[] = ['data', 'forward', 'loss', 'backward', 'optimizer'];
-const KERNELS = ['conv2d', 'conv2dInputGrad', 'conv2dFilterGrad', 'matmul', 'maxPool2d'] as const;
-const KERNEL_NAMES: Record<(typeof KERNELS)[number], string> = {
-  conv2d: 'conv2d forward (+ bias, relu)',
-  conv2dInputGrad: 'conv2d input gradient',
-  conv2dFilterGrad: 'conv2d filter gradient',
+const KERNELS = KERNEL_NAMES;
+/** How the profile names each kernel: a record over the backend's list, so a kernel left out is a type error. */
+const LABELS: Record<(typeof KERNELS)[number], string> = {
   matmul: 'matmul (dense, distances)',
+  conv2d: 'conv2d forward (+ bias, relu)',
+  conv2dBackward: 'conv2d backward (input, filter, bias)',
   maxPool2d: 'max-pool',
+  maxPool2dGrad: 'max-pool gradient',
 };
 
 function now(): number {
@@ -77,7 +78,7 @@ export class StepProfiler {
     return PHASES.flatMap((phase) => [
       { name: phase, msPerStep: per(this.phaseMs.get(phase) ?? 0), share: (this.phaseMs.get(phase) ?? 0) / total },
       ...KERNELS.filter((k) => this.kernelMs.has(`${phase}/${k}`)).map((k) => ({
-        name: `  ${KERNEL_NAMES[k]}`,
+        name: `  ${LABELS[k]}`,
         msPerStep: per(this.kernelMs.get(`${phase}/${k}`)!),
         share: this.kernelMs.get(`${phase}/${k}`)! / total,
       })),

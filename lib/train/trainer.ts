@@ -1,4 +1,4 @@
-import { ArrayArena, Rng, TypedArray } from '../autograd';
+import { ArrayArena, Rng, stepArena, TypedArray } from '../autograd';
 import { checkAgainstParams, DataSplits, epochBatches, imageBatch, labelBatch } from '../data';
 import { Adam, CheckpointDir, EmbeddingNet, loadCheckpoint, restoreCheckpoint, TrainingParts } from '../nn';
 import { TripletError } from '../tensor/errors';
@@ -74,7 +74,16 @@ export async function trainModel(options: {
   /** Where the steps' arrays are reused from (a new arena by default; false: every array new, as outside training). */
   arena?: ArrayArena | false;
 }): Promise<TrainOutcome> {
-  const { modelDir, params, data, events = {}, profiler, arena = new ArrayArena() } = options;
+  const arena = options.arena ?? stepArena();
+  try {
+    return await trainLoop({ ...options, arena });
+  } finally {
+    if (options.arena === undefined && arena) arena.dispose();
+  }
+}
+
+async function trainLoop(options: Parameters<typeof trainModel>[0] & { arena: ArrayArena | false }): Promise<TrainOutcome> {
+  const { modelDir, params, data, events = {}, profiler, arena } = options;
   checkAgainstParams(data.train, params.image_size, params.num_labels);
   checkAgainstParams(data.test, params.image_size, params.num_labels);
   const checkpoints = new CheckpointDir(modelDir);

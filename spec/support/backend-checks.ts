@@ -34,7 +34,16 @@ export interface ConvCase {
 }
 
 /** Odd sizes (1, 3, 7, 33, 65), strides and paddings, and the model's real shapes at batch 64. */
-export const MATMUL_SHAPES: Array<[number, number, number]> = [[1, 1, 1], [3, 7, 1], [7, 33, 3], [33, 65, 7], [65, 3, 33], [5, 300, 9], [64, 3136, 64], [300, 64, 70]];
+export const MATMUL_SHAPES: Array<[number, number, number]> = [
+  [1, 1, 1], [3, 7, 1], [7, 33, 3], [33, 65, 7], [65, 3, 33], [5, 300, 9], [64, 3136, 64], [300, 64, 70],
+  // past the block sizes: k > KC (256), rows > MC (128), columns > NC (1024; the dense layer's input gradient)
+  [64, 64, 3136], [130, 520, 1030], [257, 9, 20],
+];
+/**
+ * Convolutions for every path of the fast backends: general (odd channels, strides, 1×1 and 5×5 filters), few
+ * input channels (the first layer; 36 output channels = a block of 32 and one of 4), Winograd (3×3, stride 1,
+ * channels in multiples of 8: image sides not multiples of the tile, 1×1 images, 'valid'), and the model's shapes.
+ */
 export const CONV_CASES: ConvCase[] = [
   { x: [1, 7, 7, 1], k: 3, outC: 1, stride: 1, padding: 'same' },
   { x: [3, 7, 5, 3], k: 3, outC: 7, stride: 1, padding: 'same' },
@@ -42,6 +51,12 @@ export const CONV_CASES: ConvCase[] = [
   { x: [2, 9, 8, 2], k: 3, outC: 33, stride: 2, padding: 'valid' },
   { x: [2, 6, 6, 65], k: 1, outC: 3, stride: 1, padding: 'valid' },
   { x: [5, 12, 12, 4], k: 5, outC: 6, stride: 3, padding: 'same' },
+  { x: [3, 7, 5, 1], k: 3, outC: 36, stride: 1, padding: 'same' },
+  { x: [2, 9, 9, 3], k: 3, outC: 8, stride: 2, padding: 'valid' },
+  { x: [3, 7, 5, 8], k: 3, outC: 16, stride: 1, padding: 'same' },
+  { x: [2, 9, 11, 16], k: 3, outC: 8, stride: 1, padding: 'valid' },
+  { x: [2, 1, 1, 8], k: 3, outC: 8, stride: 1, padding: 'same' },
+  { x: [17, 6, 6, 24], k: 3, outC: 40, stride: 1, padding: 'same' },
   { x: [64, 28, 28, 1], k: 3, outC: 32, stride: 1, padding: 'same' },
   { x: [64, 14, 14, 32], k: 3, outC: 64, stride: 1, padding: 'same' },
 ];
@@ -53,6 +68,13 @@ function once<T>(key: string, make: () => T): T {
   return memo.get(key) as T;
 }
 
+/** The three ways a layer asks for gradients: everything; no input gradient (the first layer); the input's alone. */
+const ASKED = [
+  { input: true, filter: true, bias: true },
+  { input: false, filter: true, bias: true },
+  { input: true, filter: false, bias: false },
+];
+
 function convData(c: ConvCase, dtype: DType) {
   return once(`conv ${JSON.stringify(c)} ${dtype}`, () => {
     const rng = new Rng(2);
@@ -60,14 +82,22 @@ function convData(c: ConvCase, dtype: DType) {
     const x = random(c.x, rng, dtype);
     const w = random([c.k, c.k, c.x[3], c.outC], rng, dtype);
     const dy = random([g.batch, g.outH, g.outW, g.outC], rng, dtype);
-    const pool = windowGeometry(c.x, { kernel: 2, stride: 2, padding: 'valid' }, c.x[3], 'spec');
+    const bias = random([c.outC], rng, dtype);
+    const fused = { bias, relu: true };
+    const y = referenceBackend.conv2d(x, w, g, fused); // about half of it 0: the ReLU's mask for the backward pass
+    const side = Math.min(2, c.x[1], c.x[2]);
+    const pool = windowGeometry(c.x, { kernel: side, stride: side, padding: 'valid' }, c.x[3], 'spec');
+    const maxPool = referenceBackend.maxPool2d(x, pool);
+    const poolDy = random(maxPool.y.shape as number[], rng, dtype);
+    // the model's shapes cost seconds on the slowest backends: there, all gradients through the ReLU, and the
+    // first layer's question (no input gradient) without it
+    const asked = (relu: boolean) => (g.batch < 64 ? ASKED : [ASKED[relu ? 0 : 1]]);
+    const backward = (relu: boolean) => asked(relu).map((a) => ({ asked: a, grads: referenceBackend.conv2dBackward({ x, w, dy, g, relu: relu ? y : null, ...a }) }));
     return {
-      g, x, w, dy, pool,
+      g, x, w, dy, y, fused, pool, maxPool, poolDy,
       forward: referenceBackend.conv2d(x, w, g),
-      bias: random([c.outC], rng, dtype),
-      inputGrad: referenceBackend.conv2dInputGrad(dy, w, g),
-      filterGrad: referenceBackend.conv2dFilterGrad(x, dy, g),
-      maxPool: referenceBackend.maxPool2d(x, pool),
+      backward: { plain: backward(false), relu: backward(true) },
+      poolGrad: referenceBackend.maxPool2dGrad(poolDy, maxPool.argmax, pool),
     };
   });
 }
@@ -92,7 +122,7 @@ export function checkBackendAgainstReference(label: string, make: () => Backend,
 
     for (const dtype of dtypes) {
       const tol = tolerance[dtype];
-      it(`matmul, all transposes, odd and model shapes (${dtype})`, () => {
+      it(`matmul, all transposes, odd and model shapes, across the block sizes (${dtype})`, () => {
         for (const { label: what, a, b, ta, tb, expected } of matmulData(dtype)) {
           expect(relativeError(backend.matmul(a, b, ta, tb), expected), what).to.be.below(tol);
         }
@@ -100,19 +130,26 @@ export function checkBackendAgainstReference(label: string, make: () => Backend,
 
       // the model's real shapes (batch 64) cost seconds on the reference loops: one dtype is enough for them
       for (const c of CONV_CASES.filter((cc) => dtype === 'float32' || cc.x[0] < 64)) {
-        it(`conv2d forward, input grad, filter grad, max-pool: [${c.x}] ${c.k}×${c.k}→${c.outC} stride ${c.stride} ${c.padding} (${dtype})`, () => {
+        it(`conv2d forward and backward, max-pool and its gradient: [${c.x}] ${c.k}×${c.k}→${c.outC} stride ${c.stride} ${c.padding} (${dtype})`, () => {
           const d = convData(c, dtype);
           expect(relativeError(backend.conv2d(d.x, d.w, d.g), d.forward), 'forward').to.be.below(tol);
-          const fused = { bias: d.bias, relu: true };
-          expect(relativeError(backend.conv2d(d.x, d.w, d.g, fused), referenceBackend.conv2d(d.x, d.w, d.g, fused)), 'forward + bias + relu').to.be.below(tol);
-          expect(relativeError(backend.conv2dInputGrad(d.dy, d.w, d.g), d.inputGrad), 'input grad').to.be.below(tol);
-          expect(relativeError(backend.conv2dFilterGrad(d.x, d.dy, d.g), d.filterGrad), 'filter grad').to.be.below(tol);
-          const ours = backend.maxPool2d(d.x, d.pool);
-          expect(relativeError(ours.y, d.maxPool.y), 'max-pool').to.equal(0);
-          expect(Array.from(ours.argmax)).to.deep.equal(Array.from(d.maxPool.argmax));
+          expect(relativeError(backend.conv2d(d.x, d.w, d.g, d.fused), d.y), 'forward + bias + relu').to.be.below(tol);
+          for (const [through, cases] of Object.entries(d.backward)) {
+            for (const { asked, grads } of cases) {
+              const ours = backend.conv2dBackward({ x: d.x, w: d.w, dy: d.dy, g: d.g, relu: through === 'relu' ? d.y : null, ...asked });
+              for (const key of ['dx', 'dw', 'db'] as const) {
+                const what = `${key} (${through}, asked ${JSON.stringify(asked)})`;
+                if (grads[key] === null) expect(ours[key], what).to.equal(null);
+                else expect(relativeError(ours[key]!, grads[key]!), what).to.be.below(tol);
+              }
+            }
+          }
+          const pooled = backend.maxPool2d(d.x, d.pool);
+          expect(relativeError(pooled.y, d.maxPool.y), 'max-pool').to.equal(0);
+          expect(Array.from(pooled.argmax)).to.deep.equal(Array.from(d.maxPool.argmax));
+          expect(relativeError(backend.maxPool2dGrad(d.poolDy, d.maxPool.argmax, d.pool), d.poolGrad), 'max-pool gradient').to.equal(0);
         });
       }
     }
   });
 }
-

@@ -2,13 +2,12 @@ import { getBackend } from '../../tensor/backend';
 import { ShapeError } from '../../tensor/errors';
 import { checkSameDType } from '../../tensor/kernels/elementwise';
 import { Padding, windowGeometry } from '../../tensor/kernels/conv';
+import { NDArray } from '../../tensor/ndarray';
 import { formatShape } from '../../tensor/shape';
 import { check, normal } from '../cases';
 import { registerOp } from '../registry';
 import { record } from '../tape';
 import { fromNDArray, Tensor } from '../tensor';
-import { gt } from './compare';
-import { mul } from './mul';
 
 export interface Conv2dOptions {
   /** Step between windows, one for both axes or [vertical, horizontal]. Default 1. */
@@ -42,16 +41,12 @@ export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tenso
   const backend = getBackend();
   const epilogue = bias || relu ? { bias: bias ?? null, relu } : undefined;
   return record('conv2d', bias ? [x, w, bias] : [x, w], backend.conv2d(x, w, g, epilogue), (dy, y) => {
-    // back through the epilogue: ReLU passes the gradient where its output is positive; the bias gets it whole
-    // (the tape sums it over N, H, W down to [F])
-    const dz = relu ? mul(dy, gt(y, 0)) : dy;
-    // ∂L/∂x and ∂L/∂w: the same sum over taps as the forward pass, read the other way round (see kernels/conv);
-    // each only when asked for (the images fed to the first layer need none)
-    return [
-      x.requiresGrad ? fromNDArray(backend.conv2dInputGrad(dz, w, g)) : null,
-      w.requiresGrad ? fromNDArray(backend.conv2dFilterGrad(x, dz, g)) : null,
-      ...(bias ? [dz] : []),
-    ];
+    // back through the epilogue, in one call: the ReLU passes dz = dy where its output is positive; ∂L/∂x and
+    // ∂L/∂w are the same sum over taps as the forward pass, read the other way round (see kernels/conv); the
+    // bias gets dz summed over N, H, W. Each only when asked for (the images fed to the first layer need none).
+    const grads = backend.conv2dBackward({ x, w, dy, g, relu: relu ? y : null, input: x.requiresGrad, filter: w.requiresGrad, bias: bias?.requiresGrad ?? false });
+    const tensor = (t: NDArray | null): Tensor | null => (t ? fromNDArray(t) : null);
+    return [tensor(grads.dx), tensor(grads.dw), ...(bias ? [tensor(grads.db)] : [])];
   });
 }
 

@@ -1,6 +1,5 @@
 import { getBackend } from '../../tensor/backend';
 import { Padding, windowGeometry } from '../../tensor/kernels/conv';
-import { maxPool2dGrad } from '../../tensor/kernels/pool';
 import { check, normal } from '../cases';
 import { registerOp } from '../registry';
 import { record } from '../tape';
@@ -19,9 +18,10 @@ export interface MaxPool2dOptions {
 export function maxPool2d(x: Tensor, options: MaxPool2dOptions = {}): Tensor {
   const size = options.size ?? 2;
   const g = windowGeometry(x.shape, { kernel: size, stride: options.stride ?? size, padding: options.padding ?? 'valid' }, x.shape[3], 'maxPool2d');
-  const { y, argmax } = getBackend().maxPool2d(x, g);
+  const backend = getBackend();
+  const { y, argmax } = backend.maxPool2d(x, g);
   // ∂max/∂xᵢ = 1 for the element that won the window (the first one on a tie), 0 for the others
-  return record('maxPool2d', [x], y, (dy) => [fromNDArray(maxPool2dGrad(dy, argmax, x.shape))]);
+  return record('maxPool2d', [x], y, (dy) => [fromNDArray(backend.maxPool2dGrad(dy, argmax, g))]);
 }
 
 registerOp('maxPool2d', {

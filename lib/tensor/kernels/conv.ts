@@ -1,5 +1,5 @@
 import { ShapeError, ValueError } from '../errors';
-import { emptyLike, NDArray } from '../ndarray';
+import { emptyLike, NDArray, ndarray } from '../ndarray';
 import { formatShape, Shape } from '../shape';
 
 /**
@@ -143,3 +143,60 @@ export function conv2dFilterGradReference(x: NDArray, dy: NDArray, g: ConvGeomet
   forEachTap(g, (xi, wi, yi) => (dw.data[wi] += x.data[xi] * dy.data[yi]));
   return dw;
 }
+
+/** What the backward pass of a convolution layer is given, and which gradients it is asked for. */
+export interface Conv2dBackwardArgs {
+  x: NDArray;
+  w: NDArray;
+  /** ∂L/∂y, y = the layer's output. */
+  dy: NDArray;
+  g: ConvGeometry;
+  /**
+   * The forward output when the layer ended in a ReLU (its epilogue): the gradient passes where it is > 0 and is
+   * 0 elsewhere (also where dy is NaN) — the ReLU's derivative, applied on the way in.
+   */
+  relu: NDArray | null;
+  input: boolean;
+  filter: boolean;
+  bias: boolean;
+}
+
+/** ∂L/∂x [N,H,W,C], ∂L/∂w [kh,kw,C,F], ∂L/∂bias [F] — each null unless asked for. */
+export interface Conv2dGrads {
+  dx: NDArray | null;
+  dw: NDArray | null;
+  db: NDArray | null;
+}
+
+/** dz = dy where y > 0, else 0: through the ReLU. */
+function throughRelu(dy: NDArray, y: NDArray): NDArray {
+  const dz = emptyLike(dy.dtype, dy.shape);
+  for (let i = 0; i < dz.data.length; i++) dz.data[i] = y.data[i] > 0 ? dy.data[i] : 0;
+  return dz;
+}
+
+/** Σ over N, H, W of dz [N,H,W,F], per channel (in float64). */
+function channelSums(dz: NDArray): NDArray {
+  const channels = dz.shape[dz.shape.length - 1];
+  const sums = new Float64Array(channels);
+  for (let i = 0; i < dz.data.length; i++) sums[i % channels] += dz.data[i];
+  const out = emptyLike(dz.dtype, [channels]);
+  out.data.set(sums);
+  return ndarray(out.data, [channels]);
+}
+
+/**
+ * A convolution layer's backward pass from an input-gradient and a filter-gradient kernel: through the ReLU,
+ * then each gradient asked for. The reference backend's, and any backend's that has only the two kernels.
+ */
+export function conv2dBackwardWith(
+  inputGrad: (dy: NDArray, w: NDArray, g: ConvGeometry) => NDArray,
+  filterGrad: (x: NDArray, dy: NDArray, g: ConvGeometry) => NDArray,
+): (args: Conv2dBackwardArgs) => Conv2dGrads {
+  return (a) => {
+    const dz = a.relu ? throughRelu(a.dy, a.relu) : a.dy;
+    return { dx: a.input ? inputGrad(dz, a.w, a.g) : null, dw: a.filter ? filterGrad(a.x, dz, a.g) : null, db: a.bias ? channelSums(dz) : null };
+  };
+}
+
+export const conv2dBackwardReference = conv2dBackwardWith(conv2dInputGradReference, conv2dFilterGradReference);

@@ -1,3 +1,4 @@
+import { allocateIndices } from '../dtype';
 import { emptyLike, NDArray } from '../ndarray';
 import { ConvGeometry } from './conv';
 
@@ -13,7 +14,7 @@ export interface PoolResult {
  */
 export function maxPool2dReference(x: NDArray, g: ConvGeometry): PoolResult {
   const y = emptyLike(x.dtype, [g.batch, g.outH, g.outW, g.inC]);
-  const argmax = new Int32Array(y.data.length);
+  const argmax = allocateIndices(y.data.length);
   for (let n = 0; n < g.batch; n++) {
     for (let oh = 0; oh < g.outH; oh++) {
       for (let ow = 0; ow < g.outW; ow++) {
@@ -41,8 +42,8 @@ export function maxPool2dReference(x: NDArray, g: ConvGeometry): PoolResult {
 }
 
 /** The adjoint of max-pooling: each output's gradient goes back to the element that won its window. */
-export function maxPool2dGrad(dy: NDArray, argmax: Int32Array, xShape: readonly number[]): NDArray {
-  const dx = emptyLike(dy.dtype, xShape);
+export function maxPool2dGradReference(dy: NDArray, argmax: Int32Array, g: ConvGeometry): NDArray {
+  const dx = emptyLike(dy.dtype, [g.batch, g.inH, g.inW, g.inC]);
   for (let i = 0; i < argmax.length; i++) dx.data[argmax[i]] += dy.data[i];
   return dx;
 }

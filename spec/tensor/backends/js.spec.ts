@@ -18,7 +18,8 @@ describe('js backend: threads', () => {
     const pool = windowGeometry(x.shape, { kernel: 2, stride: 2, padding: 'valid' }, 8, 'spec');
     const results = [1, 2, 3].map((threads) => {
       const backend = createJsBackend(threads);
-      const outputs = [backend.conv2d(x, w, g), backend.conv2dInputGrad(dy, w, g), backend.conv2dFilterGrad(x, dy, g), backend.matmul(a, b, false, false), backend.maxPool2d(x, pool).y];
+      const grads = backend.conv2dBackward({ x, w, dy, g, relu: null, input: true, filter: true, bias: true });
+      const outputs = [backend.conv2d(x, w, g), grads.dx!, grads.dw!, grads.db!, backend.matmul(a, b, false, false), backend.maxPool2d(x, pool).y];
       return outputs.map((t) => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength));
     });
     for (const threads of [1, 2]) {
@@ -45,8 +46,9 @@ describe('js backend: threads', () => {
     const x = random([16, 14, 14, 8], rng, 'float32');
     const dy = random([16, 14, 14, 16], rng, 'float32');
     const g = windowGeometry(x.shape, { kernel: 3, stride: 1, padding: 'same' }, 16, 'spec');
-    const first = backend.conv2dFilterGrad(x, dy, g);
-    const second = backend.conv2dFilterGrad(x, dy, g);
+    const filterGrad = () => backend.conv2dBackward({ x, w: random([3, 3, 8, 16], rng, 'float32'), dy, g, relu: null, input: false, filter: true, bias: false }).dw!;
+    const first = filterGrad();
+    const second = filterGrad();
     expect(Buffer.from(first.data.buffer).equals(Buffer.from(second.data.buffer))).to.equal(true);
     expect(backend.threads).to.equal(2);
     expect((backend as ReturnType<typeof createJsBackend>).startError).to.equal(null);

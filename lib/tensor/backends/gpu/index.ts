@@ -3,7 +3,8 @@ import { Worker } from 'node:worker_threads';
 import { Backend, BackendUnavailable } from '../../backend';
 import { allocate, DType } from '../../dtype';
 import { ValueError } from '../../errors';
-import { applyEpilogue, ConvGeometry } from '../../kernels/conv';
+import { applyEpilogue, conv2dBackwardWith, ConvGeometry } from '../../kernels/conv';
+import { maxPool2dGradReference } from '../../kernels/pool';
 import { NDArray, ndarray } from '../../ndarray';
 import { GPU_MODES, GpuMode } from './gpujs';
 import { GpuJob, KernelName, STATUS } from './server';
@@ -111,12 +112,11 @@ export function createGpuBackend(mode = 'auto'): GpuBackend {
       if (epilogue) applyEpilogue(y.data, 0, y.data, epilogue);
       return y;
     },
-    conv2dInputGrad(dy, w, g) {
-      return toDType(worker.run('conv2dInputGradKernel', geometryConstants(g), g.batch * g.inH * g.inW * g.inC, [dy, w]), dy.dtype, [g.batch, g.inH, g.inW, g.inC]);
-    },
-    conv2dFilterGrad(x, dy, g) {
-      return toDType(worker.run('conv2dFilterGradKernel', geometryConstants(g), g.kH * g.kW * g.inC * g.outC, [x, dy]), x.dtype, [g.kH, g.kW, g.inC, g.outC]);
-    },
+    // the ReLU's mask and the bias gradient on the host, the two products on the GPU
+    conv2dBackward: conv2dBackwardWith(
+      (dy, w, g) => toDType(worker.run('conv2dInputGradKernel', geometryConstants(g), g.batch * g.inH * g.inW * g.inC, [dy, w]), dy.dtype, [g.batch, g.inH, g.inW, g.inC]),
+      (x, dy, g) => toDType(worker.run('conv2dFilterGradKernel', geometryConstants(g), g.kH * g.kW * g.inC * g.outC, [x, dy]), x.dtype, [g.kH, g.kW, g.inC, g.outC]),
+    ),
     maxPool2d(x, g) {
       const shape = [g.batch, g.outH, g.outW, g.inC];
       const winners = worker.run('maxPoolArgmaxKernel', geometryConstants(g), g.batch * g.outH * g.outW * g.inC, [x]);
@@ -125,5 +125,6 @@ export function createGpuBackend(mode = 'auto'): GpuBackend {
       for (let i = 0; i < argmax.length; i++) y[i] = x.data[argmax[i]];
       return { y: ndarray(y, shape), argmax };
     },
+    maxPool2dGrad: maxPool2dGradReference,
   };
 }

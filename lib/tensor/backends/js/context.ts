@@ -1,58 +1,55 @@
 import { DType, TypedArray } from '../../dtype';
 import { GemmScratch, KC, MC, NC } from './gemm';
-import { kernelModule } from './wasm/kernel';
-import { WasmThread } from './wasm/gemm-f32';
-
-/** The shared memory of the pool: at most 2 GiB, in pages of 64 KiB. */
-export const MAX_PAGES = 32768;
-export const PAGE_BYTES = 65536;
+import { instantiate, Kernels } from './wasm/module';
 
 /**
- * Each thread's private region at the start of the memory: A and B packing buffers, one 4×8 tile for the edge
- * rows of a block, the input-gradient chunk.
+ * The memory's first bytes are always zero: the bias of a convolution without one, the padding a kernel reads
+ * instead of a missing value. Nothing is ever written there (offset 0 also means "none" to the kernels).
+ */
+export const ZERO_BYTES = 16384;
+
+/**
+ * Each thread's fixed scratch, after the zero block: a packed block of B (KC × NC), a short panel of A, an edge
+ * tile of C, and the general convolution's input-gradient chunk (byte sizes).
  */
 export const SCRATCH = (() => {
-  const aPack = KC * MC * 4;
   const bPack = KC * NC * 4;
-  const edge = 4 * 8 * 4;
+  const aPack = 4 * KC * 4;
+  const edge = MC * 8 * 4;
   const chunk = 2 << 20;
-  return { aPack: 0, bPack: aPack, edge: aPack + bPack, chunk: aPack + bPack + edge, chunkBytes: chunk, bytes: aPack + bPack + edge + chunk };
+  return { bPack: 0, aPack: bPack, edge: bPack + aPack, chunk: bPack + aPack + edge, chunkBytes: chunk, bytes: bPack + aPack + edge + chunk };
 })();
 
-/** Where the data of the jobs starts: after every thread's scratch, 8-byte aligned. */
-export function arenaByte(threads: number): number {
-  return threads * SCRATCH.bytes;
+/** Where the heap starts: after the zero block and every thread's scratch. */
+export function reservedBytes(threads: number): number {
+  return ZERO_BYTES + threads * SCRATCH.bytes;
 }
 
-let compiled: WebAssembly.Module | null | undefined;
-
-/** The SIMD kernel module, compiled once per thread; null where WebAssembly SIMD is not available. */
-function kernel(): WebAssembly.Module | null {
-  if (compiled === undefined) {
-    try {
-      compiled = kernelModule(MAX_PAGES);
-    } catch {
-      compiled = null;
-    }
-  }
-  return compiled;
+/** A thread's fixed scratch, as byte offsets. */
+export interface ThreadScratch {
+  bPack: number;
+  aPack: number;
+  edge: number;
+  chunk: number;
 }
 
 /**
- * What a thread computes with: views of the shared memory in both dtypes, the WebAssembly kernel bound to that
- * memory (float32 work), and private TypeScript buffers (float64 work, or no WebAssembly).
+ * What a thread computes with: the kernel module instantiated on the shared memory (float32 work), views of the
+ * memory in each dtype (the TypeScript paths), the offsets of its own scratch, and private TypeScript buffers
+ * (float64 work).
  */
 export class ThreadContext {
   readonly gemm = new GemmScratch();
   chunk64 = new Float64Array(0);
   views!: { float32: Float32Array; float64: Float64Array; int32: Int32Array };
-  wasm: WasmThread | null = null;
-  private readonly kernels: Pick<WasmThread, 'tiles' | 'finish' | 'maxpool'> | null;
+  readonly kernels: Kernels | null;
+  readonly scratch: ThreadScratch;
   private length = -1;
 
-  constructor(readonly memory: WebAssembly.Memory, readonly index: number) {
-    const module = kernel();
-    this.kernels = module ? (new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as Pick<WasmThread, 'tiles' | 'finish' | 'maxpool'>) : null;
+  constructor(readonly memory: WebAssembly.Memory, readonly index: number, module: WebAssembly.Module | null) {
+    this.kernels = module ? instantiate(module, memory) : null;
+    const base = ZERO_BYTES + index * SCRATCH.bytes;
+    this.scratch = { bPack: base + SCRATCH.bPack, aPack: base + SCRATCH.aPack, edge: base + SCRATCH.edge, chunk: base + SCRATCH.chunk };
     this.refresh();
   }
 
@@ -62,17 +59,9 @@ export class ThreadContext {
     if (buffer.byteLength === this.length) return;
     this.length = buffer.byteLength;
     this.views = { float32: new Float32Array(buffer), float64: new Float64Array(buffer), int32: new Int32Array(buffer) };
-    const base = (this.index * SCRATCH.bytes) / 4;
-    const offsets = { aPack: base + SCRATCH.aPack / 4, bPack: base + SCRATCH.bPack / 4, edge: base + SCRATCH.edge / 4 };
-    this.wasm = this.kernels ? { memory: this.views.float32, ...this.kernels, ...offsets } : null;
   }
 
   view(dtype: DType): TypedArray {
     return this.views[dtype];
-  }
-
-  /** This thread's input-gradient chunk in the shared memory (float32 elements). */
-  chunk32(): { at: number; capacity: number } {
-    return { at: (this.index * SCRATCH.bytes + SCRATCH.chunk) / 4, capacity: SCRATCH.chunkBytes / 4 };
   }
 }

@@ -1,38 +1,49 @@
 import * as os from 'node:os';
+import { ArraySource } from '../../arena';
 import { Backend } from '../../backend';
-import { allocate, DType } from '../../dtype';
-import { ConvGeometry } from '../../kernels/conv';
-import { NDArray, ndarray } from '../../ndarray';
-import { encodeGeometry, JobKind } from './jobs';
+import { DType, TypedArray } from '../../dtype';
+import { Conv2dBackwardArgs, Conv2dGrads, ConvGeometry, Epilogue } from '../../kernels/conv';
+import { NDArray } from '../../ndarray';
+import { directFits, directGrid, directOffsets } from './direct';
+import { encodeJob, geometryParams, JobKind, JobParams } from './jobs';
 import { ThreadPool } from './pool';
+import { Staging } from './staging';
+import { TileSize, winogradFits, winogradPlan } from './winograd';
 
-/** Below this many floating-point operations a kernel runs on the main thread alone: waking a worker costs ~50 µs. */
+/** Below this many floating-point operations a kernel runs on the main thread alone: waking a worker costs ~20 µs. */
 const PARALLEL_MIN_FLOPS = 2e6;
+/** What a value moved by a memory-bound kernel (pooling) costs, in the FLOPs of a matrix product done meanwhile. */
+const FLOPS_PER_VALUE = 20;
 /**
  * Tasks a parallel job is cut into: enough for the threads to even out, few enough that the work each task
- * repeats stays small (every task packs all of B, so a matmul task gets at least 32 rows of A).
+ * repeats stays small (a matmul task gets at least 32 rows or columns). Jobs that sum partial results per task
+ * (filter gradients) always cut into the same number, so the order of their sums depends on the shape alone.
  */
 const MAX_TASKS = 16;
-/** Filter gradients sum one partial per task; their number (hence the order of the sums) is fixed by the batch. */
-const FILTER_GRAD_TASKS = 8;
 
-/** Places arrays back to back in the arena (offsets in elements of one dtype). */
-class Layout {
-  size = 0;
-  take(elements: number): number {
-    const at = this.size;
-    this.size += elements;
-    return at;
-  }
-}
+/** Which float32 kernels run: WebAssembly SIMD with fused multiply-adds, SIMD without, or plain TypeScript. */
+export type KernelKind = 'wasm-simd-fma' | 'wasm-simd' | 'typescript';
 
 export interface JsBackend extends Backend {
   /** Threads the kernels are split over (the main thread included). */
   readonly threads: number;
-  /** Whether float32 products run on the WebAssembly SIMD kernel (else on the TypeScript one). */
+  /** Whether float32 work runs on the WebAssembly SIMD kernels (else on TypeScript loops). */
   readonly simd: boolean;
+  readonly kernel: KernelKind;
+  /** The output tile of the Winograd convolutions (F(m×m, 3×3)). */
+  readonly winogradTile: TileSize;
   /** Why worker threads could not start, if they could not. */
   readonly startError: string | null;
+  readonly arrays: ArraySource;
+  /** Bytes of the shared memory in use (arrays, scratch). */
+  readonly memoryInUse: number;
+}
+
+export interface JsBackendOptions {
+  /** Use relaxed SIMD's fused multiply-add where this Node has it (default true). */
+  fma?: boolean;
+  /** F(2×2, 3×3) or F(4×4, 3×3) (default 2: the more accurate). */
+  winogradTile?: TileSize;
 }
 
 export function defaultThreads(): number {
@@ -41,91 +52,257 @@ export function defaultThreads(): number {
   return Math.min(8, Math.max(1, os.availableParallelism()));
 }
 
+const convFlops = (g: ConvGeometry): number => 2 * g.batch * g.outH * g.outW * g.outC * g.kH * g.kW * g.inC;
+
 /**
- * Fast kernels: a cache-blocked GEMM whose register tile is WebAssembly SIMD for float32 (TypeScript for float64),
- * convolutions as GEMMs over an implicit im2col with the bias and ReLU fused, SIMD max-pooling; each job cut into
- * tasks (rows, or images) that every core claims from a fork–join pool.
+ * Fast kernels on all cores, over one shared WebAssembly memory: float32 matrix products on a SIMD register tile
+ * reading its operands in place; 3×3 convolutions by Winograd's algorithm; convolutions of few input channels
+ * directly; max-pooling and its gradient in SIMD; everything else (float64, odd shapes) as a cache-blocked
+ * TypeScript GEMM over an implicit im2col. Each job is cut into tasks (images, rows or columns) that every
+ * thread claims from a fork–join pool.
  */
-export function createJsBackend(threads = defaultThreads()): JsBackend {
-  const pool = new ThreadPool(threads);
+export function createJsBackend(threads = defaultThreads(), options: JsBackendOptions = {}): JsBackend {
+  const pool = new ThreadPool(threads, { fma: options.fma });
+  const heap = pool.heap;
+  const tile: TileSize = options.winogradTile ?? 2;
+  const wasm = pool.module !== null;
+  const fast = (dtype: DType): boolean => dtype === 'float32' && wasm;
 
-  /**
-   * Copies the inputs into the shared memory and runs the job: cut into `tasks` when it is worth running in
-   * parallel, else in one piece (for the jobs where the cut changes no value), or as `tasks` on this thread.
-   */
-  function execute(dtype: DType, inputs: readonly NDArray[], outSize: number, flops: number, tasks: { count: number; fixed?: boolean }, job: (offsets: number[], out: number) => [JobKind, number[]]): { data: Float32Array | Float64Array; out: number } {
-    const layout = new Layout();
-    const relative = inputs.map((t) => layout.take(t.data.length));
-    const outRelative = layout.take(outSize);
-    const { data, start } = pool.view(dtype, layout.size);
-    const offsets = relative.map((o) => start + o);
-    const out = start + outRelative;
-    inputs.forEach((t, i) => data.set(t.data, offsets[i]));
-    data.fill(0, out, out + outSize);
-    const [kind, params] = job(offsets, out);
+  /** Runs a job: in `tasks` tasks on every thread when worth it, else on this one (in one task when `whole`). */
+  function run<K extends JobKind>(kind: K, params: JobParams<K>, dtype: DType, flops: number, tasks: number, split: 'any' | 'fixed' = 'any'): void {
     const parallel = flops >= PARALLEL_MIN_FLOPS && threads > 1;
-    pool.run(kind, params, dtype, parallel || tasks.fixed ? tasks.count : 1, parallel);
-    return { data, out };
+    pool.run(kind, encodeJob(kind, params), dtype, parallel || split === 'fixed' ? tasks : 1, parallel);
   }
 
-  function copyOut(dtype: DType, source: { data: Float32Array | Float64Array; out: number }, shape: number[]): NDArray {
-    const result = allocate(dtype, shape.reduce((a, b) => a * b, 1), false);
-    result.set(source.data.subarray(source.out, source.out + result.length));
-    return ndarray(result, shape);
+  /** Sums `tasks` partial results of `size` elements at `at` into the first, in task order. */
+  function sumPartials(s: Staging, at: number, size: number, tasks: number): void {
+    if (fast(s.dtype) && size % 4 === 0) {
+      for (let t = 1; t < tasks; t++) pool.main.kernels!.add_into(4 * at, 4 * (at + t * size), size);
+      return;
+    }
+    const data = s.view();
+    for (let t = 1; t < tasks; t++) for (let i = 0; i < size; i++) data[at + i] += data[at + t * size + i];
   }
 
-  const convFlops = (g: ConvGeometry): number => 2 * g.batch * g.outH * g.outW * g.outC * g.kH * g.kW * g.inC;
-  const byImages = (g: ConvGeometry): { count: number } => ({ count: Math.min(MAX_TASKS, g.batch) });
+  /** Copies `size` elements from `at` into an output array. */
+  function copyInto(s: Staging, at: number, out: { at: number; array: NDArray }): void {
+    const data = s.view();
+    data.copyWithin(out.at, at, at + out.array.data.length);
+  }
+
+  const byImages = (g: ConvGeometry): number => Math.min(MAX_TASKS, g.batch);
+
+  function convForward(x: NDArray, w: NDArray, g: ConvGeometry, epilogue: Epilogue | undefined): NDArray {
+    const s = new Staging(heap, x.dtype);
+    try {
+      const [xAt, wAt] = [s.input(x.data), s.input(w.data)];
+      const bias = epilogue?.bias ? s.input(epilogue.bias.data) : 0;
+      const relu = epilogue?.relu ? 1 : 0;
+      const geometry = geometryParams(g);
+      if (fast(x.dtype) && winogradFits(g)) {
+        const y = s.output([g.batch, g.outH, g.outW, g.outC]);
+        const plan = winogradPlan(g, tile);
+        const u = s.temp(plan.points * g.inC * g.outC);
+        pool.main.kernels![`filter${tile}`](4 * wAt, g.inC, g.outC, 4 * u);
+        const scratch = pool.scratch(plan.scratchBytes);
+        run('winogradForward', { x: xAt, u, y: y.at, bias, relu, tile, scratch: scratch.at, stride: scratch.stride, ...geometry }, x.dtype, convFlops(g) / 2, byImages(g));
+        return y.array;
+      }
+      if (fast(x.dtype) && directFits(g)) {
+        const y = s.output([g.batch, g.outH, g.outW, g.outC]);
+        const scratch = pool.scratch(directGrid(g).bytes);
+        const offsets = directTable(s, g);
+        run('directForward', { x: xAt, w: wAt, y: y.at, bias, relu, offsets, scratch: scratch.at, stride: scratch.stride, ...geometry }, x.dtype, convFlops(g), byImages(g));
+        return y.array;
+      }
+      const y = s.output([g.batch, g.outH, g.outW, g.outC], true);
+      run('convForward', { x: xAt, w: wAt, y: y.at, bias: epilogue?.bias ? bias : -1, relu, ...geometry }, x.dtype, convFlops(g), byImages(g));
+      return y.array;
+    } finally {
+      s.done();
+    }
+  }
+
+  function convBackward(a: Conv2dBackwardArgs): Conv2dGrads {
+    const { g } = a;
+    const s = new Staging(heap, a.dy.dtype);
+    try {
+      if (fast(a.dy.dtype) && winogradFits(g)) return winogradBackward(s, a);
+      if (fast(a.dy.dtype) && directFits(g) && !a.input) return directBackward(s, a);
+      return generalBackward(s, a);
+    } finally {
+      s.done();
+    }
+  }
+
+  function winogradBackward(s: Staging, a: Conv2dBackwardArgs): Conv2dGrads {
+    const { g } = a;
+    const k = pool.main.kernels!;
+    const plan = winogradPlan(g, tile);
+    const tasks = byImages(g);
+    const [x, dy, mask] = [a.filter ? s.input(a.x.data) : 0, s.input(a.dy.data), a.relu ? s.input(a.relu.data) : 0];
+    const dx = a.input ? s.output([g.batch, g.inH, g.inW, g.inC]) : null;
+    let uFlipped = 0;
+    if (a.input) {
+      // the input gradient is the convolution of dz with the filters turned by 180° and transposed:
+      // W'[a][b][co][ci] = W[2 − a][2 − b][ci][co], then their transform
+      const w = s.input(a.w.data);
+      const flipped = s.temp(9 * g.inC * g.outC);
+      for (let tap = 0; tap < 9; tap++) k.gather(4 * (w + (8 - tap) * g.inC * g.outC), 4, g.outC * 4, g.outC, g.inC, 4 * (flipped + tap * g.inC * g.outC), g.inC * 4, 4, 0);
+      uFlipped = s.temp(plan.points * g.inC * g.outC);
+      k[`filter${tile}`](4 * flipped, g.outC, g.inC, 4 * uFlipped);
+    }
+    const dUSize = plan.points * g.inC * g.outC;
+    const dU = a.filter ? s.temp(tasks * dUSize) : 0;
+    const db = a.bias ? s.temp(tasks * g.outC, 4, true) : 0;
+    const scratch = pool.scratch(plan.scratchBytes);
+    const params = { x, dy, mask, uFlipped, dx: dx?.at ?? 0, dU, db, tile, scratch: scratch.at, stride: scratch.stride, ...geometryParams(g) };
+    run('winogradBackward', params, a.dy.dtype, convFlops(g), tasks, 'fixed');
+    let dw: NDArray | null = null;
+    if (a.filter) {
+      sumPartials(s, dU, dUSize, tasks);
+      const out = s.output([3, 3, g.inC, g.outC]);
+      k[`filter_grad${tile}`](4 * dU, g.inC, g.outC, 4 * out.at);
+      dw = out.array;
+    }
+    return { dx: dx?.array ?? null, dw, db: a.bias ? biasGrad(s, db, g.outC, tasks) : null };
+  }
+
+  /** The bias gradient from `tasks` partial sums at `at`. */
+  function biasGrad(s: Staging, at: number, channels: number, tasks: number): NDArray {
+    sumPartials(s, at, channels, tasks);
+    const out = s.output([channels]);
+    copyInto(s, at, out);
+    return out.array;
+  }
+
+  function directBackward(s: Staging, a: Conv2dBackwardArgs): Conv2dGrads {
+    const { g } = a;
+    const tasks = byImages(g);
+    const entries = g.kH * g.kW * g.inC;
+    const offsets = directTable(s, g);
+    const dw = s.temp(tasks * entries * g.outC, 4, true);
+    const db = s.temp(tasks * g.outC, 4, true);
+    const scratch = pool.scratch(directGrid(g).bytes);
+    const [x, dy, mask] = [s.input(a.x.data), s.input(a.dy.data), a.relu ? s.input(a.relu.data) : 0];
+    run('directFilterGrad', { x, dy, mask, offsets, dw, db, scratch: scratch.at, stride: scratch.stride, ...geometryParams(g) }, a.dy.dtype, convFlops(g), tasks, 'fixed');
+    let filter: NDArray | null = null;
+    if (a.filter) {
+      sumPartials(s, dw, entries * g.outC, tasks);
+      const out = s.output([g.kH, g.kW, g.inC, g.outC]);
+      copyInto(s, dw, out);
+      filter = out.array;
+    }
+    return { dx: null, dw: filter, db: a.bias ? biasGrad(s, db, g.outC, tasks) : null };
+  }
+
+  /** The direct kernels' table of filter entries' offsets, in a temporary block (int32 elements). */
+  function directTable(s: Staging, g: ConvGeometry): number {
+    const table = directOffsets(g);
+    const at = s.temp(table.length, 4);
+    heap.view('int32').set(table, at);
+    return at;
+  }
+
+  /** Any geometry, any dtype: dz through the ReLU here, then the implicit-im2col products. */
+  function generalBackward(s: Staging, a: Conv2dBackwardArgs): Conv2dGrads {
+    const { g } = a;
+    const data = (): TypedArray => s.view();
+    let dz = s.input(a.dy.data);
+    if (a.relu) {
+      const [y, masked] = [s.input(a.relu.data), s.temp(a.dy.data.length)];
+      const view = data();
+      for (let i = 0; i < a.dy.data.length; i++) view[masked + i] = view[y + i] > 0 ? view[dz + i] : 0;
+      dz = masked;
+    }
+    const geometry = geometryParams(g);
+    let dx: NDArray | null = null;
+    if (a.input) {
+      const out = s.output([g.batch, g.inH, g.inW, g.inC], true);
+      run('convInputGrad', { dy: dz, w: s.input(a.w.data), dx: out.at, ...geometry }, s.dtype, convFlops(g), byImages(g));
+      dx = out.array;
+    }
+    let dw: NDArray | null = null;
+    if (a.filter) {
+      const size = g.kH * g.kW * g.inC * g.outC;
+      const tasks = Math.min(8, g.batch);
+      const partials = s.temp(size * tasks, undefined, true);
+      run('convFilterGrad', { x: s.input(a.x.data), dy: dz, partials, ...geometry }, s.dtype, convFlops(g), tasks, 'fixed');
+      sumPartials(s, partials, size, tasks);
+      const out = s.output([g.kH, g.kW, g.inC, g.outC]);
+      copyInto(s, partials, out);
+      dw = out.array;
+    }
+    let db: NDArray | null = null;
+    if (a.bias) {
+      const sums = new Float64Array(g.outC);
+      const view = data();
+      for (let i = 0; i < a.dy.data.length; i++) sums[i % g.outC] += view[dz + i];
+      const out = s.output([g.outC]);
+      view.set(sums, out.at);
+      db = out.array;
+    }
+    return { dx, dw, db };
+  }
+
+  const arrays: ArraySource = {
+    make: (kind, size) => heap.array(kind, size),
+    zero: (array) => heap.zero(array.byteOffset, array.byteLength),
+    release: (array) => heap.release(array.byteOffset, array.byteLength),
+  };
 
   return {
     name: 'js',
     threads,
-    simd: pool.simd,
+    simd: wasm,
+    kernel: !wasm ? 'typescript' : pool.fma ? 'wasm-simd-fma' : 'wasm-simd',
+    winogradTile: tile,
     get startError() {
       return pool.startError;
     },
+    get memoryInUse() {
+      return heap.used;
+    },
+    arrays,
     matmul(a, b, transA, transB) {
       const [m, k] = transA ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];
       const n = transB ? b.shape[0] : b.shape[1];
-      const run = execute(a.dtype, [a, b], m * n, 2 * m * n * k, { count: Math.max(1, Math.min(MAX_TASKS, Math.floor(m / 32))) }, ([ao, bo], c) => [JobKind.Matmul, [ao, bo, c, m, n, k, Number(transA), Number(transB)]]);
-      return copyOut(a.dtype, run, [m, n]);
-    },
-    conv2d(x, w, g, epilogue) {
-      // bias and ReLU are applied by each thread to its rows, in the shared memory, right after its product
-      const bias = epilogue?.bias ?? null;
-      const inputs = bias ? [x, w, bias] : [x, w];
-      const run = execute(x.dtype, inputs, g.batch * g.outH * g.outW * g.outC, convFlops(g), byImages(g), ([xo, wo, bo], y) => [
-        JobKind.ConvForward,
-        [xo, wo, y, bias ? bo : -1, epilogue?.relu ? 1 : 0, ...encodeGeometry(g)],
-      ]);
-      return copyOut(x.dtype, run, [g.batch, g.outH, g.outW, g.outC]);
-    },
-    conv2dInputGrad(dy, w, g) {
-      const run = execute(dy.dtype, [dy, w], g.batch * g.inH * g.inW * g.inC, convFlops(g), byImages(g), ([dyo, wo], dx) => [JobKind.ConvInputGrad, [dyo, wo, dx, ...encodeGeometry(g)]]);
-      return copyOut(dy.dtype, run, [g.batch, g.inH, g.inW, g.inC]);
-    },
-    conv2dFilterGrad(x, dy, g) {
-      const size = g.kH * g.kW * g.inC * g.outC;
-      const tasks = Math.min(FILTER_GRAD_TASKS, g.batch);
-      const run = execute(x.dtype, [x, dy], size * tasks, convFlops(g), { count: tasks, fixed: true }, ([xo, dyo], partials) => [JobKind.ConvFilterGrad, [xo, dyo, partials, ...encodeGeometry(g)]]);
-      // the partial sums of the tasks, added in task order whichever thread computed them
-      const dw = allocate(x.dtype, size);
-      for (let task = 0; task < tasks; task++) {
-        const from = run.out + task * size;
-        for (let i = 0; i < size; i++) dw[i] += run.data[from + i];
+      const s = new Staging(heap, a.dtype);
+      try {
+        const [aAt, bAt] = [s.input(a.data), s.input(b.data)];
+        // the TypeScript tile and an empty k add into C: zeroed first
+        const c = s.output([m, n], !fast(a.dtype) || k === 0);
+        // wide and short (a dense layer's input gradient): columns to the tasks, so each packs only its own
+        const byColumns = fast(a.dtype) && n > m ? 1 : 0;
+        const tasks = Math.max(1, Math.min(MAX_TASKS, Math.floor((byColumns ? n : m) / 32)));
+        if (k > 0) run('matmul', { a: aAt, b: bAt, c: c.at, m, n, k, transA: Number(transA), transB: Number(transB), byColumns }, a.dtype, 2 * m * n * k, tasks);
+        return c.array;
+      } finally {
+        s.done();
       }
-      return ndarray(dw, [g.kH, g.kW, g.inC, g.outC]);
     },
+    conv2d: convForward,
+    conv2dBackward: convBackward,
     maxPool2d(x, g) {
-      const size = g.batch * g.outH * g.outW * g.inC;
-      const bytes = x.dtype === 'float64' ? 8 : 4;
-      // the winners' indices share the data region: `size` int32 slots at the output's end
-      const run = execute(x.dtype, [x], size + Math.ceil((size * 4) / bytes), size * g.kH * g.kW, byImages(g), ([xo], y) => [JobKind.MaxPool, [xo, y, ((y + size) * bytes) / 4, ...encodeGeometry(g)]]);
-      const argmaxAt = ((run.out + size) * bytes) / 4;
-      const argmax = new Int32Array(run.data.buffer, argmaxAt * 4, size).slice();
-      const y = allocate(x.dtype, size, false);
-      y.set(run.data.subarray(run.out, run.out + size));
-      return { y: ndarray(y, [g.batch, g.outH, g.outW, g.inC]), argmax };
+      const s = new Staging(heap, x.dtype);
+      try {
+        const size = g.batch * g.outH * g.outW * g.inC;
+        const [xAt, y, argmax] = [s.input(x.data), s.output([g.batch, g.outH, g.outW, g.inC]), s.indices(size)];
+        run('maxPool', { x: xAt, y: y.at, argmax: argmax.at, ...geometryParams(g) }, x.dtype, size * g.kH * g.kW * FLOPS_PER_VALUE, byImages(g));
+        return { y: y.array, argmax: argmax.array };
+      } finally {
+        s.done();
+      }
+    },
+    maxPool2dGrad(dy, argmax, g) {
+      const s = new Staging(heap, dy.dtype);
+      try {
+        const dx = s.output([g.batch, g.inH, g.inW, g.inC]);
+        run('maxPoolGrad', { dy: s.input(dy.data), argmax: s.input(argmax), dx: dx.at, ...geometryParams(g) }, dy.dtype, dx.array.data.length * FLOPS_PER_VALUE, byImages(g));
+        return dx.array;
+      } finally {
+        s.done();
+      }
     },
   };
 }

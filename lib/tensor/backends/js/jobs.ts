@@ -2,25 +2,62 @@ import { DType, TypedArray } from '../../dtype';
 import { ConvGeometry } from '../../kernels/conv';
 import { col2im, filterGradPackers, forwardPackers, inputGradPackers } from './conv';
 import { ThreadContext } from './context';
-import { gemm, matrixPackers, Packers } from './gemm';
+import { DirectArrays, directFilterGrad, directForward } from './direct';
+import { gemm, matrixPackers } from './gemm';
 import { maxPoolImages } from './max-pool';
 import { gemmF32 } from './wasm/gemm-f32';
+import { TileSize, winogradBackward, winogradForward, winogradPlan } from './winograd';
 
 /**
- * A job is a kernel plus integers (element offsets into the shared arena, sizes, geometry), so that it can be
- * written into shared memory and run, a slice each, by the main thread and the workers alike.
+ * A job is a kernel plus named integers — element offsets into the shared memory (of the job's dtype; int32
+ * elements for index arrays), sizes, flags, the geometry — written into shared memory and run, a slice each, by
+ * the main thread and the workers alike. Each kind lists its parameters once: `encodeJob` and the runners use
+ * the same names, so no parameter is read by position.
  */
-export const JobKind = { Matmul: 1, ConvForward: 2, ConvInputGrad: 3, ConvFilterGrad: 4, MaxPool: 5 } as const;
-export type JobKind = (typeof JobKind)[keyof typeof JobKind];
+const GEOMETRY = ['batch', 'inH', 'inW', 'inC', 'kH', 'kW', 'outH', 'outW', 'outC', 'strideH', 'strideW', 'padTop', 'padLeft'] as const;
 
-const GEOMETRY_KEYS = ['batch', 'inH', 'inW', 'inC', 'kH', 'kW', 'outH', 'outW', 'outC', 'strideH', 'strideW', 'padTop', 'padLeft'] as const;
+/** Where a job's per-thread scratch lies: thread i's at scratch + i·stride (elements). */
+const SCRATCH = ['scratch', 'stride'] as const;
 
-export function encodeGeometry(g: ConvGeometry): number[] {
-  return GEOMETRY_KEYS.map((key) => g[key]);
+export const JOB_PARAMS = {
+  /** C = op(A)·op(B); tasks split C's rows, or with byColumns its columns. */
+  matmul: ['a', 'b', 'c', 'm', 'n', 'k', 'transA', 'transB', 'byColumns'],
+  /** The general convolution (any size, stride, padding) as matrix products over an implicit im2col. */
+  convForward: ['x', 'w', 'y', 'bias', 'relu', ...GEOMETRY],
+  convInputGrad: ['dy', 'w', 'dx', ...GEOMETRY],
+  /** Each task's partial dW at partials + task·|dW|. */
+  convFilterGrad: ['x', 'dy', 'partials', ...GEOMETRY],
+  maxPool: ['x', 'y', 'argmax', ...GEOMETRY],
+  maxPoolGrad: ['dy', 'argmax', 'dx', ...GEOMETRY],
+  winogradForward: ['x', 'u', 'y', 'bias', 'relu', 'tile', ...SCRATCH, ...GEOMETRY],
+  /** Each task's partial ∂U at dU + task·|∂U| and bias gradient at db + task·outC (0: not wanted). */
+  winogradBackward: ['x', 'dy', 'mask', 'uFlipped', 'dx', 'dU', 'db', 'tile', ...SCRATCH, ...GEOMETRY],
+  directForward: ['x', 'w', 'y', 'bias', 'relu', 'offsets', ...SCRATCH, ...GEOMETRY],
+  /** Each task's partial dW at dw + task·|dW| and bias gradient at db + task·outC. */
+  directFilterGrad: ['x', 'dy', 'mask', 'offsets', 'dw', 'db', ...SCRATCH, ...GEOMETRY],
+} as const;
+
+export type JobKind = keyof typeof JOB_PARAMS;
+export type JobParams<K extends JobKind> = Record<(typeof JOB_PARAMS)[K][number], number>;
+export const JOB_KINDS = Object.keys(JOB_PARAMS) as JobKind[];
+
+/** The parameters in their listed order, for the shared control block. */
+export function encodeJob<K extends JobKind>(kind: K, params: JobParams<K>): number[] {
+  return (JOB_PARAMS[kind] as readonly string[]).map((key) => (params as Record<string, number>)[key]);
 }
 
-function decodeGeometry(params: ArrayLike<number>, at: number): ConvGeometry {
-  return Object.fromEntries(GEOMETRY_KEYS.map((key, i) => [key, params[at + i]])) as unknown as ConvGeometry;
+function decode<K extends JobKind>(kind: K, values: ArrayLike<number>): JobParams<K> {
+  const out: Record<string, number> = {};
+  (JOB_PARAMS[kind] as readonly string[]).forEach((key, i) => (out[key] = values[i]));
+  return out as JobParams<K>;
+}
+
+export function geometryParams(g: ConvGeometry): Record<(typeof GEOMETRY)[number], number> {
+  return { batch: g.batch, inH: g.inH, inW: g.inW, inC: g.inC, kH: g.kH, kW: g.kW, outH: g.outH, outW: g.outW, outC: g.outC, strideH: g.strideH, strideW: g.strideW, padTop: g.padTop, padLeft: g.padLeft };
+}
+
+function geometry(p: Record<(typeof GEOMETRY)[number], number>): ConvGeometry {
+  return geometryParams(p as unknown as ConvGeometry);
 }
 
 /** [start, end) of task `task` of `tasks` equal slices of `total`, rounded to multiples of `align`. */
@@ -31,13 +68,125 @@ export function sliceOf(total: number, task: number, tasks: number, align = 1): 
 
 const CHUNK_ROWS = 128;
 
-/**
- * C (from element `c` of the job's data, row stride `ldc`) += A·B for rows [m0, m1): on the WebAssembly SIMD
- * kernel for float32, on the TypeScript one for float64 (or where WebAssembly SIMD is missing).
- */
-function multiply(ctx: ThreadContext, dtype: DType, m0: number, m1: number, n: number, k: number, packers: Packers, c: number, ldc: number): void {
-  if (dtype === 'float32' && ctx.wasm) gemmF32(m0, m1, n, k, packers, c, ldc, ctx.wasm);
-  else gemm(m0, m1, n, k, packers, ctx.view(dtype), c, ldc, ctx.gemm);
+type Runner<K extends JobKind> = (p: JobParams<K>, task: number, tasks: number, dtype: DType, ctx: ThreadContext) => void;
+
+const RUNNERS: { [K in JobKind]: Runner<K> } = {
+  matmul(p, task, tasks, dtype, ctx) {
+    const { m, n, k } = p;
+    const [transA, transB] = [p.transA === 1, p.transB === 1];
+    const [m0, m1] = p.byColumns ? [0, m] : sliceOf(m, task, tasks, 4);
+    const [n0, n1] = p.byColumns ? sliceOf(n, task, tasks, 8) : [0, n];
+    if (dtype === 'float32' && ctx.kernels) {
+      const A = { at: p.a * 4, row: transA ? 4 : k * 4, col: transA ? m * 4 : 4 };
+      const B = { at: p.b * 4, row: transB ? 4 : n * 4, col: transB ? k * 4 : 4 };
+      gemmF32(wasmThread(ctx), A, B, { at: p.c * 4, row: n * 4, col: 4 }, { m0, m1, n0, n1, k }, false);
+      return;
+    }
+    // the TypeScript tile adds into C, which the caller has zeroed; it splits rows only
+    const data = ctx.view(dtype);
+    gemm(m0, m1, n, k, matrixPackers(data, p.a, transA, m, data, p.b, transB, n, k), data, p.c, n, ctx.gemm);
+  },
+  convForward(p, task, tasks, dtype, ctx) {
+    // bias < 0: none; the epilogue (bias, ReLU) is applied by each task to its own rows, still in the memory
+    const g = geometry(p);
+    const data = ctx.view(dtype);
+    const pixels = g.outH * g.outW;
+    const [n0, n1] = sliceOf(g.batch, task, tasks);
+    const rows = (n1 - n0) * pixels;
+    const out = p.y + n0 * pixels * g.outC;
+    gemm(0, rows, g.outC, g.kH * g.kW * g.inC, forwardPackers(data, p.x, data, p.w, g, n0 * pixels, rows), data, out, g.outC, ctx.gemm);
+    if (p.bias >= 0 || p.relu) finishRows(data, out, rows, g.outC, p.bias, p.relu === 1);
+  },
+  convInputGrad(p, task, tasks, dtype, ctx) {
+    // dP for a chunk of rows goes to a scratch of this thread, then back to dx (which the caller has zeroed)
+    const g = geometry(p);
+    const data = ctx.view(dtype);
+    const pixels = g.outH * g.outW;
+    const patchSize = g.kH * g.kW * g.inC;
+    const [n0, n1] = sliceOf(g.batch, task, tasks);
+    const chunkRows = CHUNK_ROWS;
+    if (ctx.chunk64.length < chunkRows * patchSize) ctx.chunk64 = new Float64Array(chunkRows * patchSize);
+    const scratch = ctx.chunk64;
+    for (let r0 = n0 * pixels; r0 < n1 * pixels; r0 += chunkRows) {
+      const rows = Math.min(chunkRows, n1 * pixels - r0);
+      scratch.fill(0, 0, rows * patchSize);
+      gemm(0, rows, patchSize, g.outC, inputGradPackers(data, p.dy, data, p.w, g, r0, rows), scratch, 0, patchSize, ctx.gemm);
+      col2im(scratch, rows, r0, data, p.dx, g);
+    }
+  },
+  convFilterGrad(p, task, tasks, dtype, ctx) {
+    // each task sums over its own images into its own partial dW (zeroed by the caller), added in task order
+    const g = geometry(p);
+    const data = ctx.view(dtype);
+    const pixels = g.outH * g.outW;
+    const patchSize = g.kH * g.kW * g.inC;
+    const [n0, n1] = sliceOf(g.batch, task, tasks);
+    const out = p.partials + task * patchSize * g.outC;
+    gemm(0, patchSize, g.outC, (n1 - n0) * pixels, filterGradPackers(data, p.x, data, p.dy, g, n0 * pixels), data, out, g.outC, ctx.gemm);
+  },
+  maxPool(p, task, tasks, dtype, ctx) {
+    const g = geometry(p);
+    const [n0, n1] = sliceOf(g.batch, task, tasks);
+    const inside = g.padTop === 0 && g.padLeft === 0 && (g.outH - 1) * g.strideH + g.kH <= g.inH && (g.outW - 1) * g.strideW + g.kW <= g.inW;
+    if (dtype === 'float32' && ctx.kernels && inside && g.inC % 4 === 0) {
+      ctx.kernels.maxpool(4 * p.x, 4 * p.y, 4 * p.argmax, n0, n1, g.inH, g.inW, g.inC, g.outH, g.outW, g.kH, g.kW, g.strideH, g.strideW);
+    } else {
+      maxPoolImages(ctx.view(dtype), p.x, ctx.view(dtype), p.y, ctx.views.int32, p.argmax, g, n0, n1);
+    }
+  },
+  maxPoolGrad(p, task, tasks, dtype, ctx) {
+    // each task zeroes its images' dx and sends each output's gradient to its window's winner (within the image)
+    const g = geometry(p);
+    const [n0, n1] = sliceOf(g.batch, task, tasks);
+    const [xImage, yImage] = [g.inH * g.inW * g.inC, g.outH * g.outW * g.inC];
+    const data = ctx.view(dtype);
+    if (dtype === 'float32' && ctx.kernels) {
+      ctx.kernels.zero(4 * (p.dx + n0 * xImage), 4 * (n1 - n0) * xImage);
+      ctx.kernels.maxpool_grad(4 * (p.dy + n0 * yImage), 4 * (p.argmax + n0 * yImage), 4 * p.dx, (n1 - n0) * yImage);
+      return;
+    }
+    data.fill(0, p.dx + n0 * xImage, p.dx + n1 * xImage);
+    const index = ctx.views.int32;
+    for (let i = n0 * yImage; i < n1 * yImage; i++) data[p.dx + index[p.argmax + i]] += data[p.dy + i];
+  },
+  winogradForward(p, task, tasks, _dtype, ctx) {
+    const g = geometry(p);
+    const [n0, n1] = sliceOf(g.batch, task, tasks);
+    const scratch = 4 * (p.scratch + ctx.index * p.stride);
+    winogradForward(ctx.kernels!, winogradPlan(g, p.tile as TileSize), g, { x: 4 * p.x, u: 4 * p.u, y: 4 * p.y, bias: 4 * p.bias, relu: p.relu, scratch }, n0, n1);
+  },
+  winogradBackward(p, task, tasks, _dtype, ctx) {
+    const g = geometry(p);
+    const [n0, n1] = sliceOf(g.batch, task, tasks);
+    const plan = winogradPlan(g, p.tile as TileSize);
+    const scratch = 4 * (p.scratch + ctx.index * p.stride);
+    const dU = p.dU && 4 * (p.dU + task * plan.points * g.inC * g.outC);
+    const db = p.db && 4 * (p.db + task * g.outC);
+    winogradBackward(ctx.kernels!, plan, g, { x: 4 * p.x, dy: 4 * p.dy, mask: 4 * p.mask, uFlipped: 4 * p.uFlipped, dx: 4 * p.dx, dU, db, scratch }, n0, n1);
+  },
+  directForward(p, task, tasks, _dtype, ctx) {
+    const g = geometry(p);
+    const [n0, n1] = sliceOf(g.batch, task, tasks);
+    directForward(ctx.kernels!, g, directArrays({ x: p.x, w: p.w, y: p.y, bias: p.bias, relu: p.relu, offsets: p.offsets, scratch: p.scratch + ctx.index * p.stride }), n0, n1);
+  },
+  directFilterGrad(p, task, tasks, _dtype, ctx) {
+    const g = geometry(p);
+    const [n0, n1] = sliceOf(g.batch, task, tasks);
+    const dw = p.dw + task * g.kH * g.kW * g.inC * g.outC;
+    const db = p.db + task * g.outC;
+    directFilterGrad(ctx.kernels!, g, directArrays({ x: p.x, dy: p.dy, mask: p.mask, offsets: p.offsets, dw, db, scratch: p.scratch + ctx.index * p.stride }), n0, n1);
+  },
+};
+
+/** Element offsets (float32, or int32 for the offsets table) as the byte offsets the kernels take; 0 stays "none". */
+function directArrays(elements: Partial<DirectArrays>): DirectArrays {
+  const bytes = (v = 0): number => 4 * v;
+  const e = elements;
+  return { x: bytes(e.x), w: bytes(e.w), y: bytes(e.y), bias: bytes(e.bias), relu: e.relu ?? 0, dy: bytes(e.dy), mask: bytes(e.mask), offsets: bytes(e.offsets), dw: bytes(e.dw), db: bytes(e.db), scratch: bytes(e.scratch) };
+}
+
+function wasmThread(ctx: ThreadContext) {
+  return { kernels: ctx.kernels!, scratch: ctx.scratch };
 }
 
 /** y[row, c] = max(y[row, c] + bias[c], 0) (bias when `bias` ≥ 0, ReLU when asked), in place. */
@@ -52,70 +201,6 @@ function finishRows(data: TypedArray, y: number, rows: number, channels: number,
 }
 
 /** Runs task `task` of the `tasks` a job is cut into, in the thread of `ctx`. */
-export function runJob(kind: JobKind, p: ArrayLike<number>, task: number, tasks: number, dtype: DType, ctx: ThreadContext): void {
-  const data = ctx.view(dtype);
-  switch (kind) {
-    case JobKind.Matmul: {
-      const [a, b, c, m, n, k, transA, transB] = [p[0], p[1], p[2], p[3], p[4], p[5], p[6] === 1, p[7] === 1];
-      const [m0, m1] = sliceOf(m, task, tasks, 4);
-      multiply(ctx, dtype, m0, m1, n, k, matrixPackers(data, a, transA, m, data, b, transB, n, k), c, n);
-      return;
-    }
-    case JobKind.ConvForward: {
-      // bias < 0: none; the epilogue (bias, ReLU) is applied by each thread to its own rows, still in the memory
-      const [x, w, y, bias, relu, g] = [p[0], p[1], p[2], p[3], p[4] === 1, decodeGeometry(p, 5)];
-      const pixels = g.outH * g.outW;
-      const [n0, n1] = sliceOf(g.batch, task, tasks);
-      const rows = (n1 - n0) * pixels;
-      const out = y + n0 * pixels * g.outC;
-      multiply(ctx, dtype, 0, rows, g.outC, g.kH * g.kW * g.inC, forwardPackers(data, x, data, w, g, n0 * pixels, rows), out, g.outC);
-      if (bias < 0 && !relu) return;
-      if (dtype === 'float32' && ctx.wasm && g.outC % 4 === 0) ctx.wasm.finish(4 * out, rows, g.outC, bias < 0 ? -1 : 4 * bias, relu ? 1 : 0);
-      else finishRows(data, out, rows, g.outC, bias, relu);
-      return;
-    }
-    case JobKind.ConvInputGrad: {
-      const [dy, w, dx, g] = [p[0], p[1], p[2], decodeGeometry(p, 3)];
-      const pixels = g.outH * g.outW;
-      const patchSize = g.kH * g.kW * g.inC;
-      const [n0, n1] = sliceOf(g.batch, task, tasks);
-      // dP for a chunk of rows goes to a scratch of this thread (in the shared memory for the SIMD kernel), then back to dx
-      const wasm = dtype === 'float32' && ctx.wasm !== null;
-      const { at, capacity } = wasm ? ctx.chunk32() : { at: 0, capacity: CHUNK_ROWS * patchSize };
-      const chunkRows = Math.max(1, Math.min(CHUNK_ROWS, Math.floor(capacity / patchSize)));
-      if (!wasm && ctx.chunk64.length < chunkRows * patchSize) ctx.chunk64 = new Float64Array(chunkRows * patchSize);
-      const scratch = wasm ? ctx.views.float32 : ctx.chunk64;
-      for (let r0 = n0 * pixels; r0 < n1 * pixels; r0 += chunkRows) {
-        const rows = Math.min(chunkRows, n1 * pixels - r0);
-        scratch.fill(0, at, at + rows * patchSize);
-        const packers = inputGradPackers(data, dy, data, w, g, r0, rows);
-        if (wasm) gemmF32(0, rows, patchSize, g.outC, packers, at, patchSize, ctx.wasm!);
-        else gemm(0, rows, patchSize, g.outC, packers, scratch, at, patchSize, ctx.gemm);
-        col2im(scratch.subarray(at, at + rows * patchSize), rows, r0, data, dx, g);
-      }
-      return;
-    }
-    case JobKind.MaxPool: {
-      // argmax goes to an int32 region of the memory; its offset arrives in int32 elements
-      const [x, y, argmax, g] = [p[0], p[1], p[2], decodeGeometry(p, 3)];
-      const [n0, n1] = sliceOf(g.batch, task, tasks);
-      const inside = g.padTop === 0 && g.padLeft === 0 && (g.outH - 1) * g.strideH + g.kH <= g.inH && (g.outW - 1) * g.strideW + g.kW <= g.inW;
-      if (dtype === 'float32' && ctx.wasm && inside && g.inC % 4 === 0) {
-        ctx.wasm.maxpool(4 * x, 4 * y, 4 * argmax, n0, n1, g.inH, g.inW, g.inC, g.outH, g.outW, g.kH, g.kW, g.strideH, g.strideW);
-      } else {
-        maxPoolImages(data, x, data, y, ctx.views.int32, argmax, g, n0, n1);
-      }
-      return;
-    }
-    case JobKind.ConvFilterGrad: {
-      // each task sums over its own images into its own partial dW; the caller adds the partials in task order
-      const [x, dy, partials, g] = [p[0], p[1], p[2], decodeGeometry(p, 3)];
-      const pixels = g.outH * g.outW;
-      const patchSize = g.kH * g.kW * g.inC;
-      const [n0, n1] = sliceOf(g.batch, task, tasks);
-      const out = partials + task * patchSize * g.outC;
-      multiply(ctx, dtype, 0, patchSize, g.outC, (n1 - n0) * pixels, filterGradPackers(data, x, data, dy, g, n0 * pixels), out, g.outC);
-      return;
-    }
-  }
+export function runJob(kind: JobKind, values: ArrayLike<number>, task: number, tasks: number, dtype: DType, ctx: ThreadContext): void {
+  (RUNNERS[kind] as Runner<JobKind>)(decode(kind, values), task, tasks, dtype, ctx);
 }

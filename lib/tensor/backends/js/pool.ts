@@ -1,8 +1,11 @@
 import * as path from 'node:path';
 import { receiveMessageOnPort, MessageChannel, MessagePort, Worker } from 'node:worker_threads';
-import { DType, TypedArray } from '../../dtype';
-import { arenaByte, MAX_PAGES, PAGE_BYTES, ThreadContext } from './context';
-import { JobKind, runJob } from './jobs';
+import { DType } from '../../dtype';
+import { reservedBytes, ThreadContext } from './context';
+import { JOB_KINDS, JobKind, runJob } from './jobs';
+import { MAX_PAGES, SharedHeap } from './memory';
+import { relaxedSimd, simd } from './wasm/features';
+import { kernelModule } from './wasm/module';
 
 /** Layout of the shared control block (Int32 slots). */
 export const CONTROL = { sequence: 0, completed: 1, failed: 3, kind: 4, dtype: 5, tasks: 6, params: 8, size: 64 } as const;
@@ -11,36 +14,39 @@ export const CONTROL = { sequence: 0, completed: 1, failed: 3, kind: 4, dtype: 5
 const TASK_BITS = 32n;
 const CLOSED = 0n; // no job open: sequence numbers start at 1
 
-/** A job as a thread copies it out of the control block before claiming one of its tasks. */
-export interface PostedJob {
-  kind: JobKind;
-  dtype: DType;
-  tasks: number;
-  params: Int32Array;
-}
+/** A job as a worker copies it out of the control block before claiming one of its tasks (reused, never remade). */
+export class PostedJob {
+  kind: JobKind = 'matmul';
+  dtype: DType = 'float32';
+  tasks = 0;
+  readonly params = new Int32Array(CONTROL.size - CONTROL.params);
 
-function readJob(control: Int32Array): PostedJob {
-  return {
-    kind: control[CONTROL.kind] as JobKind,
-    dtype: control[CONTROL.dtype] === 1 ? 'float64' : 'float32',
-    tasks: control[CONTROL.tasks],
-    params: control.slice(CONTROL.params, CONTROL.size),
-  };
+  read(control: Int32Array): void {
+    this.kind = JOB_KINDS[control[CONTROL.kind]];
+    this.dtype = control[CONTROL.dtype] === 1 ? 'float64' : 'float32';
+    this.tasks = control[CONTROL.tasks];
+    for (let i = 0; i < this.params.length; i++) this.params[i] = control[CONTROL.params + i];
+  }
 }
 
 /**
- * Claims the next task of job `sequence` and returns it with the job, or null when the job has no task left (or
- * is over). The job is copied before the claim and the claim is a compare-and-swap on the word it was copied
- * under: a job is closed before the next one is written, so a successful claim proves the copy is this job's.
+ * Claims the next task of job `sequence`, or returns −1 when it has none left (or is over). A worker copies the
+ * job into `job` before the claim, and the claim is a compare-and-swap on the word it was copied under: a job is
+ * closed before the next one is written, so a successful claim proves the copy is this job's. The main thread,
+ * which wrote the job, passes its task count instead.
  */
-export function claimTask(control: Int32Array, claim: BigInt64Array, sequence: number): { job: PostedJob; task: number } | null {
+export function claimTask(control: Int32Array, claim: BigInt64Array, sequence: number, job: PostedJob | number): number {
   for (;;) {
     const word = Atomics.load(claim, 0);
-    if (Number(word >> TASK_BITS) !== sequence) return null;
-    const job = readJob(control);
+    if (Number(word >> TASK_BITS) !== sequence) return -1;
+    let tasks = job as number;
+    if (job instanceof PostedJob) {
+      job.read(control);
+      tasks = job.tasks;
+    }
     const task = Number(word & 0xffffffffn);
-    if (task >= job.tasks) return null;
-    if (Atomics.compareExchange(claim, 0, word, word + 1n) === word) return { job, task };
+    if (task >= tasks) return -1;
+    if (Atomics.compareExchange(claim, 0, word, word + 1n) === word) return task;
   }
 }
 
@@ -49,8 +55,6 @@ export function completeTask(control: Int32Array): void {
   Atomics.add(control, CONTROL.completed, 1);
   Atomics.notify(control, CONTROL.completed);
 }
-
-const BYTES: Record<DType, number> = { float32: 4, float64: 8 };
 
 interface WorkerHandle {
   worker: Worker;
@@ -67,31 +71,30 @@ interface WorkerHandle {
  * tasks. How a job is cut into tasks depends only on its shape, never on the threads or on timing, so results are
  * the same run after run and for any number of threads.
  *
- * The data lives in one shared WebAssembly memory that every thread holds: each thread's scratch (packing
- * buffers) at the start, then the jobs' data. The SIMD kernel works on it in place; when it must grow, each
- * thread sees the new size before its next task and refreshes its views.
+ * The data lives in one shared WebAssembly memory (`heap`) that every thread holds, with the kernel module
+ * instantiated on it in each thread: the zero block and each thread's scratch at the start, then the heap.
  */
 export class ThreadPool {
   private readonly control = new Int32Array(new SharedArrayBuffer(CONTROL.size * 4));
   private readonly claim = new BigInt64Array(new SharedArrayBuffer(8));
   private sequence = 0;
-  readonly memory: WebAssembly.Memory;
-  private readonly main: ThreadContext;
-  private readonly dataStart: number;
+  readonly heap: SharedHeap;
+  /** The compiled kernels, or null where WebAssembly SIMD is missing (the TypeScript paths run instead). */
+  readonly module: WebAssembly.Module | null;
+  /** Whether the kernels multiply-add with relaxed SIMD's fused instruction. */
+  readonly fma: boolean;
+  readonly main: ThreadContext;
   private workers: WorkerHandle[] = [];
   private started = false;
+  private perThread = { at: 0, stride: 0 };
   /** Why workers could not be started, if they could not (the pool then runs everything on the main thread). */
   startError: string | null = null;
 
-  constructor(readonly threads: number) {
-    this.dataStart = arenaByte(threads);
-    this.memory = new WebAssembly.Memory({ initial: Math.ceil((this.dataStart + (1 << 20)) / PAGE_BYTES), maximum: MAX_PAGES, shared: true });
-    this.main = new ThreadContext(this.memory, 0);
-  }
-
-  /** Whether float32 work runs on the WebAssembly SIMD kernel (else on the TypeScript one). */
-  get simd(): boolean {
-    return this.main.wasm !== null;
+  constructor(readonly threads: number, options: { fma?: boolean } = {}) {
+    this.heap = new SharedHeap(reservedBytes(threads));
+    this.fma = simd() && (options.fma ?? true) && relaxedSimd();
+    this.module = simd() ? kernelModule(MAX_PAGES, this.fma) : null;
+    this.main = new ThreadContext(this.heap.memory, 0, this.module);
   }
 
   private start(): void {
@@ -100,7 +103,7 @@ export class ThreadPool {
       for (let index = 1; index < this.threads; index++) {
         const { port1, port2 } = new MessageChannel();
         const worker = new Worker(path.join(__dirname, 'worker.js'), {
-          workerData: { control: this.control.buffer, claim: this.claim.buffer, memory: this.memory, index, port: port2 },
+          workerData: { control: this.control.buffer, claim: this.claim.buffer, memory: this.heap.memory, module: this.module, index, port: port2 },
           transferList: [port2],
         });
         worker.unref();
@@ -113,19 +116,17 @@ export class ThreadPool {
     }
   }
 
-  /** The memory in a dtype, with room for `elements` of data, and the index where the data starts. */
-  view(dtype: DType, elements: number): { data: TypedArray; start: number } {
-    const needed = this.dataStart + elements * 8;
-    const have = this.memory.buffer.byteLength;
-    if (needed > have) {
-      try {
-        this.memory.grow(Math.ceil((needed - have) / PAGE_BYTES));
-      } catch {
-        throw new Error(`js backend: a kernel needs ${Math.ceil(needed / 2 ** 20)} MiB, more than its ${(MAX_PAGES * PAGE_BYTES) / 2 ** 30} GiB memory`);
-      }
+  /**
+   * Every thread's scratch of at least `bytes`, in float32 elements: thread i's starts at at + i·stride. Kept
+   * and reused by the next jobs; grown (moved) when a job needs more.
+   */
+  scratch(bytes: number): { at: number; stride: number } {
+    const stride = Math.ceil(bytes / 64) * 16;
+    if (stride > this.perThread.stride) {
+      if (this.perThread.stride > 0) this.heap.release(this.perThread.at * 4, this.perThread.stride * 4 * this.threads);
+      this.perThread = { at: this.heap.alloc(stride * 4 * this.threads) / 4, stride };
     }
-    this.main.refresh();
-    return { data: this.main.view(dtype), start: this.dataStart / BYTES[dtype] };
+    return this.perThread;
   }
 
   /**
@@ -133,13 +134,14 @@ export class ThreadPool {
    * false (small jobs: waking a worker costs more than it saves), else on every thread.
    */
   run(kind: JobKind, params: readonly number[], dtype: DType, tasks: number, parallel: boolean): void {
+    this.main.refresh();
     if (parallel && tasks > 1 && !this.started) this.start();
     if (!parallel || tasks === 1 || this.workers.length === 0) {
       for (let task = 0; task < tasks; task++) runJob(kind, params, task, tasks, dtype, this.main);
       return;
     }
     const c = this.control;
-    c[CONTROL.kind] = kind;
+    c[CONTROL.kind] = JOB_KINDS.indexOf(kind);
     c[CONTROL.dtype] = dtype === 'float64' ? 1 : 0;
     c[CONTROL.tasks] = tasks;
     c.set(params, CONTROL.params);
@@ -149,8 +151,8 @@ export class ThreadPool {
     Atomics.store(c, CONTROL.sequence, this.sequence);
     Atomics.notify(c, CONTROL.sequence);
     try {
-      for (let claimed = claimTask(c, this.claim, this.sequence); claimed; claimed = claimTask(c, this.claim, this.sequence)) {
-        runJob(kind, params, claimed.task, tasks, dtype, this.main);
+      for (let task = claimTask(c, this.claim, this.sequence, tasks); task >= 0; task = claimTask(c, this.claim, this.sequence, tasks)) {
+        runJob(kind, params, task, tasks, dtype, this.main);
         Atomics.add(c, CONTROL.completed, 1);
       }
       this.waitForTasks(tasks);

@@ -1,74 +1,79 @@
-import { KC, MC, NC, Packers } from '../gemm';
-import { WASM_MR, WASM_NR } from './kernel';
+import { ThreadScratch } from '../context';
+import { KC, MC, NC } from '../gemm';
+import { WASM_MR, WASM_NR } from './gemm-kernel';
+import { Kernels } from './module';
 
-/** A thread's view of the shared WebAssembly memory: its kernels, and where its packing buffers are. */
-export interface WasmThread {
-  /** The whole memory as float32; every offset below is an index into it. */
-  memory: Float32Array;
-  tiles: (a: number, b: number, kc: number, panels: number, c: number, ldc: number) => void;
-  finish: (y: number, rows: number, channels: number, bias: number, relu: number) => void;
-  maxpool: (...args: number[]) => void;
-  aPack: number;
-  bPack: number;
-  /** A 4×8 tile of this thread's own, for the edge rows. */
-  edge: number;
+/** A matrix in the shared memory: the byte offset of element (0, 0) and the byte strides between rows and columns. */
+export interface StridedMatrix {
+  at: number;
+  row: number;
+  col: number;
 }
 
-/** C[rows × cols] += A-panel · B-panel for a tile the SIMD kernel does not cover (the matrix edges). */
-function edgeTile(m: Float32Array, a: number, b: number, kc: number, c: number, ldc: number, rows: number, cols: number): void {
-  for (let r = 0; r < rows; r++) {
-    for (let j = 0; j < cols; j++) {
-      let s = 0;
-      for (let k = 0; k < kc; k++) s += m[a + r * kc + k] * m[b + k * WASM_NR + j];
-      m[c + r * ldc + j] += s;
-    }
-  }
+/** What the float32 GEMM needs of a thread: the kernels and its scratch. */
+export interface GemmThread {
+  kernels: Kernels;
+  scratch: ThreadScratch;
 }
 
 /**
- * C[rows < 4 × 8] += A-panel · B-panel on the SIMD kernel: the full 4-row panel goes to the kernel with a tile of
- * this thread as C (a row of C depends on its row of A only, so whatever the padding rows hold stays there), and
- * the rows that exist are added to C.
+ * The float32 GEMM on the WebAssembly SIMD kernel: C[i, j] (+)= Σ_k A[i, k]·B[k, j] for rows [m0, m1) and
+ * columns [n0, n1) of C (C's columns contiguous). Blocked as Goto & van de Geijn's: k in blocks of KC (the
+ * first block stores unless `accumulate`, the next ones add), rows in blocks of MC that stay in L2 while every
+ * 8-column panel of B passes over them.
+ *
+ * A is read where it lies, whatever its strides: the kernel splats one value of each of four rows per k. B is
+ * read in place when its columns are contiguous; otherwise (a transposed B) each KC × 8 panel is gathered into
+ * the thread's packing buffer first. Edges: a last panel of fewer than 8 columns goes through a tile of the
+ * thread's own (padding columns zero), a last group of fewer than 4 rows through a zero-padded copy.
  */
-function edgeRows(t: WasmThread, a: number, b: number, kc: number, c: number, ldc: number, rows: number): void {
-  const m = t.memory;
-  m.fill(0, t.edge, t.edge + WASM_MR * WASM_NR);
-  t.tiles(4 * a, 4 * b, kc, 1, 4 * t.edge, 4 * WASM_NR);
-  for (let r = 0; r < rows; r++) {
-    for (let j = 0; j < WASM_NR; j++) m[c + r * ldc + j] += m[t.edge + r * WASM_NR + j];
-  }
-}
-
-/**
- * The float32 GEMM on the WebAssembly SIMD kernel, blocked like the TypeScript one: C (in the same memory, from
- * element `c`, row stride `ldc`) += A·B for rows [m0, m1). Packing stays in TypeScript (A row by row, mostly
- * plain copies; B 8 columns per k); the full 4×8 tiles of a block go to the kernel in one call, edge rows too
- * (through a tile of the thread's own); edge columns take the small loop above.
- */
-export function gemmF32(m0: number, m1: number, n: number, k: number, packers: Packers, c: number, ldc: number, t: WasmThread): void {
-  const mem = t.memory;
-  for (let j0 = 0; j0 < n; j0 += NC) {
-    const nc = Math.min(NC, n - j0);
+export function gemmF32(t: GemmThread, A: StridedMatrix, B: StridedMatrix, C: StridedMatrix, range: { m0: number; m1: number; n0: number; n1: number; k: number }, accumulate: boolean): void {
+  const { m0, m1, n0, n1, k } = range;
+  const { kernels: w, scratch } = t;
+  for (let j0 = n0; j0 < n1; j0 += NC) {
+    const nc = Math.min(NC, n1 - j0);
     for (let k0 = 0; k0 < k; k0 += KC) {
       const kc = Math.min(KC, k - k0);
-      for (let jp = 0; jp < nc; jp += WASM_NR) packers.packB(k0, kc, j0 + jp, mem.subarray(t.bPack + jp * kc, t.bPack + (jp + WASM_NR) * kc), 0, WASM_NR);
+      const add = accumulate || k0 > 0 ? 1 : 0;
+      const packed = B.col !== 4;
+      if (packed) for (let jp = 0; jp < nc; jp += WASM_NR) packPanel(t, B, k0, kc, j0 + jp, Math.min(WASM_NR, nc - jp), scratch.bPack + jp * kc * 4);
       for (let i0 = m0; i0 < m1; i0 += MC) {
         const mc = Math.min(MC, m1 - i0);
-        // a view per panel: measured faster here than offsets into the whole memory once the workers pack too
-        for (let ip = 0; ip < mc; ip += WASM_MR) packers.packA(i0 + ip, k0, kc, mem.subarray(t.aPack + ip * kc, t.aPack + (ip + WASM_MR) * kc), 0, kc, 1);
         const panels = Math.floor(mc / WASM_MR);
-        const lastRows = mc % WASM_MR;
+        const a = A.at + i0 * A.row + k0 * A.col;
         for (let jp = 0; jp < nc; jp += WASM_NR) {
           const cols = Math.min(WASM_NR, nc - jp);
-          const b = t.bPack + jp * kc;
-          const cTile = c + i0 * ldc + j0 + jp;
-          if (cols === WASM_NR && panels > 0) t.tiles(4 * t.aPack, 4 * b, kc, panels, 4 * cTile, 4 * ldc);
-          else for (let p = 0; p < panels; p++) edgeTile(mem, t.aPack + p * WASM_MR * kc, b, kc, cTile + p * WASM_MR * ldc, ldc, WASM_MR, cols);
-          const lastPanel = t.aPack + panels * WASM_MR * kc;
-          if (lastRows > 0 && cols === WASM_NR) edgeRows(t, lastPanel, b, kc, cTile + panels * WASM_MR * ldc, ldc, lastRows);
-          else if (lastRows > 0) edgeTile(mem, lastPanel, b, kc, cTile + panels * WASM_MR * ldc, ldc, lastRows, cols);
+          let [b, bK] = packed ? [scratch.bPack + jp * kc * 4, WASM_NR * 4] : [B.at + k0 * B.row + (j0 + jp) * 4, B.row];
+          if (!packed && cols < WASM_NR) {
+            // the last panel of a contiguous B: copied with zero columns, so the kernel reads no column past it
+            packPanel(t, B, k0, kc, j0 + jp, cols, scratch.bPack);
+            [b, bK] = [scratch.bPack, WASM_NR * 4];
+          }
+          const c = C.at + i0 * C.row + (j0 + jp) * 4;
+          if (cols === WASM_NR) w.tiles(a, A.row, A.col, b, bK, kc, panels, c, C.row, add);
+          else if (panels > 0) {
+            w.tiles(a, A.row, A.col, b, bK, kc, panels, scratch.edge, WASM_NR * 4, 0);
+            w.gather(scratch.edge, WASM_NR * 4, 4, panels * WASM_MR, cols, c, C.row, 4, add);
+          }
+          const rows = mc - panels * WASM_MR;
+          if (rows > 0) lastRows(t, { at: a + panels * WASM_MR * A.row, row: A.row, col: A.col }, rows, kc, b, bK, c + panels * WASM_MR * C.row, C.row, cols, add);
         }
       }
     }
   }
+}
+
+/** dst[k][0:8] = B[k0 + k, j : j + cols] (then zeros) for k < kc: one packed panel. */
+function packPanel(t: GemmThread, B: StridedMatrix, k0: number, kc: number, j: number, cols: number, dst: number): void {
+  if (cols < WASM_NR) t.kernels.zero(dst, kc * WASM_NR * 4);
+  t.kernels.gather(B.at + k0 * B.row + j * B.col, B.row, B.col, kc, cols, dst, WASM_NR * 4, 4, 0);
+}
+
+/** C[rows < 4, cols] (+)= A[rows, 0:kc]·panel: A's rows copied into a zero-padded 4-row panel, C through the edge tile. */
+function lastRows(t: GemmThread, A: StridedMatrix, rows: number, kc: number, b: number, bK: number, c: number, ldc: number, cols: number, add: number): void {
+  const { kernels: w, scratch } = t;
+  w.zero(scratch.aPack, WASM_MR * kc * 4);
+  w.gather(A.at, A.row, A.col, rows, kc, scratch.aPack, kc * 4, 4, 0);
+  w.tiles(scratch.aPack, kc * 4, 4, b, bK, kc, 1, scratch.edge, WASM_NR * 4, 0);
+  w.gather(scratch.edge, WASM_NR * 4, 4, rows, cols, c, ldc, 4, add);
 }

@@ -1,0 +1,233 @@
+import { transpose, WinogradTransform } from '../../../kernels/winograd';
+import { Code, FunctionSpec, WasmFunction } from './emit';
+
+/**
+ * The Winograd transforms as WebAssembly SIMD, generated from their matrices (`kernels/winograd.ts`): every
+ * transform is a sandwich L·X·Lᵀ of constants around a small tile, computed on four channels at once (NHWC keeps
+ * a pixel's channels side by side, so one vector load takes four). Entries 0 are skipped, ±1 become an add or a
+ * subtract, the rest a multiply by a constant — the same arithmetic, in the same order, on every call.
+ *
+ * Layouts (byte offsets; C the channels of the array, a multiple of 4):
+ * - a padded image P[row][col][C], rows Wp·C·4 bytes apart: every tile it is read by lies inside it;
+ * - a transformed chunk V[ξ][t][C] for ξ < α² and tiles t < T: the ξ-th slice is a T × C matrix, row-major;
+ * - transformed filters U[ξ][inC][outC].
+ */
+
+/** Pushes Σ coefficient·local (skipping zeros): the one place a matrix row becomes instructions. */
+function combination(c: Code, terms: ReadonlyArray<readonly [number, number]>): void {
+  const nonzero = terms.filter(([coefficient]) => coefficient !== 0);
+  if (nonzero.length === 0) {
+    c.v128Zero();
+    return;
+  }
+  // start from a +1 term when there is one: no multiply for it
+  const first = nonzero.find(([coefficient]) => coefficient === 1) ?? nonzero[0];
+  c.get(first[1]);
+  if (first[0] !== 1) c.f32x4Const(first[0]).f32x4Mul();
+  for (const term of nonzero) {
+    if (term === first) continue;
+    const [coefficient, local] = term;
+    c.get(local);
+    if (coefficient === 1) c.f32x4Add();
+    else if (coefficient === -1) c.f32x4Sub();
+    else c.f32x4Const(coefficient).f32x4Mul().f32x4Add();
+  }
+}
+
+/**
+ * out = L · X · Lᵀ for X q×q (L is r×q): X's values are loaded into locals by `load(i, j)` (which pushes one
+ * vector), and each output is handed to `store(i, j, value)`, where `value()` pushes it.
+ */
+function sandwich(f: WasmFunction<string>, L: readonly number[][], load: (i: number, j: number) => void, store: (i: number, j: number, value: () => void) => void): void {
+  const c = f.code;
+  const q = L[0].length;
+  const x = L[0].map(() => f.many(q, 'v128'));
+  const t = L.map(() => f.many(q, 'v128'));
+  for (let i = 0; i < q; i++) {
+    for (let j = 0; j < q; j++) {
+      load(i, j);
+      c.set(x[i][j]);
+    }
+  }
+  // t = L·X, then out[i][j] = Σ_k t[i][k]·L[j][k]
+  L.forEach((row, i) => {
+    for (let j = 0; j < q; j++) {
+      combination(c, row.map((l, k) => [l, x[k][j]] as const));
+      c.set(t[i][j]);
+    }
+  });
+  L.forEach((_, i) => L.forEach((row, j) => store(i, j, () => combination(c, row.map((l, k) => [l, t[i][k]] as const)))));
+}
+
+/** Locals holding k·stride for k < count (the offsets of a tile's rows or pixels). */
+function offsets(f: WasmFunction<string>, stride: number, count: number): number[] {
+  const c = f.code;
+  return Array.from({ length: count }, (_, k) => {
+    const local = f.i32();
+    c.get(stride).i32(k).mul().set(local);
+    return local;
+  });
+}
+
+/**
+ * `input(P, Wp, C, tilesH, tilesW, V, T, t0)`: V[ξ][t0 + th·tilesW + tw][ch] = (Bᵀ d B)[ξ] for each tile (th, tw)
+ * of a padded image P, d being its α×α values at rows th·m…, columns tw·m… — the input transform (also of the
+ * output gradient, for the input gradient: a Winograd convolution too).
+ */
+function input(F: WinogradTransform, fma: boolean): FunctionSpec {
+  return tileLoop(new WasmFunction(`input${F.m}`, TILE_PARAMS, fma), F.BT, F.m);
+}
+
+/**
+ * `grad(P, Wp, C, tilesH, tilesW, dM, T, t0)`: dM[ξ][t][ch] = (A dY Aᵀ)[ξ] for each m×m tile of the output
+ * gradient (P points at its first value inside a zero-padded image, so that tiles past the edge read zeros) — the
+ * gradient of the output transform, for the filter gradient.
+ */
+function grad(F: WinogradTransform, fma: boolean): FunctionSpec {
+  return tileLoop(new WasmFunction(`grad${F.m}`, TILE_PARAMS, fma), transpose(F.AT), F.m);
+}
+
+const TILE_PARAMS = ['P', 'Wp', 'C', 'tilesH', 'tilesW', 'V', 'T', 't0'] as const;
+
+/**
+ * The loop over a padded image's tiles (m apart) and channel groups shared by the input and gradient transforms:
+ * X[i][j] is read at P + (th·m + i)·rowBytes + (tw·m + j)·pixBytes + 4·ch, and (L X Lᵀ)[ξ] written to V[ξ][t][ch].
+ */
+function tileLoop(f: WasmFunction<(typeof TILE_PARAMS)[number]>, L: readonly number[][], m: number): FunctionSpec {
+  const { P, Wp, C, tilesH, tilesW, V, T, t0 } = f.p;
+  const c = f.code;
+  const [q, r] = [L[0].length, L.length];
+  const [rowBytes, pixBytes, th, tw, ch, base, t, out, sliceBytes] = f.many(9, 'i32');
+  c.get(Wp).get(C).mul().i32(4).mul().set(rowBytes);
+  c.get(C).i32(4).mul().set(pixBytes);
+  c.get(T).get(C).mul().i32(4).mul().set(sliceBytes);
+  const rows = offsets(f, rowBytes, q);
+  const pixels = offsets(f, pixBytes, q);
+  c.get(t0).set(t);
+  c.forLoop(th, tilesH, () => {
+    c.forLoop(tw, tilesW, () => {
+      c.get(P).get(th).i32(m).mul().get(rowBytes).mul().add().get(tw).i32(m).mul().get(pixBytes).mul().add().set(base);
+      c.forLoop(ch, C, () => {
+        c.get(V).get(t).get(C).mul().get(ch).add().i32(4).mul().add().set(out);
+        sandwich(
+          f,
+          L,
+          (i, j) => c.get(base).get(rows[i]).add().get(pixels[j]).add().get(ch).i32(4).mul().add().v128Load(),
+          (i, j, value) => {
+            c.get(out);
+            value();
+            c.v128Store();
+            if (i * r + j < r * r - 1) c.get(out).get(sliceBytes).add().set(out);
+          },
+        );
+      }, { step: 4 });
+      c.inc(t, 1);
+    });
+  });
+  return f.spec();
+}
+
+/**
+ * `output(M, T, t0, C, Y, outH, outW, tilesH, tilesW, bias, relu)`: for each tile of one image, Y[th·m + i,
+ * tw·m + j][ch] = max((Aᵀ M A)[i][j] + bias[ch], floor) — the output transform with the conv layer's epilogue
+ * fused (bias: C floats; floor 0 with relu, −∞ without, so that NaN stays NaN). Outputs past the image's edge
+ * (the last tiles when m does not divide its size) are not written.
+ */
+function output(F: WinogradTransform, fma: boolean): FunctionSpec {
+  const f = new WasmFunction(`output${F.m}`, ['M', 'T', 't0', 'C', 'Y', 'outH', 'outW', 'tilesH', 'tilesW', 'bias', 'relu'], fma);
+  const { M, T, t0, C, Y, outH, outW, tilesH, tilesW, bias, relu } = f.p;
+  const c = f.code;
+  const m = F.m;
+  const [sliceBytes, rowBytes, pixBytes, th, tw, ch, t, from, to, rowsLeft, colsLeft] = f.many(11, 'i32');
+  const [floor, b] = f.many(2, 'v128');
+  c.get(T).get(C).mul().i32(4).mul().set(sliceBytes);
+  c.get(outW).get(C).mul().i32(4).mul().set(rowBytes);
+  c.get(C).i32(4).mul().set(pixBytes);
+  const slices = offsets(f, sliceBytes, F.AT[0].length ** 2);
+  const rows = offsets(f, rowBytes, m);
+  const pixels = offsets(f, pixBytes, m);
+  c.get(relu).ifElse(() => c.v128Zero().set(floor), () => c.f32x4Const(-Infinity).set(floor));
+  c.get(t0).set(t);
+  c.forLoop(th, tilesH, () => {
+    c.get(outH).get(th).i32(m).mul().sub().set(rowsLeft);
+    c.forLoop(tw, tilesW, () => {
+      c.get(outW).get(tw).i32(m).mul().sub().set(colsLeft);
+      c.forLoop(ch, C, () => {
+        c.get(M).get(t).get(C).mul().get(ch).add().i32(4).mul().add().set(from);
+        c.get(Y).get(th).i32(m).mul().get(rowBytes).mul().add().get(tw).i32(m).mul().get(pixBytes).mul().add().get(ch).i32(4).mul().add().set(to);
+        c.get(bias).get(ch).i32(4).mul().add().v128Load().set(b);
+        const alpha = F.AT[0].length;
+        sandwich(
+          f,
+          F.AT,
+          (i, j) => c.get(from).get(slices[i * alpha + j]).add().v128Load(),
+          (i, j, value) => {
+            const write = (): void => {
+              c.get(to).get(rows[i]).add().get(pixels[j]).add();
+              value();
+              c.get(b).f32x4Add().get(floor).f32x4Pmax().v128Store();
+            };
+            if (i === 0 && j === 0) write();
+            else c.get(rowsLeft).i32(i).gtS().get(colsLeft).i32(j).gtS().and().ifThen(write);
+          },
+        );
+      }, { step: 4 });
+      c.inc(t, 1);
+    });
+  });
+  return f.spec();
+}
+
+/**
+ * `filter(src, inC, outC, dst)`: U[ξ][ci][co] = (G g Gᵀ)[ξ] for the 3×3 filter g = W[·, ·, ci, co] (HWIO), four
+ * output channels at once — the filter transform.
+ */
+function filter(F: WinogradTransform, fma: boolean): FunctionSpec {
+  return perFilter(new WasmFunction(`filter${F.m}`, FILTER_PARAMS, fma), F.G);
+}
+
+/**
+ * `filter_grad(src, inC, outC, dst)`: dW[·, ·, ci, co] = Gᵀ dU[·][ci][co] G — the filter gradient back from the
+ * Winograd domain.
+ */
+function filterGrad(F: WinogradTransform, fma: boolean): FunctionSpec {
+  return perFilter(new WasmFunction(`filter_grad${F.m}`, FILTER_PARAMS, fma), transpose(F.G));
+}
+
+const FILTER_PARAMS = ['src', 'inC', 'outC', 'dst'] as const;
+
+/**
+ * The loop over (ci, co) shared by the filter transforms. Source and destination both hold, for each of their
+ * slots (3×3 taps, or α² Winograd points), an inC × outC matrix; slot s of pair (ci, co) is at
+ * (s·inC·outC + ci·outC + co)·4. The q×q slots read are sandwiched into the r×r written.
+ */
+function perFilter(f: WasmFunction<(typeof FILTER_PARAMS)[number]>, L: readonly number[][]): FunctionSpec {
+  const { src, inC, outC, dst } = f.p;
+  const c = f.code;
+  const [q, r] = [L[0].length, L.length];
+  const [ci, co, slotBytes, from, to] = f.many(5, 'i32');
+  c.get(inC).get(outC).mul().i32(4).mul().set(slotBytes);
+  const slots = offsets(f, slotBytes, Math.max(q, r) ** 2);
+  c.forLoop(ci, inC, () => {
+    c.forLoop(co, outC, () => {
+      c.get(ci).get(outC).mul().get(co).add().i32(4).mul().set(from);
+      c.get(dst).get(from).add().set(to);
+      c.get(src).get(from).add().set(from);
+      sandwich(
+        f,
+        L,
+        (i, j) => c.get(from).get(slots[i * q + j]).add().v128Load(),
+        (i, j, value) => {
+          c.get(to).get(slots[i * r + j]).add();
+          value();
+          c.v128Store();
+        },
+      );
+    }, { step: 4 });
+  });
+  return f.spec();
+}
+
+export function winogradFunctions(transforms: readonly WinogradTransform[], fma: boolean): FunctionSpec[] {
+  return transforms.flatMap((F) => [input(F, fma), grad(F, fma), output(F, fma), filter(F, fma), filterGrad(F, fma)]);
+}
