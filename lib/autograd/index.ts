@@ -10,7 +10,7 @@ export { awayFromZero, check, normal, positive, Sampler } from './cases';
 // The storage-level names users meet through tensors.
 export { DType, TypedArray } from '../tensor/dtype';
 export { ArrayArena } from '../tensor/arena';
-export { stepArena } from '../tensor/backend';
+export { getBackend, stepArena } from '../tensor/backend';
 export { DTypeError, ShapeError, TripletError, ValueError } from '../tensor/errors';
 export { NDArray, NestedArray } from '../tensor/ndarray';
 export { Rng, RngState } from '../tensor/random';

@@ -1,6 +1,8 @@
 import { ArrayArena, ArraySource } from './arena';
 import { ValueError } from './errors';
+import { TypedArray } from './dtype';
 import { Conv2dBackwardArgs, Conv2dGrads, ConvGeometry, Epilogue } from './kernels/conv';
+import { AdamUpdate } from './kernels/optim';
 import { PoolResult } from './kernels/pool';
 import { NDArray } from './ndarray';
 
@@ -18,12 +20,16 @@ export interface Backend {
   maxPool2d(x: NDArray, g: ConvGeometry): PoolResult;
   /** The adjoint of max-pooling: each output's gradient to the element that won its window. */
   maxPool2dGrad(dy: NDArray, argmax: Int32Array, g: ConvGeometry): NDArray;
+  /** The optimiser's update of one parameter, in place (kernels/optim.ts has the formula). */
+  adamUpdate(update: AdamUpdate): void;
+  /** Whether every value is finite: the trainer's check of each gradient before an update. */
+  allFinite(data: TypedArray): boolean;
   /** Where a step's arena should make arrays for these kernels to use in place (none: plain arrays). */
   readonly arrays?: ArraySource;
 }
 
 /** The names of the kernels, in the interface's order (the profiler times each). */
-export const KERNEL_NAMES = ['matmul', 'conv2d', 'conv2dBackward', 'maxPool2d', 'maxPool2dGrad'] as const satisfies ReadonlyArray<keyof Backend>;
+export const KERNEL_NAMES = ['matmul', 'conv2d', 'conv2dBackward', 'maxPool2d', 'maxPool2dGrad', 'adamUpdate', 'allFinite'] as const satisfies ReadonlyArray<keyof Backend>;
 
 export interface BackendOptions {
   /** For the gpu backend: which gpu.js mode ('webgpu', 'headlessgl', 'webasm', 'cpu'). */

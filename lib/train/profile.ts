@@ -10,6 +10,8 @@ const LABELS: Record<(typeof KERNELS)[number], string> = {
   conv2dBackward: 'conv2d backward (input, filter, bias)',
   maxPool2d: 'max-pool',
   maxPool2dGrad: 'max-pool gradient',
+  adamUpdate: 'Adam update',
+  allFinite: 'finite check',
 };
 
 function now(): number {

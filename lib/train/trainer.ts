@@ -1,4 +1,4 @@
-import { ArrayArena, Rng, stepArena, TypedArray } from '../autograd';
+import { ArrayArena, getBackend, Rng, stepArena, TypedArray } from '../autograd';
 import { checkAgainstParams, DataSplits, epochBatches, imageBatch, labelBatch } from '../data';
 import { Adam, CheckpointDir, EmbeddingNet, loadCheckpoint, restoreCheckpoint, TrainingParts } from '../nn';
 import { TripletError } from '../tensor/errors';
@@ -46,11 +46,6 @@ function checkArchitecture(saved: Record<string, unknown> | null, params: Params
       throw new ConfigError(`params.json sets ${key} to ${String(params[key])} but ${file} was trained with ${String(saved[key])}: use another model_dir, or set it back`);
     }
   }
-}
-
-function allFinite(data: ArrayLike<number>): boolean {
-  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) return false;
-  return true;
 }
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -171,7 +166,8 @@ function trainStep(model: EmbeddingNet, optimizer: Adam, params: Params, data: D
   if (!Number.isFinite(stats.loss)) throw diverged('the loss');
   if (loss.requiresGrad) loss.backward();
   profiler?.mark('optimizer');
-  for (const [name, p] of model.namedParameters()) if (p.grad && !allFinite(p.grad.data)) throw diverged(`the gradient of ${name}`);
+  const backend = getBackend();
+  for (const [name, p] of model.namedParameters()) if (p.grad && !backend.allFinite(p.grad.data)) throw diverged(`the gradient of ${name}`);
   optimizer.step();
   profiler?.endStep();
   return stats;

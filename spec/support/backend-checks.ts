@@ -128,6 +128,28 @@ export function checkBackendAgainstReference(label: string, make: () => Backend,
         }
       });
 
+      it(`Adam's update and the finite check, against the reference loops (${dtype})`, () => {
+        const rng = new Rng(4);
+        for (const size of [1, 7, 64, 1027]) {
+          const [theta, grad, m, v] = [0, 1, 2, 3].map(() => random([size], rng, dtype).data);
+          v.forEach((x, i) => (v[i] = x * x)); // a second moment is never negative
+          const constants = { beta1: 0.9, beta2: 0.999, lrT: 3e-4, epsilon: 1e-8 };
+          const expected = [theta, m, v].map((a) => a.slice());
+          referenceBackend.adamUpdate({ theta: expected[0], grad, m: expected[1], v: expected[2], ...constants });
+          backend.adamUpdate({ theta, grad, m, v, ...constants });
+          [theta, m, v].forEach((ours, k) => expect(relativeError(ndarray(ours, [size]), ndarray(expected[k], [size])), `size ${size}, array ${k}`).to.be.below(tol));
+          expect(backend.allFinite(grad), `size ${size} finite`).to.equal(true);
+          for (const bad of [NaN, Infinity, -Infinity]) {
+            const broken = grad.slice();
+            broken[size - 1] = bad;
+            expect(backend.allFinite(broken), `size ${size} with ${bad} last`).to.equal(false);
+            broken[size - 1] = grad[size - 1];
+            broken[0] = bad;
+            expect(backend.allFinite(broken), `size ${size} with ${bad} first`).to.equal(false);
+          }
+        }
+      });
+
       // the model's real shapes (batch 64) cost seconds on the reference loops: one dtype is enough for them
       for (const c of CONV_CASES.filter((cc) => dtype === 'float32' || cc.x[0] < 64)) {
         it(`conv2d forward and backward, max-pool and its gradient: [${c.x}] ${c.k}×${c.k}→${c.outC} stride ${c.stride} ${c.padding} (${dtype})`, () => {

@@ -1,4 +1,4 @@
-import { Tensor, TypedArray, ValueError } from '../../autograd';
+import { getBackend, Tensor, ValueError } from '../../autograd';
 
 export interface AdamOptions {
   lr?: number;
@@ -63,9 +63,10 @@ export class Adam {
     this.stepCount++;
     const t = this.stepCount;
     const lrT = (this.lr * Math.sqrt(1 - this.beta2 ** t)) / (1 - this.beta1 ** t);
+    const backend = getBackend();
     for (const [name, p] of this.params) {
       if (p.grad === null) continue;
-      update(p.data, p.grad.data, this.m.get(name)!.data, this.v.get(name)!.data, this.beta1, this.beta2, lrT, this.epsilon);
+      backend.adamUpdate({ theta: p.data, grad: p.grad.data, m: this.m.get(name)!.data, v: this.v.get(name)!.data, beta1: this.beta1, beta2: this.beta2, lrT, epsilon: this.epsilon });
     }
   }
 
@@ -85,13 +86,5 @@ export class Adam {
       this.v.get(name)!.data.set(v.data);
     }
     this.stepCount = state.step;
-  }
-}
-
-function update(theta: TypedArray, g: TypedArray, m: TypedArray, v: TypedArray, b1: number, b2: number, lrT: number, eps: number): void {
-  for (let i = 0; i < theta.length; i++) {
-    m[i] = b1 * m[i] + (1 - b1) * g[i];
-    v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
-    theta[i] -= (lrT * m[i]) / (Math.sqrt(v[i]) + eps);
   }
 }

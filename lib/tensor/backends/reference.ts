@@ -1,6 +1,7 @@
 import { Backend } from '../backend';
 import { conv2dBackwardReference, conv2dReference } from '../kernels/conv';
 import { matmulReference } from '../kernels/matmul';
+import { adamUpdateReference, allFiniteReference } from '../kernels/optim';
 import { maxPool2dGradReference, maxPool2dReference } from '../kernels/pool';
 
 /** Plain readable loops, exact in float64: the ground truth every other backend is tested against. */
@@ -11,4 +12,6 @@ export const referenceBackend: Backend = {
   conv2dBackward: conv2dBackwardReference,
   maxPool2d: maxPool2dReference,
   maxPool2dGrad: maxPool2dGradReference,
+  adamUpdate: (update) => adamUpdateReference(update),
+  allFinite: (data) => allFiniteReference(data),
 };

@@ -4,6 +4,7 @@ import { Backend, BackendUnavailable } from '../../backend';
 import { allocate, DType } from '../../dtype';
 import { ValueError } from '../../errors';
 import { applyEpilogue, conv2dBackwardWith, ConvGeometry } from '../../kernels/conv';
+import { adamUpdateReference, allFiniteReference } from '../../kernels/optim';
 import { maxPool2dGradReference } from '../../kernels/pool';
 import { NDArray, ndarray } from '../../ndarray';
 import { GPU_MODES, GpuMode } from './gpujs';
@@ -126,5 +127,7 @@ export function createGpuBackend(mode = 'auto'): GpuBackend {
       return { y: ndarray(y, shape), argmax };
     },
     maxPool2dGrad: maxPool2dGradReference,
+    adamUpdate: (update) => adamUpdateReference(update),
+    allFinite: (data) => allFiniteReference(data),
   };
 }

@@ -4,6 +4,7 @@ import { Backend } from '../../backend';
 import { DType, TypedArray } from '../../dtype';
 import { Conv2dBackwardArgs, Conv2dGrads, ConvGeometry, Epilogue } from '../../kernels/conv';
 import { NDArray } from '../../ndarray';
+import { adamUpdateReference, allFiniteReference } from '../../kernels/optim';
 import { directFits, directGrid, directOffsets } from './direct';
 import { encodeJob, geometryParams, JobKind, JobParams } from './jobs';
 import { ThreadPool } from './pool';
@@ -290,6 +291,33 @@ export function createJsBackend(threads = defaultThreads(), options: JsBackendOp
         const [xAt, y, argmax] = [s.input(x.data), s.output([g.batch, g.outH, g.outW, g.inC]), s.indices(size)];
         run('maxPool', { x: xAt, y: y.at, argmax: argmax.at, ...geometryParams(g) }, x.dtype, size * g.kH * g.kW * FLOPS_PER_VALUE, byImages(g));
         return { y: y.array, argmax: argmax.array };
+      } finally {
+        s.done();
+      }
+    },
+    adamUpdate(u) {
+      const size = u.theta.length;
+      const whole = size - (size % 4);
+      if (!fast(u.theta instanceof Float64Array ? 'float64' : 'float32') || whole === 0) return adamUpdateReference(u);
+      const s = new Staging(heap, 'float32');
+      try {
+        const [theta, m, v, grad] = [s.inout(u.theta), s.inout(u.m), s.inout(u.v), s.input(u.grad)];
+        const constants = s.temp(6);
+        s.view().set([u.beta1, 1 - u.beta1, u.beta2, 1 - u.beta2, u.lrT, u.epsilon], constants);
+        pool.main.kernels!.adam(4 * theta, 4 * grad, 4 * m, 4 * v, whole, 4 * constants);
+      } finally {
+        s.done();
+      }
+      adamUpdateReference(u, whole, size); // the last few, when the size is not a multiple of 4
+    },
+    allFinite(data) {
+      const whole = data.length - (data.length % 4);
+      if (!fast(data instanceof Float64Array ? 'float64' : 'float32') || whole === 0) return allFiniteReference(data);
+      const s = new Staging(heap, 'float32');
+      try {
+        const [at, out] = [s.input(data), s.temp(1, 4)];
+        pool.main.kernels!.finite(4 * at, whole, 4 * out);
+        return heap.view('int32')[out] === 1 && allFiniteReference(data, whole);
       } finally {
         s.done();
       }

@@ -128,7 +128,10 @@ const RUNNERS: { [K in JobKind]: Runner<K> } = {
     const g = geometry(p);
     const [n0, n1] = sliceOf(g.batch, task, tasks);
     const inside = g.padTop === 0 && g.padLeft === 0 && (g.outH - 1) * g.strideH + g.kH <= g.inH && (g.outW - 1) * g.strideW + g.kW <= g.inW;
-    if (dtype === 'float32' && ctx.kernels && inside && g.inC % 4 === 0) {
+    const twoByTwo = g.kH === 2 && g.kW === 2 && g.strideH === 2 && g.strideW === 2;
+    if (dtype === 'float32' && ctx.kernels && inside && g.inC % 4 === 0 && twoByTwo) {
+      ctx.kernels.maxpool2(4 * p.x, 4 * p.y, 4 * p.argmax, n0, n1, g.inH, g.inW, g.inC, g.outH, g.outW);
+    } else if (dtype === 'float32' && ctx.kernels && inside && g.inC % 4 === 0) {
       ctx.kernels.maxpool(4 * p.x, 4 * p.y, 4 * p.argmax, n0, n1, g.inH, g.inW, g.inC, g.outH, g.outW, g.kH, g.kW, g.strideH, g.strideW);
     } else {
       maxPoolImages(ctx.view(dtype), p.x, ctx.view(dtype), p.y, ctx.views.int32, p.argmax, g, n0, n1);

@@ -28,6 +28,13 @@ export class Staging {
     return copy;
   }
 
+  /** Where an array the kernel updates in place is: where it lives, or a copy that is copied back at the end. */
+  inout(array: TypedArray): number {
+    const at = this.input(array);
+    if (this.heap.offsetOf(array) < 0) this.copies.push([array, at]);
+    return at;
+  }
+
   /** A temporary block of `count` elements (of `size` bytes each: the dtype's by default), zeroed when asked. */
   temp(count: number, size = this.bytes, zero = false): number {
     const at = this.heap.alloc(count * size);

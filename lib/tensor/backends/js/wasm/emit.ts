@@ -188,6 +188,9 @@ export class Code {
   i32Load(offset = 0): this {
     return this.op(0x28, 2, ...uleb(offset));
   }
+  i32Store(offset = 0): this {
+    return this.op(0x36, 2, ...uleb(offset));
+  }
   f32Add(): this {
     return this.op(0x92);
   }
@@ -228,6 +231,23 @@ export class Code {
   f32x4Mul(): this {
     return this.simd(0xe6);
   }
+  f32x4Div(): this {
+    return this.simd(0xe7);
+  }
+  f32x4Sqrt(): this {
+    return this.simd(0xe3);
+  }
+  /** Lane-wise a ≠ b (true when either is NaN). */
+  f32x4Ne(): this {
+    return this.simd(0x42);
+  }
+  v128Or(): this {
+    return this.simd(0x50);
+  }
+  /** 1 when any bit of the vector is set, else 0 (an i32). */
+  v128AnyTrue(): this {
+    return this.simd(0x53);
+  }
   /**
    * Lane-wise `a < b ? b : a` (the "pseudo-maximum", one maxps on x86): with b = 0 it is the ReLU exactly as the
    * reference computes it — a NaN in a stays NaN, −0 stays −0 — and with b = −∞ it changes nothing.
@@ -238,6 +258,10 @@ export class Code {
   /** Lane-wise a > b as all-ones or all-zeros lanes (false when either is NaN). */
   f32x4Gt(): this {
     return this.simd(0x44);
+  }
+  /** Lane-wise a < b as all-ones or all-zeros lanes (false when either is NaN). */
+  f32x4Lt(): this {
+    return this.simd(0x43);
   }
   v128And(): this {
     return this.simd(0x4e);

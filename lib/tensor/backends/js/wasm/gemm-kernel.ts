@@ -14,55 +14,36 @@ export const WASM_NR = 8;
  *
  * Per k: two vector loads of B, four load-and-splats of A (one per row), eight multiply-adds into eight
  * accumulator vectors — 32 multiply-adds, FMA-bound: eight independent accumulators cover the FMA's latency.
- * The k loop runs two k per pass (half the loop overhead and V8's loop stack checks).
+ * (Two k per pass measured slower: V8 schedules the second k's loads early and spills accumulators.)
  */
 function tiles(fma: boolean): FunctionSpec {
   const f = new WasmFunction('tiles', ['a', 'aRow', 'aK', 'b', 'bK', 'kc', 'panels', 'c', 'ldc', 'accumulate'], fma);
   const { a, aRow, aK, b, bK, kc, panels, c: cAt, ldc, accumulate } = f.p;
-  const [p, k, pairs, bp, cp, ap] = f.many(6, 'i32');
+  const [p, k, bp, cp, ap] = f.many(5, 'i32');
   const rows = f.many(WASM_MR, 'i32');
   const acc = f.many(WASM_MR * 2, 'v128');
   const [b0, b1, s] = f.many(3, 'v128');
   const c = f.code;
 
-  /** The multiply-adds of one k: B's two vectors from bp + bOffset, A's rows at rows[r] (+ aK when `second`). */
-  const oneK = (second: boolean): void => {
-    const bAddress = (h: number): void => {
-      c.get(bp);
-      if (second) c.get(bK).add();
-      c.v128Load(16 * h);
-    };
-    bAddress(0);
-    c.set(b0);
-    bAddress(1);
-    c.set(b1);
-    for (let r = 0; r < WASM_MR; r++) {
-      c.get(rows[r]);
-      if (second) c.get(aK).add();
-      c.load32Splat().set(s);
-      for (let h = 0; h < 2; h++) {
-        const into = acc[2 * r + h];
-        c.madd(() => c.get(into), () => c.get(s), () => c.get(h === 0 ? b0 : b1)).set(into);
-      }
-    }
-  };
-
   c.get(a).set(ap).get(cAt).set(cp);
-  c.get(kc).i32(1).sub().set(pairs); // k runs in pairs while k < kc − 1, then one more if kc is odd
   c.forLoop(p, panels, () => {
     c.get(ap).set(rows[0]);
     for (let r = 1; r < WASM_MR; r++) c.get(rows[r - 1]).get(aRow).add().set(rows[r]);
     for (const v of acc) c.v128Zero().set(v);
-    c.get(b).set(bp).i32(0).set(k);
-    c.block().loop();
-    c.get(k).get(pairs).ltS().eqz().brIf(1);
-    oneK(false);
-    oneK(true);
-    for (const r of rows) c.get(r).get(aK).add().get(aK).add().set(r);
-    c.get(bp).get(bK).add().get(bK).add().set(bp);
-    c.inc(k, 2);
-    c.br(0).end().end();
-    c.get(k).get(kc).ltS().ifThen(() => oneK(false));
+    c.get(b).set(bp);
+    c.forLoop(k, kc, () => {
+      c.get(bp).v128Load(0).set(b0);
+      c.get(bp).v128Load(16).set(b1);
+      for (let r = 0; r < WASM_MR; r++) {
+        c.get(rows[r]).load32Splat().set(s);
+        for (let h = 0; h < 2; h++) {
+          const into = acc[2 * r + h];
+          c.madd(() => c.get(into), () => c.get(s), () => c.get(h === 0 ? b0 : b1)).set(into);
+        }
+        c.inc(rows[r], () => c.get(aK));
+      }
+      c.inc(bp, () => c.get(bK));
+    });
     for (let r = 0; r < WASM_MR; r++) {
       for (let h = 0; h < 2; h++) {
         const address = (): void => void c.get(cp).get(ldc).i32(r).mul().add();

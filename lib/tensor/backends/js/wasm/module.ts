@@ -2,6 +2,7 @@ import { F2, F4 } from '../../../kernels/winograd';
 import { convFunctions } from './conv-kernel';
 import { moduleBytes } from './emit';
 import { gemmFunctions } from './gemm-kernel';
+import { optimFunctions } from './optim-kernel';
 import { poolFunctions } from './pool-kernel';
 import { winogradFunctions } from './winograd-kernel';
 
@@ -13,6 +14,7 @@ export interface Kernels {
   gather: Kernel;
   finish: Kernel;
   maxpool: Kernel;
+  maxpool2: Kernel;
   maxpool_grad: Kernel;
   pad: Kernel;
   direct4: Kernel;
@@ -20,6 +22,8 @@ export interface Kernels {
   direct_grad: Kernel;
   add_into: Kernel;
   zero: Kernel;
+  adam: Kernel;
+  finite: Kernel;
   input2: Kernel;
   grad2: Kernel;
   output2: Kernel;
@@ -38,7 +42,7 @@ export interface Kernels {
  * instantiates the same module against the same memory.
  */
 export function kernelModule(maxPages: number, fma: boolean): WebAssembly.Module {
-  const functions = [...gemmFunctions(fma), ...poolFunctions(), ...convFunctions(fma), ...winogradFunctions([F2, F4], fma)];
+  const functions = [...gemmFunctions(fma), ...poolFunctions(), ...convFunctions(fma), ...optimFunctions(), ...winogradFunctions([F2, F4], fma)];
   return new WebAssembly.Module(moduleBytes(functions, maxPages));
 }
 

@@ -4,27 +4,18 @@ import { FunctionSpec, WasmFunction } from './emit';
  * `maxpool(x, y, argmax, n0, n1, inH, inW, channels, outH, outW, kH, kW, sH, sW)`: max-pooling of images
  * [n0, n1) whose windows lie inside the image (no padding), four channels at a time (channels a multiple of 4).
  * y and argmax (indices into x, in elements) are written in output order. Strictly greater replaces, so the
- * first maximum in window order wins and NaN never replaces — the reference's rule. A 2×2 window (the
- * network's) is unrolled; other sizes loop over the window.
+ * first maximum in window order wins and NaN never replaces — the reference's rule: best = pmax(best, v) is
+ * exactly `v > best ? v : best`, and where it replaced, the candidate's index is kept.
  */
 function maxpool(): FunctionSpec {
   const f = new WasmFunction('maxpool', ['x', 'y', 'argmax', 'n0', 'n1', 'inH', 'inW', 'channels', 'outH', 'outW', 'kH', 'kW', 'sH', 'sW']);
   const { x, y, argmax, n0, n1, inH, inW, channels, outH, outW, kH, kW, sH, sW } = f.p;
-  const [n, i, j, ch, a, b, row, window, at, out, pixBytes, rowBytes, small] = f.many(13, 'i32');
-  const [best, bestIndex, v, mask] = f.many(4, 'v128');
+  const [n, i, j, ch, a, b, row, window, at, out, pixBytes, rowBytes] = f.many(12, 'i32');
+  const [best, bestIndex, v, index, mask, lanes] = f.many(6, 'v128');
   const c = f.code;
-
-  /** The window's value at byte offset `at` (from x) against the best so far. */
-  const consider = (): void => {
-    c.get(x).get(at).add().v128Load().set(v);
-    c.get(v).get(best).f32x4Gt().set(mask);
-    c.get(v).get(best).get(mask).bitselect().set(best);
-    c.get(at).i32(2).shrU().i32x4Splat().i32x4Iota().i32x4Add().get(bestIndex).get(mask).bitselect().set(bestIndex);
-  };
-
   c.get(channels).i32(4).mul().set(pixBytes);
   c.get(inW).get(pixBytes).mul().set(rowBytes);
-  c.get(kH).i32(2).ne().get(kW).i32(2).ne().add().eqz().set(small); // a 2×2 window
+  c.i32x4Iota().set(lanes);
   c.get(n0).get(outH).mul().get(outW).mul().get(pixBytes).mul().set(out);
   c.forLoop(n, n1, () => {
     c.forLoop(i, outH, () => {
@@ -32,31 +23,76 @@ function maxpool(): FunctionSpec {
       c.forLoop(j, outW, () => {
         c.get(row).get(j).get(sW).mul().get(pixBytes).mul().add().set(window);
         c.forLoop(ch, pixBytes, () => {
-          c.get(window).get(ch).add().set(at);
-          c.get(x).get(at).add().v128Load().set(best);
-          c.get(at).i32(2).shrU().i32x4Splat().i32x4Iota().i32x4Add().set(bestIndex);
-          c.get(small).ifElse(
-            () => {
-              for (const step of [() => c.get(pixBytes), () => c.get(rowBytes).get(pixBytes).sub(), () => c.get(pixBytes)]) {
-                c.inc(at, step);
-                consider();
-              }
-            },
-            () => {
-              c.forLoop(a, kH, () => {
-                c.forLoop(b, kW, () => {
-                  c.get(a).get(b).add().ifThen(() => {
-                    c.get(window).get(ch).add().get(a).get(rowBytes).mul().add().get(b).get(pixBytes).mul().add().set(at);
-                    consider();
-                  });
-                });
-              });
-            },
-          );
+          c.forLoop(a, kH, () => {
+            c.forLoop(b, kW, () => {
+              c.get(window).get(ch).add().get(a).get(rowBytes).mul().add().get(b).get(pixBytes).mul().add().set(at);
+              c.get(x).get(at).add().v128Load().set(v);
+              c.get(at).i32(2).shrU().i32x4Splat().get(lanes).i32x4Add().set(index);
+              c.get(a).get(b).add().ifElse(
+                () => {
+                  c.get(best).get(v).f32x4Lt().set(mask);
+                  c.get(best).get(v).f32x4Pmax().set(best);
+                  c.get(index).get(bestIndex).get(mask).bitselect().set(bestIndex);
+                },
+                () => c.get(v).set(best).get(index).set(bestIndex),
+              );
+            });
+          });
           c.get(y).get(out).add().get(best).v128Store();
           c.get(argmax).get(out).add().get(bestIndex).v128Store();
           c.inc(out, 16);
         }, { step: 16 });
+      });
+    });
+  }, { start: n0 });
+  return f.spec();
+}
+
+/**
+ * `maxpool2(x, y, argmax, n0, n1, inH, inW, channels, outH, outW)`: the same for 2×2 windows at stride 2 (the
+ * network's), unrolled: per output vector four loads along pointers that only move forward, and the index of
+ * each candidate from a vector of lane indices that moves with them.
+ */
+function maxpool2(): FunctionSpec {
+  const f = new WasmFunction('maxpool2', ['x', 'y', 'argmax', 'n0', 'n1', 'inH', 'inW', 'channels', 'outH', 'outW']);
+  const { x, y, argmax, n0, n1, inH, inW, channels, outH, outW } = f.p;
+  const [n, i, j, row, p, out, pixBytes, rowBytes, rowEnd] = f.many(9, 'i32');
+  const [best, bestIndex, v, mask, index, right, down, step] = f.many(8, 'v128');
+  const c = f.code;
+  c.get(channels).i32(4).mul().set(pixBytes);
+  c.get(inW).get(pixBytes).mul().set(rowBytes);
+  c.get(channels).i32x4Splat().set(right); // index steps to the window's other values
+  c.get(inW).get(channels).mul().get(channels).sub().i32x4Splat().set(down);
+  c.i32(4).i32x4Splat().set(step);
+  c.get(y).get(n0).get(outH).mul().get(outW).mul().get(pixBytes).mul().add().set(out);
+  c.forLoop(n, n1, () => {
+    c.forLoop(i, outH, () => {
+      c.get(x).get(n).get(inH).mul().get(i).i32(2).mul().add().get(rowBytes).mul().add().set(row);
+      c.get(row).set(p);
+      c.forLoop(j, outW, () => {
+        c.get(p).get(pixBytes).add().set(rowEnd);
+        c.block().loop();
+        c.get(p).get(rowEnd).ltU().eqz().brIf(1);
+        c.get(p).get(x).sub().i32(2).shrU().i32x4Splat().i32x4Iota().i32x4Add().set(index);
+        c.get(p).v128Load().set(best).get(index).set(bestIndex);
+        const candidates: Array<[() => void, number]> = [
+          [() => c.get(p).get(pixBytes).add(), right],
+          [() => c.get(p).get(rowBytes).add(), down],
+          [() => c.get(p).get(rowBytes).add().get(pixBytes).add(), right],
+        ];
+        for (const [address, move] of candidates) {
+          address();
+          c.v128Load().set(v);
+          c.get(index).get(move).i32x4Add().set(index);
+          c.get(best).get(v).f32x4Lt().set(mask);
+          c.get(best).get(v).f32x4Pmax().set(best);
+          c.get(index).get(bestIndex).get(mask).bitselect().set(bestIndex);
+        }
+        c.get(out).get(best).v128Store();
+        c.get(out).get(argmax).add().get(y).sub().get(bestIndex).v128Store();
+        c.inc(out, 16).inc(p, 16);
+        c.br(0).end().end();
+        c.inc(p, () => c.get(pixBytes)); // over the window's second column
       });
     });
   }, { start: n0 });
@@ -81,5 +117,5 @@ function maxpoolGrad(): FunctionSpec {
 }
 
 export function poolFunctions(): FunctionSpec[] {
-  return [maxpool(), maxpoolGrad()];
+  return [maxpool(), maxpool2(), maxpoolGrad()];
 }
