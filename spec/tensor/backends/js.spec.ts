@@ -7,6 +7,21 @@ checkBackendAgainstReference('js backend, 1 thread', () => createJsBackend(1), [
 checkBackendAgainstReference('js backend, 2 threads', () => createJsBackend(2), ['float64', 'float32'], { float64: 1e-12, float32: 1e-5 });
 
 describe('js backend: threads', () => {
+  it('really runs tasks on its workers (a worker that failed to start would leave every task to the main thread)', async () => {
+    const backend = createJsBackend(2);
+    const rng = new Rng(7);
+    const [a, b] = [random([256, 256], rng, 'float32'), random([256, 256], rng, 'float32')];
+    const deadline = Date.now() + 20_000;
+    // a worker loads in ~0.1 s; until then the main thread claims every task itself
+    while (backend.tasksByThread()[1] === 0 && Date.now() < deadline) {
+      backend.matmul(a, b, false, false);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const [main, worker] = backend.tasksByThread();
+    expect(worker, `tasks: main ${main}, worker ${worker}`).to.be.above(0);
+    expect(backend.startError).to.equal(null);
+  });
+
   it('gives bit-identical results with 1, 2 and 3 threads: tasks are cut by shape, claimed by whichever thread is free', () => {
     const rng = new Rng(5);
     const x = random([24, 12, 12, 8], rng, 'float32');

@@ -10,14 +10,17 @@ export const ZERO_BYTES = 16384;
 
 /**
  * Each thread's fixed scratch, after the zero block: a packed block of B (KC × NC), a short panel of A, an edge
- * tile of C, and the general convolution's input-gradient chunk (byte sizes).
+ * tile of C, the intermediate of a Winograd transform (up to 6×6 vectors), and the general convolution's
+ * input-gradient chunk (byte sizes).
  */
 export const SCRATCH = (() => {
   const bPack = KC * NC * 4;
   const aPack = 4 * KC * 4;
   const edge = MC * 8 * 4;
+  const tmp = 4096;
   const chunk = 2 << 20;
-  return { bPack: 0, aPack: bPack, edge: bPack + aPack, chunk: bPack + aPack + edge, chunkBytes: chunk, bytes: bPack + aPack + edge + chunk };
+  const at = { bPack: 0, aPack: bPack, edge: bPack + aPack, tmp: bPack + aPack + edge, chunk: bPack + aPack + edge + tmp };
+  return { ...at, chunkBytes: chunk, bytes: at.chunk + chunk };
 })();
 
 /** Where the heap starts: after the zero block and every thread's scratch. */
@@ -30,6 +33,7 @@ export interface ThreadScratch {
   bPack: number;
   aPack: number;
   edge: number;
+  tmp: number;
   chunk: number;
 }
 
@@ -49,7 +53,7 @@ export class ThreadContext {
   constructor(readonly memory: WebAssembly.Memory, readonly index: number, module: WebAssembly.Module | null) {
     this.kernels = module ? instantiate(module, memory) : null;
     const base = ZERO_BYTES + index * SCRATCH.bytes;
-    this.scratch = { bPack: base + SCRATCH.bPack, aPack: base + SCRATCH.aPack, edge: base + SCRATCH.edge, chunk: base + SCRATCH.chunk };
+    this.scratch = { bPack: base + SCRATCH.bPack, aPack: base + SCRATCH.aPack, edge: base + SCRATCH.edge, tmp: base + SCRATCH.tmp, chunk: base + SCRATCH.chunk };
     this.refresh();
   }
 

@@ -156,7 +156,7 @@ const RUNNERS: { [K in JobKind]: Runner<K> } = {
     const g = geometry(p);
     const [n0, n1] = sliceOf(g.batch, task, tasks);
     const scratch = 4 * (p.scratch + ctx.index * p.stride);
-    winogradForward(ctx.kernels!, winogradPlan(g, p.tile as TileSize), g, { x: 4 * p.x, u: 4 * p.u, y: 4 * p.y, bias: 4 * p.bias, relu: p.relu, scratch }, n0, n1);
+    winogradForward(ctx.kernels!, winogradPlan(g, p.tile as TileSize), g, { x: 4 * p.x, u: 4 * p.u, y: 4 * p.y, bias: 4 * p.bias, relu: p.relu, scratch, tmp: ctx.scratch.tmp }, n0, n1);
   },
   winogradBackward(p, task, tasks, _dtype, ctx) {
     const g = geometry(p);
@@ -165,7 +165,7 @@ const RUNNERS: { [K in JobKind]: Runner<K> } = {
     const scratch = 4 * (p.scratch + ctx.index * p.stride);
     const dU = p.dU && 4 * (p.dU + task * plan.points * g.inC * g.outC);
     const db = p.db && 4 * (p.db + task * g.outC);
-    winogradBackward(ctx.kernels!, plan, g, { x: 4 * p.x, dy: 4 * p.dy, mask: 4 * p.mask, uFlipped: 4 * p.uFlipped, dx: 4 * p.dx, dU, db, scratch }, n0, n1);
+    winogradBackward(ctx.kernels!, plan, g, { x: 4 * p.x, dy: 4 * p.dy, mask: 4 * p.mask, uFlipped: 4 * p.uFlipped, dx: 4 * p.dx, dU, db, scratch, tmp: ctx.scratch.tmp }, n0, n1);
   },
   directForward(p, task, tasks, _dtype, ctx) {
     const g = geometry(p);

@@ -85,8 +85,9 @@ export class ThreadPool {
   readonly fma: boolean;
   readonly main: ThreadContext;
   private workers: WorkerHandle[] = [];
-  private started = false;
   private perThread = { at: 0, stride: 0 };
+  /** Tasks each thread has run (the main thread's first): shared, so that the workers count their own. */
+  private readonly done: Int32Array;
   /** Why workers could not be started, if they could not (the pool then runs everything on the main thread). */
   startError: string | null = null;
 
@@ -95,15 +96,21 @@ export class ThreadPool {
     this.fma = simd() && (options.fma ?? true) && relaxedSimd();
     this.module = simd() ? kernelModule(MAX_PAGES, this.fma) : null;
     this.main = new ThreadContext(this.heap.memory, 0, this.module);
+    this.done = new Int32Array(new SharedArrayBuffer(threads * 4));
+    this.start();
   }
 
+  /**
+   * Starts the workers now: one takes ~0.1 s to load, in the background, and until it has, the main thread
+   * simply claims every task itself.
+   */
   private start(): void {
-    this.started = true;
+    if (this.threads === 1) return;
     try {
       for (let index = 1; index < this.threads; index++) {
         const { port1, port2 } = new MessageChannel();
         const worker = new Worker(path.join(__dirname, 'worker.js'), {
-          workerData: { control: this.control.buffer, claim: this.claim.buffer, memory: this.heap.memory, module: this.module, index, port: port2 },
+          workerData: { control: this.control.buffer, claim: this.claim.buffer, done: this.done.buffer, memory: this.heap.memory, module: this.module, index, port: port2 },
           transferList: [port2],
         });
         worker.unref();
@@ -135,9 +142,9 @@ export class ThreadPool {
    */
   run(kind: JobKind, params: readonly number[], dtype: DType, tasks: number, parallel: boolean): void {
     this.main.refresh();
-    if (parallel && tasks > 1 && !this.started) this.start();
     if (!parallel || tasks === 1 || this.workers.length === 0) {
       for (let task = 0; task < tasks; task++) runJob(kind, params, task, tasks, dtype, this.main);
+      this.done[0] += tasks;
       return;
     }
     const c = this.control;
@@ -153,6 +160,7 @@ export class ThreadPool {
     try {
       for (let task = claimTask(c, this.claim, this.sequence, tasks); task >= 0; task = claimTask(c, this.claim, this.sequence, tasks)) {
         runJob(kind, params, task, tasks, dtype, this.main);
+        this.done[0]++;
         Atomics.add(c, CONTROL.completed, 1);
       }
       this.waitForTasks(tasks);
@@ -163,6 +171,11 @@ export class ThreadPool {
       throw error;
     }
     this.checkWorkers();
+  }
+
+  /** Tasks run so far by each thread (the main thread's first). */
+  tasksByThread(): number[] {
+    return Array.from(this.done, (_, i) => Atomics.load(this.done, i));
   }
 
   /** Waits until `count` tasks are counted done, then closes the job (before the next is written: see claimTask). */

@@ -19,8 +19,8 @@ import { Kernels } from './wasm/module';
 export type TileSize = 2 | 4;
 export const TRANSFORMS: Record<TileSize, WinogradTransform> = { 2: F2, 4: F4 };
 
-/** Tiles in a chunk: enough rows for the matrix products, few enough that a chunk's transforms stay in L2. */
-const CHUNK_TILES = 128;
+/** Bytes of a chunk's transformed input and products: enough rows for the products, little enough to stay in L2. */
+const CHUNK_BYTES = 1 << 20;
 
 /** Whether a convolution can run here: 3×3 at stride 1, padding ≤ 2, channels in whole vectors and panels. */
 export function winogradFits(g: ConvGeometry): boolean {
@@ -67,8 +67,13 @@ export function winogradPlan(g: ConvGeometry, m: TileSize): WinogradPlan {
   const points = (m + 2) ** 2;
   const forward = tiling(m, g.outH, g.outW, g.padTop, g.padLeft);
   const inputGrad = tiling(m, g.inH, g.inW, 2 - g.padTop, 2 - g.padLeft);
-  const imagesPerChunk = Math.max(1, Math.min(g.batch, Math.floor(CHUNK_TILES / Math.max(forward.perImage, inputGrad.perImage))));
-  const rowsOf = (t: Tiling): number => Math.ceil((imagesPerChunk * t.perImage) / WASM_MR) * WASM_MR;
+  const perImage = points * Math.max(forward.perImage, inputGrad.perImage) * (g.inC + g.outC) * 4;
+  const imagesPerChunk = Math.max(1, Math.min(g.batch, Math.floor(CHUNK_BYTES / perImage)));
+  // slices an exact multiple of 4 KiB apart would put a tile's α² values in one set of the L1 cache: 4 rows more
+  const rowsOf = (t: Tiling): number => {
+    const rows = Math.ceil((imagesPerChunk * t.perImage) / WASM_MR) * WASM_MR;
+    return [g.inC, g.outC].some((c) => (rows * c * 4) % 4096 === 0) ? rows + WASM_MR : rows;
+  };
   const rows = { forward: rowsOf(forward), inputGrad: rowsOf(inputGrad) };
   const plan = { F, points, forward, inputGrad, imagesPerChunk, rows, scratchBytes: 0 };
   plan.scratchBytes = Math.max(forwardBuffers(plan, g).end, backwardBuffers(plan, g).end);
@@ -123,6 +128,8 @@ export interface WinogradForward {
   bias: number;
   relu: number;
   scratch: number;
+  /** The thread's scratch for one transform's intermediate. */
+  tmp: number;
 }
 
 /** Images [n0, n1) of y = x ⋆ w (+ bias, ReLU), from U = the filters' transform (points × inC × outC). */
@@ -135,11 +142,11 @@ export function winogradForward(w: Kernels, plan: WinogradPlan, g: ConvGeometry,
     const count = Math.min(imagesPerChunk, n1 - n);
     for (let q = 0; q < count; q++) {
       w.pad(a.x + (n + q) * xImage, g.inH, g.inW, g.inC, P, t.cols, t.bytes(g.inC), t.top, t.left, 0, 0);
-      kernel(w, 'input', F)(P, t.cols, g.inC, t.tilesH, t.tilesW, V, rows.forward, q * t.perImage);
+      kernel(w, 'input', F)(P, t.cols, g.inC, t.tilesH, t.tilesW, V, rows.forward, q * t.perImage, a.tmp);
     }
     productPerPoint(w, plan, V, rows.forward, count * t.perImage, g.inC, a.u, M, g.outC);
     for (let q = 0; q < count; q++) {
-      kernel(w, 'output', F)(M, rows.forward, q * t.perImage, g.outC, a.y + (n + q) * yImage, g.outH, g.outW, t.tilesH, t.tilesW, a.bias, a.relu);
+      kernel(w, 'output', F)(M, rows.forward, q * t.perImage, g.outC, a.y + (n + q) * yImage, g.outH, g.outW, t.tilesH, t.tilesW, a.bias, a.relu, a.tmp);
     }
   }
 }
@@ -157,6 +164,7 @@ export interface WinogradBackward {
   dU: number;
   db: number;
   scratch: number;
+  tmp: number;
 }
 
 /** Images [n0, n1) of the backward pass: dx for them, and their share of ∂U and of the bias gradient. */
@@ -171,17 +179,17 @@ export function winogradBackward(w: Kernels, plan: WinogradPlan, g: ConvGeometry
     for (let q = 0; q < count; q++) {
       const image = n + q;
       w.pad(a.dy + image * yImage, g.outH, g.outW, g.outC, Pz, td.cols, td.bytes(g.outC), td.top, td.left, a.mask && a.mask + image * yImage, a.db);
-      if (a.dx) kernel(w, 'input', F)(Pz, td.cols, g.outC, td.tilesH, td.tilesW, Vz, rows.inputGrad, q * td.perImage);
+      if (a.dx) kernel(w, 'input', F)(Pz, td.cols, g.outC, td.tilesH, td.tilesW, Vz, rows.inputGrad, q * td.perImage, a.tmp);
       if (a.dU) {
-        kernel(w, 'grad', F)(dzFirst, td.cols, g.outC, tf.tilesH, tf.tilesW, dM, rows.forward, q * tf.perImage);
+        kernel(w, 'grad', F)(dzFirst, td.cols, g.outC, tf.tilesH, tf.tilesW, dM, rows.forward, q * tf.perImage, a.tmp);
         w.pad(a.x + image * xImage, g.inH, g.inW, g.inC, Px, tf.cols, tf.bytes(g.inC), tf.top, tf.left, 0, 0);
-        kernel(w, 'input', F)(Px, tf.cols, g.inC, tf.tilesH, tf.tilesW, Vx, rows.forward, q * tf.perImage);
+        kernel(w, 'input', F)(Px, tf.cols, g.inC, tf.tilesH, tf.tilesW, Vx, rows.forward, q * tf.perImage, a.tmp);
       }
     }
     if (a.dx) {
       productPerPoint(w, plan, Vz, rows.inputGrad, count * td.perImage, g.outC, a.uFlipped, Mx, g.inC);
       for (let q = 0; q < count; q++) {
-        kernel(w, 'output', F)(Mx, rows.inputGrad, q * td.perImage, g.inC, a.dx + (n + q) * xImage, g.inH, g.inW, td.tilesH, td.tilesW, 0, 0);
+        kernel(w, 'output', F)(Mx, rows.inputGrad, q * td.perImage, g.inC, a.dx + (n + q) * xImage, g.inH, g.inW, td.tilesH, td.tilesW, 0, 0, a.tmp);
       }
     }
     if (a.dU) {

@@ -35,28 +35,50 @@ function combination(c: Code, terms: ReadonlyArray<readonly [number, number]>): 
 }
 
 /**
- * out = L · X · Lᵀ for X q×q (L is r×q): X's values are loaded into locals by `load(i, j)` (which pushes one
- * vector), and each output is handed to `store(i, j, value)`, where `value()` pushes it.
+ * out = L · X · Lᵀ for X q×q (L is r×q): X's values are loaded by `load(i, j)` (which pushes one vector), and
+ * each output is handed to `store(i, j, value)`, where `value()` pushes it. Small tiles (F2's) stay in locals:
+ * X, then T = L·X, then the outputs. Larger ones (F4's 6×6) would spill V8's sixteen vector registers at every
+ * step, so they go through `tmp` (a local holding the byte offset of q·r vectors of scratch, in L1): T is made
+ * one column of X at a time and stored, then read back one row at a time for the outputs.
  */
-function sandwich(f: WasmFunction<string>, L: readonly number[][], load: (i: number, j: number) => void, store: (i: number, j: number, value: () => void) => void): void {
+function sandwich(f: WasmFunction<string>, L: readonly number[][], load: (i: number, j: number) => void, store: (i: number, j: number, value: () => void) => void, tmp: number): void {
   const c = f.code;
-  const q = L[0].length;
-  const x = L[0].map(() => f.many(q, 'v128'));
-  const t = L.map(() => f.many(q, 'v128'));
-  for (let i = 0; i < q; i++) {
-    for (let j = 0; j < q; j++) {
-      load(i, j);
-      c.set(x[i][j]);
+  const [q, r] = [L[0].length, L.length];
+  if (q * q + r * q <= 32) {
+    const x = L[0].map(() => f.many(q, 'v128'));
+    const t = L.map(() => f.many(q, 'v128'));
+    for (let i = 0; i < q; i++) {
+      for (let j = 0; j < q; j++) {
+        load(i, j);
+        c.set(x[i][j]);
+      }
     }
+    L.forEach((row, i) => {
+      for (let j = 0; j < q; j++) {
+        combination(c, row.map((l, k) => [l, x[k][j]] as const));
+        c.set(t[i][j]);
+      }
+    });
+    L.forEach((_, i) => L.forEach((row, j) => store(i, j, () => combination(c, row.map((l, k) => [l, t[i][k]] as const)))));
+    return;
   }
-  // t = L·X, then out[i][j] = Σ_k t[i][k]·L[j][k]
-  L.forEach((row, i) => {
-    for (let j = 0; j < q; j++) {
-      combination(c, row.map((l, k) => [l, x[k][j]] as const));
-      c.set(t[i][j]);
+  const column = f.many(q, 'v128');
+  for (let j = 0; j < q; j++) {
+    for (let k = 0; k < q; k++) {
+      load(k, j);
+      c.set(column[k]);
     }
-  });
-  L.forEach((_, i) => L.forEach((row, j) => store(i, j, () => combination(c, row.map((l, k) => [l, t[i][k]] as const)))));
+    L.forEach((row, i) => {
+      c.get(tmp);
+      combination(c, row.map((l, k) => [l, column[k]] as const));
+      c.v128Store(16 * (i * q + j));
+    });
+  }
+  const line = f.many(q, 'v128');
+  for (let i = 0; i < r; i++) {
+    for (let k = 0; k < q; k++) c.get(tmp).v128Load(16 * (i * q + k)).set(line[k]);
+    L.forEach((row, j) => store(i, j, () => combination(c, row.map((l, k) => [l, line[k]] as const))));
+  }
 }
 
 /** Locals holding k·stride for k < count (the offsets of a tile's rows or pixels). */
@@ -87,14 +109,14 @@ function grad(F: WinogradTransform, fma: boolean): FunctionSpec {
   return tileLoop(new WasmFunction(`grad${F.m}`, TILE_PARAMS, fma), transpose(F.AT), F.m);
 }
 
-const TILE_PARAMS = ['P', 'Wp', 'C', 'tilesH', 'tilesW', 'V', 'T', 't0'] as const;
+const TILE_PARAMS = ['P', 'Wp', 'C', 'tilesH', 'tilesW', 'V', 'T', 't0', 'tmp'] as const;
 
 /**
  * The loop over a padded image's tiles (m apart) and channel groups shared by the input and gradient transforms:
  * X[i][j] is read at P + (th·m + i)·rowBytes + (tw·m + j)·pixBytes + 4·ch, and (L X Lᵀ)[ξ] written to V[ξ][t][ch].
  */
 function tileLoop(f: WasmFunction<(typeof TILE_PARAMS)[number]>, L: readonly number[][], m: number): FunctionSpec {
-  const { P, Wp, C, tilesH, tilesW, V, T, t0 } = f.p;
+  const { P, Wp, C, tilesH, tilesW, V, T, t0, tmp } = f.p;
   const c = f.code;
   const [q, r] = [L[0].length, L.length];
   const [rowBytes, pixBytes, th, tw, ch, base, t, out, sliceBytes] = f.many(9, 'i32');
@@ -119,6 +141,7 @@ function tileLoop(f: WasmFunction<(typeof TILE_PARAMS)[number]>, L: readonly num
             c.v128Store();
             if (i * r + j < r * r - 1) c.get(out).get(sliceBytes).add().set(out);
           },
+          tmp,
         );
       }, { step: 4 });
       c.inc(t, 1);
@@ -134,8 +157,8 @@ function tileLoop(f: WasmFunction<(typeof TILE_PARAMS)[number]>, L: readonly num
  * (the last tiles when m does not divide its size) are not written.
  */
 function output(F: WinogradTransform, fma: boolean): FunctionSpec {
-  const f = new WasmFunction(`output${F.m}`, ['M', 'T', 't0', 'C', 'Y', 'outH', 'outW', 'tilesH', 'tilesW', 'bias', 'relu'], fma);
-  const { M, T, t0, C, Y, outH, outW, tilesH, tilesW, bias, relu } = f.p;
+  const f = new WasmFunction(`output${F.m}`, ['M', 'T', 't0', 'C', 'Y', 'outH', 'outW', 'tilesH', 'tilesW', 'bias', 'relu', 'tmp'], fma);
+  const { M, T, t0, C, Y, outH, outW, tilesH, tilesW, bias, relu, tmp } = f.p;
   const c = f.code;
   const m = F.m;
   const [sliceBytes, rowBytes, pixBytes, th, tw, ch, t, from, to, rowsLeft, colsLeft] = f.many(11, 'i32');
@@ -170,6 +193,7 @@ function output(F: WinogradTransform, fma: boolean): FunctionSpec {
             if (i === 0 && j === 0) write();
             else c.get(rowsLeft).i32(i).gtS().get(colsLeft).i32(j).gtS().and().ifThen(write);
           },
+          tmp,
         );
       }, { step: 4 });
       c.inc(t, 1);
@@ -194,7 +218,7 @@ function filterGrad(F: WinogradTransform, fma: boolean): FunctionSpec {
   return perFilter(new WasmFunction(`filter_grad${F.m}`, FILTER_PARAMS, fma), transpose(F.G));
 }
 
-const FILTER_PARAMS = ['src', 'inC', 'outC', 'dst'] as const;
+const FILTER_PARAMS = ['src', 'inC', 'outC', 'dst', 'tmp'] as const;
 
 /**
  * The loop over (ci, co) shared by the filter transforms. Source and destination both hold, for each of their
@@ -202,7 +226,7 @@ const FILTER_PARAMS = ['src', 'inC', 'outC', 'dst'] as const;
  * (s·inC·outC + ci·outC + co)·4. The q×q slots read are sandwiched into the r×r written.
  */
 function perFilter(f: WasmFunction<(typeof FILTER_PARAMS)[number]>, L: readonly number[][]): FunctionSpec {
-  const { src, inC, outC, dst } = f.p;
+  const { src, inC, outC, dst, tmp } = f.p;
   const c = f.code;
   const [q, r] = [L[0].length, L.length];
   const [ci, co, slotBytes, from, to] = f.many(5, 'i32');
@@ -222,6 +246,7 @@ function perFilter(f: WasmFunction<(typeof FILTER_PARAMS)[number]>, L: readonly 
           value();
           c.v128Store();
         },
+        tmp,
       );
     }, { step: 4 });
   });
