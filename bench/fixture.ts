@@ -6,6 +6,8 @@ export const INFERENCE_BATCH = 256;
 export const NETWORK = { imageSize: 28, numChannels: 32, embeddingSize: 64 };
 export const MARGIN = 0.5;
 export const LEARNING_RATE = 1e-3;
+/** Batches every peer cycles through (the same ones, in the same order). */
+export const FIXTURE_BATCHES = 32;
 
 export interface Batch {
   images: Float32Array;
@@ -27,25 +29,4 @@ export function testImages(count: number): Float32Array {
 /** The network's initial weights (Glorot, seed 230), by name: conv1.weight [3,3,1,32], …, dense.bias [64]. */
 export function initialWeights(): Map<string, NDArray> {
   return new EmbeddingNet(NETWORK, new Rng(230)).stateDict();
-}
-
-/** What a peer reports (one JSON line on stdout). */
-export interface PeerResult {
-  peer: string;
-  firstLoss: number;
-  trainImagesPerSecond: number;
-  inferenceImagesPerSecond: number;
-  trainSteps: number;
-  maxRssMiB: number;
-}
-
-export function report(result: Omit<PeerResult, 'maxRssMiB'>): void {
-  process.stdout.write(JSON.stringify({ ...result, maxRssMiB: process.resourceUsage().maxRSS / 1024 }) + '\n');
-}
-
-/** Seconds taken by fn. */
-export function seconds(fn: () => void): number {
-  const start = process.hrtime.bigint();
-  fn();
-  return Number(process.hrtime.bigint() - start) / 1e9;
 }

@@ -1,11 +1,13 @@
 // The union package registers every gradient (the core bundle alone registers none); wasm is added beside it.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { Batch, BATCH_SIZE, INFERENCE_BATCH, initialWeights, LEARNING_RATE, MARGIN, report, seconds, testImages, trainingBatches } from '../fixture';
+import { Batch, BATCH_SIZE, FIXTURE_BATCHES, INFERENCE_BATCH, initialWeights, LEARNING_RATE, MARGIN, testImages, trainingBatches } from '../fixture';
+import { servePeer } from './protocol';
 
 /**
- * TensorFlow.js 4.22 as a peer: `node peers/tfjs.js wasm|cpu STEPS`. The same network, loss (the original's
- * batch-all formulation, with its B×B×B tensor), Adam, data and initial weights as this engine.
+ * TensorFlow.js 4.22 as a peer of the bench (protocol: protocol.ts): `node peers/tfjs.js wasm|cpu`. The same
+ * network, loss (the original's batch-all formulation, with its B×B×B tensor), Adam, data and initial weights as
+ * this engine. Its wasm backend runs on one thread in Node (its multi-threaded build needs a browser's workers).
  *
  * The wasm backend has no Conv2DBackpropFilter kernel, so training there fails as shipped. The convolution's
  * gradient is supplied with tf.customGrad: the input gradient by conv2dTranspose, the filter gradient as a
@@ -52,10 +54,9 @@ function batchAllLoss(embeddings: tf.Tensor2D, mask: tf.Tensor3D): tf.Scalar {
   return tf.div(tf.sum(t), tf.add(positive, 1e-16)) as tf.Scalar;
 }
 
-async function main([backend = 'wasm', stepsText = '6']: string[]): Promise<void> {
+async function main([backend = 'wasm']: string[]): Promise<void> {
   await tf.setBackend(backend);
   await tf.ready();
-  const steps = Number(stepsText);
   const weights = new Map([...initialWeights()].map(([name, t]) => [name, tf.variable(tf.tensor(t.data as Float32Array, [...t.shape]))]));
   const v = (name: string): tf.Variable => weights.get(name)!;
   const embed = (x: tf.Tensor4D): tf.Tensor2D => {
@@ -64,27 +65,25 @@ async function main([backend = 'wasm', stepsText = '6']: string[]): Promise<void
     return tf.add(tf.matMul(tf.reshape(h, [x.shape[0], -1]), v('dense.weight')), v('dense.bias')) as tf.Tensor2D;
   };
   const optimizer = tf.train.adam(LEARNING_RATE, 0.9, 0.999, 1e-8);
-  const batches = trainingBatches(steps + 2);
-  const step = (b: Batch): number =>
-    tf.tidy(() => {
-      const x = tf.tensor4d(b.images, [BATCH_SIZE, 28, 28, 1]);
-      const mask = tripletMask(b.labels);
-      const loss = optimizer.minimize(() => batchAllLoss(embed(x), mask), true, [...weights.values()]) as tf.Scalar;
-      return loss.dataSync()[0];
-    });
-  const firstLoss = step(batches[0]);
-  step(batches[1]);
-  const trainSeconds = seconds(() => batches.slice(2).forEach(step));
+  const batches = trainingBatches(FIXTURE_BATCHES);
+  const lossOf = (b: Batch) => (): tf.Scalar => batchAllLoss(embed(tf.tensor4d(b.images, [BATCH_SIZE, 28, 28, 1])), tripletMask(b.labels));
   const images = testImages(1792);
-  const infer = (from: number, count: number): void => {
-    for (let start = from; start < from + count; start += INFERENCE_BATCH) {
-      tf.tidy(() => embed(tf.tensor4d(images.subarray(start * 784, (start + INFERENCE_BATCH) * 784), [INFERENCE_BATCH, 28, 28, 1])).dataSync());
-    }
-  };
-  infer(0, INFERENCE_BATCH);
-  const inferenceCount = backend === 'cpu' ? 512 : 1792;
-  const inferenceSeconds = seconds(() => infer(0, inferenceCount));
-  report({ peer: `TensorFlow.js 4.22 ${backend}`, firstLoss, trainSteps: steps, trainImagesPerSecond: (steps * BATCH_SIZE) / trainSeconds, inferenceImagesPerSecond: inferenceCount / inferenceSeconds });
+  servePeer({
+    peer: `TensorFlow.js ${tf.version.tfjs} ${backend}`,
+    batches: batches.length,
+    step: (i) => tf.tidy(() => (optimizer.minimize(lossOf(batches[i]), true, [...weights.values()]) as tf.Scalar).dataSync()[0]),
+    firstGradient: (i) =>
+      tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(lossOf(batches[i]), [...weights.values()]);
+        const squares = Object.values(grads).reduce((sum, g) => sum + tf.sum(tf.square(g)).dataSync()[0], 0);
+        return [value.dataSync()[0], Math.sqrt(squares)];
+      }),
+    infer: () => {
+      for (let start = 0; start < 1792; start += INFERENCE_BATCH) {
+        tf.tidy(() => embed(tf.tensor4d(images.subarray(start * 784, (start + INFERENCE_BATCH) * 784), [INFERENCE_BATCH, 28, 28, 1])).dataSync());
+      }
+    },
+  });
 }
 
 void main(process.argv.slice(2));

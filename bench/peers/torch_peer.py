@@ -1,34 +1,16 @@
-"""PyTorch as a peer of `npm run bench`: python3 torch_peer.py FIXTURE.safetensors THREADS.
+"""PyTorch as a peer of `npm run bench`: python3 torch_peer.py FIXTURE.safetensors THREADS (protocol: peer_protocol.py).
 
 The same network, loss (the original's batch-all formulation), data and initial weights as the other peers.
 The fixture holds NHWC images and HWIO / [in, out] weights; PyTorch wants NCHW and OIHW, and flattens a
 [C, 7, 7] map in (c, h, w) order where NHWC flattens (h, w, c), so the dense weight's rows are reordered.
-PyTorch's Adam adds ε after the bias correction (TensorFlow before), so only the first loss must match exactly.
+PyTorch's Adam adds ε after the bias correction (TensorFlow before): its loss after a few steps differs a little.
 """
-import json
-import resource
-import struct
 import sys
-import time
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
-
-def read_safetensors(path):
-    data = open(path, 'rb').read()
-    size = struct.unpack('<Q', data[:8])[0]
-    header = json.loads(data[8:8 + size])
-    tensors = {}
-    for name, entry in header.items():
-        if name == '__metadata__':
-            continue
-        begin, end = entry['data_offsets']
-        dtype = np.float32 if entry['dtype'] == 'F32' else np.float64
-        count = (end - begin) // np.dtype(dtype).itemsize
-        tensors[name] = np.frombuffer(data, dtype=dtype, count=count, offset=8 + size + begin).reshape(entry['shape'])
-    return tensors
+from peer_protocol import BATCH, INFERENCE_BATCH, read_safetensors, serve
 
 
 def main(fixture, threads):
@@ -63,32 +45,30 @@ def main(fixture, threads):
 
     images = torch.tensor(t['images']).permute(0, 3, 1, 2).contiguous()
     labels = torch.tensor(t['labels']).long()
+    test = torch.tensor(t['test']).permute(0, 3, 1, 2).contiguous()
     optimizer = torch.optim.Adam(params.values(), lr=1e-3, betas=(0.9, 0.999), eps=1e-8)
-    batches = len(labels) // 64
 
-    def step(i):
+    def loss_of(i):
         optimizer.zero_grad()
-        loss = batch_all(labels[i * 64:(i + 1) * 64], embed(images[i * 64:(i + 1) * 64]))
+        loss = batch_all(labels[i * BATCH:(i + 1) * BATCH], embed(images[i * BATCH:(i + 1) * BATCH]))
         loss.backward()
-        optimizer.step()
         return loss.item()
 
-    first = step(0)
-    step(1)
-    start = time.perf_counter()
-    for i in range(2, batches):
-        step(i)
-    train = (batches - 2) * 64 / (time.perf_counter() - start)
-    test = torch.tensor(t['test']).permute(0, 3, 1, 2).contiguous()
-    with torch.no_grad():
-        embed(test[:256])
-        start = time.perf_counter()
-        for i in range(0, len(test), 256):
-            embed(test[i:i + 256])
-        infer = len(test) / (time.perf_counter() - start)
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({'peer': f'PyTorch {torch.__version__}, {threads} threads', 'firstLoss': first, 'trainSteps': batches - 2,
-                      'trainImagesPerSecond': train, 'inferenceImagesPerSecond': infer, 'maxRssMiB': rss}))
+    def step(i):
+        loss = loss_of(i)
+        optimizer.step()
+        return loss
+
+    def first_gradient_norm(i):
+        loss = loss_of(i)
+        return loss, float(torch.sqrt(sum((p.grad.double() ** 2).sum() for p in params.values())))
+
+    def infer():
+        with torch.no_grad():
+            for i in range(0, len(test), INFERENCE_BATCH):
+                embed(test[i:i + INFERENCE_BATCH])
+
+    serve(f'PyTorch {torch.__version__}', step, first_gradient_norm, infer, len(labels) // BATCH)
 
 
 if __name__ == '__main__':

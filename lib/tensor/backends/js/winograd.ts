@@ -92,8 +92,14 @@ function layout(sizes: Record<string, number>): Record<string, number> {
 }
 
 function forwardBuffers(plan: WinogradPlan, g: ConvGeometry): Record<string, number> {
-  const { points, forward, rows } = plan;
-  return layout({ P: forward.bytes(g.inC), V: points * rows.forward * g.inC * 4, M: points * rows.forward * g.outC * 4 });
+  const { points, forward, rows, imagesPerChunk } = plan;
+  return layout({
+    P: forward.bytes(g.inC),
+    V: points * rows.forward * g.inC * 4,
+    M: points * rows.forward * g.outC * 4,
+    flags: (g.outH + 2) * (g.outW + 2) * 4,
+    keep: imagesPerChunk * g.outH * g.outW * 4,
+  });
 }
 
 function backwardBuffers(plan: WinogradPlan, g: ConvGeometry): Record<string, number> {
@@ -136,17 +142,19 @@ export interface WinogradForward {
 export function winogradForward(w: Kernels, plan: WinogradPlan, g: ConvGeometry, a: WinogradForward, n0: number, n1: number): void {
   const { F, forward: t, imagesPerChunk, rows } = plan;
   const s = forwardBuffers(plan, g);
-  const [P, V, M] = [a.scratch + s.P, a.scratch + s.V, a.scratch + s.M];
-  const [xImage, yImage] = [g.inH * g.inW * g.inC * 4, g.outH * g.outW * g.outC * 4];
+  const [P, V, M, flags, keep] = [s.P, s.V, s.M, s.flags, s.keep].map((o) => a.scratch + o);
+  const [xImage, yImage, keepImage] = [g.inH * g.inW * g.inC * 4, g.outH * g.outW * g.outC * 4, g.outH * g.outW * 4];
   for (let n = n0; n < n1; n += imagesPerChunk) {
     const count = Math.min(imagesPerChunk, n1 - n);
     for (let q = 0; q < count; q++) {
       w.pad(a.x + (n + q) * xImage, g.inH, g.inW, g.inC, P, t.cols, t.bytes(g.inC), t.top, t.left, 0, 0);
+      w.zero_patches(P, t.cols, g.inC, g.outH, g.outW, flags, keep + q * keepImage);
       kernel(w, 'input', F)(P, t.cols, g.inC, t.tilesH, t.tilesW, V, rows.forward, q * t.perImage, a.tmp);
     }
     productPerPoint(w, plan, V, rows.forward, count * t.perImage, g.inC, a.u, M, g.outC);
     for (let q = 0; q < count; q++) {
-      kernel(w, 'output', F)(M, rows.forward, q * t.perImage, g.outC, a.y + (n + q) * yImage, g.outH, g.outW, t.tilesH, t.tilesW, a.bias, a.relu, a.tmp);
+      const args = [M, rows.forward, q * t.perImage, g.outC, a.y + (n + q) * yImage, g.outH, g.outW, t.tilesH, t.tilesW, a.bias, a.relu];
+      kernel(w, 'output', F)(...args, keep + q * keepImage, a.tmp);
     }
   }
 }
@@ -189,7 +197,7 @@ export function winogradBackward(w: Kernels, plan: WinogradPlan, g: ConvGeometry
     if (a.dx) {
       productPerPoint(w, plan, Vz, rows.inputGrad, count * td.perImage, g.outC, a.uFlipped, Mx, g.inC);
       for (let q = 0; q < count; q++) {
-        kernel(w, 'output', F)(Mx, rows.inputGrad, q * td.perImage, g.inC, a.dx + (n + q) * xImage, g.inH, g.inW, td.tilesH, td.tilesW, 0, 0, a.tmp);
+        kernel(w, 'output', F)(Mx, rows.inputGrad, q * td.perImage, g.inC, a.dx + (n + q) * xImage, g.inH, g.inW, td.tilesH, td.tilesW, 0, 0, 0, a.tmp);
       }
     }
     if (a.dU) {

@@ -124,6 +124,13 @@ export class Code {
   and(): this {
     return this.op(0x71);
   }
+  or(): this {
+    return this.op(0x72);
+  }
+  /** a if c ≠ 0 else b, for [a, b, c] on the stack (any value type, vectors too). */
+  select(): this {
+    return this.op(0x1b);
+  }
   shrU(): this {
     return this.op(0x76);
   }

@@ -24,6 +24,7 @@ export interface Kernels {
   zero: Kernel;
   adam: Kernel;
   finite: Kernel;
+  zero_patches: Kernel;
   input2: Kernel;
   grad2: Kernel;
   output2: Kernel;

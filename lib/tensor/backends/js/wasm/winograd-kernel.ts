@@ -151,24 +151,30 @@ function tileLoop(f: WasmFunction<(typeof TILE_PARAMS)[number]>, L: readonly num
 }
 
 /**
- * `output(M, T, t0, C, Y, outH, outW, tilesH, tilesW, bias, relu)`: for each tile of one image, Y[th·m + i,
- * tw·m + j][ch] = max((Aᵀ M A)[i][j] + bias[ch], floor) — the output transform with the conv layer's epilogue
- * fused (bias: C floats; floor 0 with relu, −∞ without, so that NaN stays NaN). Outputs past the image's edge
- * (the last tiles when m does not divide its size) are not written.
+ * `output(M, T, t0, C, Y, outH, outW, tilesH, tilesW, bias, relu, keep, tmp)`: for each tile of one image,
+ * Y[th·m + i, tw·m + j][ch] = max((Aᵀ M A)[i][j] + bias[ch], floor) — the output transform with the conv layer's
+ * epilogue fused (bias: C floats; floor 0 with relu, −∞ without, so that NaN stays NaN). With `keep` (an int32
+ * mask per output pixel, from `zero_patches`), outputs whose window holds only zeros are exactly 0 before the
+ * bias, as a direct convolution makes them (see zero_patches). Outputs past the image's edge (the last tiles
+ * when m does not divide its size) are not written.
  */
 function output(F: WinogradTransform, fma: boolean): FunctionSpec {
-  const f = new WasmFunction(`output${F.m}`, ['M', 'T', 't0', 'C', 'Y', 'outH', 'outW', 'tilesH', 'tilesW', 'bias', 'relu', 'tmp'], fma);
-  const { M, T, t0, C, Y, outH, outW, tilesH, tilesW, bias, relu, tmp } = f.p;
+  const f = new WasmFunction(`output${F.m}`, ['M', 'T', 't0', 'C', 'Y', 'outH', 'outW', 'tilesH', 'tilesW', 'bias', 'relu', 'keep', 'tmp'], fma);
+  const { M, T, t0, C, Y, outH, outW, tilesH, tilesW, bias, relu, keep, tmp } = f.p;
   const c = f.code;
   const m = F.m;
-  const [sliceBytes, rowBytes, pixBytes, th, tw, ch, t, from, to, rowsLeft, colsLeft] = f.many(11, 'i32');
-  const [floor, b] = f.many(2, 'v128');
+  const [sliceBytes, rowBytes, pixBytes, th, tw, ch, t, from, to, rowsLeft, colsLeft, kept] = f.many(12, 'i32');
+  const [floor, b, ones] = f.many(3, 'v128');
+  c.i32(-1).i32x4Splat().set(ones);
   c.get(T).get(C).mul().i32(4).mul().set(sliceBytes);
   c.get(outW).get(C).mul().i32(4).mul().set(rowBytes);
   c.get(C).i32(4).mul().set(pixBytes);
   const slices = offsets(f, sliceBytes, F.AT[0].length ** 2);
   const rows = offsets(f, rowBytes, m);
   const pixels = offsets(f, pixBytes, m);
+  const keepRow = f.i32();
+  c.get(outW).i32(4).mul().set(keepRow);
+  const keepRows = offsets(f, keepRow, m);
   c.get(relu).ifElse(() => c.v128Zero().set(floor), () => c.f32x4Const(-Infinity).set(floor));
   c.get(t0).set(t);
   c.forLoop(th, tilesH, () => {
@@ -179,6 +185,7 @@ function output(F: WinogradTransform, fma: boolean): FunctionSpec {
         c.get(M).get(t).get(C).mul().get(ch).add().i32(4).mul().add().set(from);
         c.get(Y).get(th).i32(m).mul().get(rowBytes).mul().add().get(tw).i32(m).mul().get(pixBytes).mul().add().get(ch).i32(4).mul().add().set(to);
         c.get(bias).get(ch).i32(4).mul().add().v128Load().set(b);
+        c.get(keep).get(th).i32(m).mul().get(keepRow).mul().add().get(tw).i32(m * 4).mul().add().set(kept);
         const alpha = F.AT[0].length;
         sandwich(
           f,
@@ -188,6 +195,8 @@ function output(F: WinogradTransform, fma: boolean): FunctionSpec {
             const write = (): void => {
               c.get(to).get(rows[i]).add().get(pixels[j]).add();
               value();
+              // & the pixel's mask (all ones where its window holds a nonzero), or all ones without `keep`
+              c.get(kept).get(keepRows[i]).add().i32Load(4 * j).i32x4Splat().get(ones).get(keep).select().v128And();
               c.get(b).f32x4Add().get(floor).f32x4Pmax().v128Store();
             };
             if (i === 0 && j === 0) write();
@@ -253,6 +262,51 @@ function perFilter(f: WasmFunction<(typeof FILTER_PARAMS)[number]>, L: readonly 
   return f.spec();
 }
 
+/**
+ * `zero_patches(P, Wp, C, outH, outW, flags, keep)`: keep[i·outW + j] = −1 (all bits) where the 3×3 window of
+ * output (i, j) in the padded image P holds a nonzero value, else 0 (flags: scratch for one int32 per pixel).
+ *
+ * Why: a direct convolution of a window of zeros is exactly 0, and a ReLU then passes no gradient there; a
+ * Winograd tile mixes the window with its neighbours' values and the cancellation leaves rounding residue
+ * (±1e−7), which the ReLU and max-pool would treat as positive — on MNIST's black backgrounds that sent 17% of
+ * the second bias's gradient astray. With the mask, the output transform makes those outputs exactly 0 again.
+ */
+function zeroPatches(): FunctionSpec {
+  const f = new WasmFunction('zero_patches', ['P', 'Wp', 'C', 'outH', 'outW', 'flags', 'keep']);
+  const { P, Wp, C, outH, outW, flags, keep } = f.p;
+  const [r, col, ch, at, rows, cols, flag, i, j, any] = f.many(10, 'i32');
+  const [nonzero, zero] = f.many(2, 'v128');
+  const c = f.code;
+  c.v128Zero().set(zero);
+  c.get(outH).i32(2).add().set(rows);
+  c.get(outW).i32(2).add().set(cols);
+  c.get(flags).set(flag);
+  c.forLoop(r, rows, () => {
+    c.get(P).get(r).get(Wp).mul().get(C).mul().i32(4).mul().add().set(at);
+    c.forLoop(col, cols, () => {
+      c.v128Zero().set(nonzero);
+      c.forLoop(ch, C, () => {
+        c.get(nonzero).get(at).v128Load().get(zero).f32x4Ne().v128Or().set(nonzero);
+        c.inc(at, 16);
+      }, { step: 4 });
+      c.get(flag).get(nonzero).v128AnyTrue().i32Store();
+      c.inc(flag, 4);
+    });
+  });
+  c.forLoop(i, outH, () => {
+    c.forLoop(j, outW, () => {
+      c.i32(0).set(any);
+      for (let a = 0; a < 3; a++) {
+        // the window's three flags of row i + a, or-ed in
+        c.get(flags).get(i).i32(a).add().get(cols).mul().get(j).add().i32(4).mul().add().set(at);
+        c.get(any).get(at).i32Load(0).or().get(at).i32Load(4).or().get(at).i32Load(8).or().set(any);
+      }
+      c.get(keep).get(i).get(outW).mul().get(j).add().i32(4).mul().add().i32(0).get(any).sub().i32Store();
+    });
+  });
+  return f.spec();
+}
+
 export function winogradFunctions(transforms: readonly WinogradTransform[], fma: boolean): FunctionSpec[] {
-  return transforms.flatMap((F) => [input(F, fma), grad(F, fma), output(F, fma), filter(F, fma), filterGrad(F, fma)]);
+  return [zeroPatches(), ...transforms.flatMap((F) => [input(F, fma), grad(F, fma), output(F, fma), filter(F, fma), filterGrad(F, fma)])];
 }
