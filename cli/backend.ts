@@ -23,10 +23,10 @@ export function applyBackend(flags: BackendFlags, fallback?: string): Backend {
   return setBackend(name, { gpuMode: flags.gpuMode ?? process.env.TRIPLET_GPU_MODE ?? 'auto' });
 }
 
-/** "js (2 threads)", "gpu (webgpu: WebGPU adapter: …)", "reference". */
+/** "js (2 threads, …)", "gpu (webgpu: WebGPU adapter: …)", "reference": the backend's own words where it has them. */
 export function describeBackend(backend: Backend): string {
-  const details = backend as Backend & { threads?: number; mode?: string; description?: string };
-  if (details.threads !== undefined) return `${backend.name} (${details.threads} thread${details.threads === 1 ? '' : 's'})`;
+  const details = backend as Backend & { mode?: string; description?: string };
+  if (backend.describe) return backend.describe();
   if (details.mode !== undefined) return `${backend.name} (${details.mode}: ${details.description})`;
   return backend.name;
 }

@@ -1,4 +1,4 @@
-import { Adam, batchAllTripletLoss, EmbeddingNet, embedDataset, getBackend, Rng, setBackend, stepArena, Tensor } from '../../lib';
+import { Adam, batchAllTripletLoss, EmbeddingNet, embedDataset, getBackend, holdInBackend, Rng, setBackend, stepArena, Tensor } from '../../lib';
 import { BATCH_SIZE, FIXTURE_BATCHES, INFERENCE_BATCH, LEARNING_RATE, MARGIN, NETWORK, testImages, trainingBatches } from '../fixture';
 import { servePeer } from './protocol';
 
@@ -11,6 +11,8 @@ function main([backendName = 'js', gpuMode]: string[]): void {
   const batches = trainingBatches(FIXTURE_BATCHES);
   const net = new EmbeddingNet(NETWORK, new Rng(230));
   const adam = new Adam(net.namedParameters(), { lr: LEARNING_RATE });
+  const { m, v } = adam.stateDict();
+  holdInBackend([...net.stateDict().values(), ...m.values(), ...v.values()]); // as the trainer does, for the process's life
   const arena = stepArena();
   const inStep = <T>(fn: () => T): T => {
     const result = arena.run(fn);

@@ -112,6 +112,8 @@ export async function runTraining(options: { experiment: Experiment; params: Par
       const rows = profiler.table().map((r) => [r.name, r.msPerStep.toFixed(1), `${(100 * r.share).toFixed(0)}%`]);
       console.log(`\nwhere a training step's time goes (mean of ${profiler.stepCount} steps, ${options.backend}):\n`);
       console.log(formatTable(['phase / kernel', 'ms per step', 'share'], rows));
+      const threads = profiler.threadShares();
+      if (threads) console.log(`\ntasks run by each thread: ${threads}`);
     }
     return outcome;
   } finally {

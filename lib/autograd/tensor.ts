@@ -16,7 +16,8 @@ export type TensorLike = Tensor | number;
  * Tensors are treated as immutable values; `reshape` and `detach` share their data, like PyTorch views.
  */
 export class Tensor implements NDArray {
-  readonly data: TypedArray;
+  /** The values; replaced only by `moveTo`. */
+  data: TypedArray;
   readonly shape: Shape;
   readonly dtype: DType;
   /** ∂(last backward root)/∂this, accumulated over `backward()` calls; set on leaves only. */
@@ -69,6 +70,19 @@ export class Tensor implements NDArray {
    */
   backward(gradient?: Tensor): void {
     backward(this, gradient);
+  }
+
+  /**
+   * Moves the values into `data` (same length and dtype), which this tensor uses from now on — how a parameter
+   * moves into a backend's memory for training and back (PyTorch's `param.data = …`). Views made before
+   * (reshape, detach) keep the array they had.
+   */
+  moveTo(data: TypedArray): void {
+    if (data.length !== this.data.length || dtypeOf(data) !== this.dtype) {
+      throw new ValueError(`moveTo: expected a ${this.dtype} array of ${this.data.length} values, got ${dtypeOf(data)} of ${data.length}`);
+    }
+    if (data !== this.data) data.set(this.data);
+    this.data = data;
   }
 
   /** The same values, cut off from the tape (shares data). */

@@ -9,4 +9,5 @@ export { Sequential } from './layers/sequential';
 export { Flatten, MaxPool2d, ReLU } from './layers/simple';
 export { Module, moduleCheck } from './module';
 export { Adam, AdamOptions, AdamState } from './optim/adam';
+export { holdInBackend } from './residency';
 export { decodeSafetensors, encodeSafetensors, Safetensors } from './safetensors';

@@ -26,6 +26,10 @@ export interface Backend {
   allFinite(data: TypedArray): boolean;
   /** Where a step's arena should make arrays for these kernels to use in place (none: plain arrays). */
   readonly arrays?: ArraySource;
+  /** What actually runs, in words ("js (2 threads, WebAssembly SIMD with fused multiply-adds, …)"). */
+  describe?(): string;
+  /** Tasks each thread has run so far, where the backend spreads kernels over threads. */
+  tasksByThread?(): number[];
 }
 
 /** The names of the kernels, in the interface's order (the profiler times each). */

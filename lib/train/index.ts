@@ -6,5 +6,5 @@ export { BatchStats, buildModel, tripletLoss } from './model';
 export { ARCHITECTURE_KEYS, ConfigError, defaultParams, PARAM_KEYS, Params, PARAMS_SCHEMA, parseParams, ParsedParams } from './params';
 export { metricRecord, TrainingSummaries, trainingScalarNames } from './summaries';
 export { Phase, StepProfiler } from './profile';
-export { StepReport, TrainEvents, trainModel, TrainingError, TrainOutcome } from './trainer';
+export { StepReport, TrainEvents, trainModel, TrainingError, TrainOptions, TrainOutcome } from './trainer';
 export { loadTrainedModel } from './restore';

@@ -1,4 +1,6 @@
 import { Backend, getBackend, KERNEL_NAMES, useBackend } from '../tensor/backend';
+import { ConvGeometry } from '../tensor/kernels/conv';
+import { NDArray } from '../tensor/ndarray';
 
 export type Phase = 'data' | 'forward' | 'loss' | 'backward' | 'optimizer';
 const PHASES: readonly Phase[] = ['data', 'forward', 'loss', 'backward', 'optimizer'];
@@ -7,12 +9,38 @@ const KERNELS = KERNEL_NAMES;
 const LABELS: Record<(typeof KERNELS)[number], string> = {
   matmul: 'matmul (dense, distances)',
   conv2d: 'conv2d forward (+ bias, relu)',
-  conv2dBackward: 'conv2d backward (input, filter, bias)',
+  conv2dBackward: 'conv2d backward',
   maxPool2d: 'max-pool',
   maxPool2dGrad: 'max-pool gradient',
   adamUpdate: 'Adam update',
   allFinite: 'finite check',
 };
+
+type Kernel = (typeof KERNELS)[number];
+
+/** What a kernel call worked on, for its row: "14×14×32→64" (a convolution), "64×3136×64" (m×k×n). */
+function shapeOf(kernel: Kernel, args: unknown[]): string {
+  const image = (g: ConvGeometry): string => `${g.inH}×${g.inW}×${g.inC}`;
+  switch (kernel) {
+    case 'matmul': {
+      const [a, b, transA, transB] = args as [NDArray, NDArray, boolean, boolean];
+      const [m, k] = transA ? [a.shape[1], a.shape[0]] : a.shape;
+      return `${m}×${k}×${transB ? b.shape[0] : b.shape[1]}`;
+    }
+    case 'conv2d':
+      return `${image(args[2] as ConvGeometry)}→${(args[2] as ConvGeometry).outC}`;
+    case 'conv2dBackward': {
+      const { g } = args[0] as { g: ConvGeometry };
+      return `${image(g)}→${g.outC}`;
+    }
+    case 'maxPool2d':
+      return image(args[1] as ConvGeometry);
+    case 'maxPool2dGrad':
+      return image(args[2] as ConvGeometry);
+    default:
+      return '';
+  }
+}
 
 function now(): number {
   return Number(process.hrtime.bigint()) / 1e6;
@@ -31,8 +59,11 @@ export class StepProfiler {
   private steps = 0;
   private readonly wrapped: Backend;
 
+  private readonly tasksBefore: number[] | undefined;
+
   constructor() {
     this.wrapped = getBackend();
+    this.tasksBefore = this.wrapped.tasksByThread?.();
     const timed = Object.fromEntries(
       KERNELS.map((name) => [
         name,
@@ -42,7 +73,7 @@ export class StepProfiler {
             return (this.wrapped[name] as (...a: unknown[]) => unknown).apply(this.wrapped, args);
           } finally {
             if (this.phase) {
-              const key = `${this.phase}/${name}`;
+              const key = `${this.phase}/${name}/${shapeOf(name, args)}`;
               this.kernelMs.set(key, (this.kernelMs.get(key) ?? 0) + now() - start);
             }
           }
@@ -73,18 +104,31 @@ export class StepProfiler {
     useBackend(this.wrapped);
   }
 
-  /** Rows: a phase, then its kernels indented; milliseconds per step and share of the step. */
+  /**
+   * Rows: a phase, then its kernels indented, one row per kernel and shape (in the order they first ran);
+   * milliseconds per step and share of the step.
+   */
   table(): Array<{ name: string; msPerStep: number; share: number }> {
     const total = PHASES.reduce((sum, p) => sum + (this.phaseMs.get(p) ?? 0), 0) || 1;
     const per = (ms: number): number => ms / Math.max(1, this.steps);
     return PHASES.flatMap((phase) => [
       { name: phase, msPerStep: per(this.phaseMs.get(phase) ?? 0), share: (this.phaseMs.get(phase) ?? 0) / total },
-      ...KERNELS.filter((k) => this.kernelMs.has(`${phase}/${k}`)).map((k) => ({
-        name: `  ${LABELS[k]}`,
-        msPerStep: per(this.kernelMs.get(`${phase}/${k}`)!),
-        share: this.kernelMs.get(`${phase}/${k}`)! / total,
-      })),
+      ...[...this.kernelMs]
+        .filter(([key]) => key.startsWith(`${phase}/`))
+        .map(([key, ms]) => {
+          const [, kernel, shape] = key.split('/') as [Phase, Kernel, string];
+          return { name: `  ${LABELS[kernel]}${shape ? ` ${shape}` : ''}`, msPerStep: per(ms), share: ms / total };
+        }),
     ]);
+  }
+
+  /** The share of the tasks each thread ran while profiling, where the backend has threads: "main 52%, worker 1 48%". */
+  threadShares(): string | null {
+    const [before, after] = [this.tasksBefore, this.wrapped.tasksByThread?.()];
+    if (!before || !after || after.length < 2) return null;
+    const runs = after.map((t, i) => t - before[i]);
+    const all = runs.reduce((a, b) => a + b, 0) || 1;
+    return runs.map((t, i) => `${i === 0 ? 'main' : `worker ${i}`} ${((100 * t) / all).toFixed(0)}%`).join(', ');
   }
 
   get stepCount(): number {

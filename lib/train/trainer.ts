@@ -1,6 +1,6 @@
 import { ArrayArena, getBackend, Rng, stepArena, TypedArray } from '../autograd';
 import { checkAgainstParams, DataSplits, epochBatches, imageBatch, labelBatch } from '../data';
-import { Adam, CheckpointDir, EmbeddingNet, loadCheckpoint, restoreCheckpoint, TrainingParts } from '../nn';
+import { Adam, CheckpointDir, EmbeddingNet, holdInBackend, loadCheckpoint, restoreCheckpoint, TrainingParts } from '../nn';
 import { TripletError } from '../tensor/errors';
 import { evaluateModel, EvalMetrics } from './evaluate';
 import { BatchStats, buildModel, tripletLoss } from './model';
@@ -60,7 +60,7 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
  * drawn again and the ones already done are skipped). Same seed, same backend: the same losses as an
  * uninterrupted run.
  */
-export async function trainModel(options: {
+export interface TrainOptions {
   modelDir: string;
   params: Params;
   data: DataSplits;
@@ -68,22 +68,29 @@ export async function trainModel(options: {
   profiler?: StepProfiler;
   /** Where the steps' arrays are reused from (a new arena by default; false: every array new, as outside training). */
   arena?: ArrayArena | false;
-}): Promise<TrainOutcome> {
+}
+
+export async function trainModel(options: TrainOptions): Promise<TrainOutcome> {
+  const { params, data } = options;
+  checkAgainstParams(data.train, params.image_size, params.num_labels);
+  checkAgainstParams(data.test, params.image_size, params.num_labels);
+  // the step's arrays, the parameters and Adam's moments live where the backend computes on them, while training
   const arena = options.arena ?? stepArena();
+  const model = buildModel(params, new Rng(params.seed));
+  const optimizer = new Adam(model.namedParameters(), { lr: params.learning_rate });
+  const { m, v } = optimizer.stateDict();
+  const held = holdInBackend([...model.stateDict().values(), ...m.values(), ...v.values()]);
   try {
-    return await trainLoop({ ...options, arena });
+    return await trainEpochs({ ...options, arena }, model, optimizer);
   } finally {
+    held.release();
     if (options.arena === undefined && arena) arena.dispose();
   }
 }
 
-async function trainLoop(options: Parameters<typeof trainModel>[0] & { arena: ArrayArena | false }): Promise<TrainOutcome> {
+async function trainEpochs(options: TrainOptions & { arena: ArrayArena | false }, model: EmbeddingNet, optimizer: Adam): Promise<TrainOutcome> {
   const { modelDir, params, data, events = {}, profiler, arena } = options;
-  checkAgainstParams(data.train, params.image_size, params.num_labels);
-  checkAgainstParams(data.test, params.image_size, params.num_labels);
   const checkpoints = new CheckpointDir(modelDir);
-  const model = buildModel(params, new Rng(params.seed));
-  const optimizer = new Adam(model.namedParameters(), { lr: params.learning_rate });
   // The data has its own generator, so the order of the epochs does not depend on how the weights were drawn.
   let dataRng = new Rng(params.seed + 1);
   let [epoch, stepInEpoch, step] = [0, 0, 0];

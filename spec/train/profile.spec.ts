@@ -32,12 +32,12 @@ describe('train: StepProfiler', () => {
       expect(rows.data.msPerStep).to.be.at.least(4);
       expect(rows.backward.msPerStep).to.be.at.least(8);
       expect(rows.backward.msPerStep).to.be.greaterThan(rows.data.msPerStep);
-      const matmul = rows['matmul (dense, distances)'];
+      const matmul = rows['matmul (dense, distances) 64×64×64'];
       expect(matmul.msPerStep).to.be.greaterThan(0).and.at.most(rows.forward.msPerStep);
       const phaseShare = ['data', 'forward', 'loss', 'backward', 'optimizer'].reduce((sum, p) => sum + rows[p].share, 0);
       expect(phaseShare).to.be.closeTo(1, 1e-9);
       expect(rows.loss.msPerStep).to.equal(0);
-      expect(profiler.table().filter((r) => r.name.startsWith('  ')).map((r) => r.name.trim())).to.deep.equal(['matmul (dense, distances)']);
+      expect(profiler.table().filter((r) => r.name.startsWith('  ')).map((r) => r.name.trim())).to.deep.equal(['matmul (dense, distances) 64×64×64']);
     } finally {
       profiler.stop();
     }
@@ -64,8 +64,11 @@ describe('cli: train --profile', () => {
     expect(code, stderr).to.equal(0);
     expect(stdout).to.match(/where a training step's time goes \(mean of 2 steps, /);
     const table = stdout.slice(stdout.indexOf("where a training step's time goes"));
-    for (const row of ['data', 'forward', '  conv2d forward \\(\\+ bias, relu\\)', '  max-pool', 'loss', 'backward', '  conv2d backward \\(input, filter, bias\\)', '  max-pool gradient', 'optimizer']) {
+    // each kernel's row names the shape it ran on: the two convolutions of 4 and 8 channels, their pools
+    for (const row of ['data', 'forward', '  conv2d forward \\(\\+ bias, relu\\) 28×28×1→4', '  conv2d forward \\(\\+ bias, relu\\) 14×14×4→8', '  max-pool 28×28×4', 'loss', 'backward', '  conv2d backward 14×14×4→8', '  conv2d backward 28×28×1→4', '  max-pool gradient 14×14×8', 'optimizer']) {
       expect(table, row).to.match(new RegExp(`^${row} +\\d+\\.\\d +\\d+%$`, 'm'));
     }
+    expect(stdout).to.match(/\(mean of 2 steps, js \(\d threads?, /);
+    expect(stdout).to.match(/^tasks run by each thread: main \d+%(, worker 1 \d+%)?$/m);
   });
 });

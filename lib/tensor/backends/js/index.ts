@@ -267,6 +267,10 @@ export function createJsBackend(threads = defaultThreads(), options: JsBackendOp
       return heap.used;
     },
     tasksByThread: () => pool.tasksByThread(),
+    describe() {
+      const kernels = { 'wasm-simd-fma': 'WebAssembly SIMD with fused multiply-adds', 'wasm-simd': 'WebAssembly SIMD (no relaxed SIMD here: multiply, then add)', typescript: 'TypeScript loops (no WebAssembly SIMD here)' }[this.kernel];
+      return `js (${threads} thread${threads === 1 ? '' : 's'}, ${kernels}${wasm ? `, 3×3 convolutions by Winograd F(${tile}×${tile}, 3×3)` : ''})`;
+    },
     arrays,
     matmul(a, b, transA, transB) {
       const [m, k] = transA ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];

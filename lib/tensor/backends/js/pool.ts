@@ -50,6 +50,23 @@ export function claimTask(control: Int32Array, claim: BigInt64Array, sequence: n
   }
 }
 
+/**
+ * How long a thread with nothing to do keeps polling before it sleeps. Waking a sleeping thread costs tens of
+ * microseconds, and on a virtual machine a core left idle can take far longer to come back; a training step
+ * posts a job every few milliseconds, so a worker that polls through the gaps starts each one at once (OpenMP,
+ * which PyTorch and TensorFlow use, spins the same way before it blocks).
+ */
+const SPIN_NS = 2_000_000n;
+
+/** Polls until `ready()` (true), for at most SPIN_NS; false when it is still not ready. */
+export function spinUntil(ready: () => boolean): boolean {
+  const deadline = process.hrtime.bigint() + SPIN_NS;
+  for (;;) {
+    for (let i = 0; i < 256; i++) if (ready()) return true;
+    if (process.hrtime.bigint() > deadline) return false;
+  }
+}
+
 /** Counts a task done, and wakes the main thread when it was the last. */
 export function completeTask(control: Int32Array): void {
   Atomics.add(control, CONTROL.completed, 1);
@@ -64,8 +81,8 @@ interface WorkerHandle {
 /**
  * Fork–join parallelism that looks synchronous to the caller: the main thread writes a job into shared memory,
  * wakes the workers (Atomics.notify), and then every thread, the main one included, claims the job's tasks one by
- * one until none is left; the main thread sleeps in Atomics.wait until every task is counted done. Workers sleep
- * in Atomics.wait between jobs.
+ * one until none is left; the main thread waits until every task is counted done. Between jobs, and while waiting,
+ * a thread polls for a moment before it sleeps in Atomics.wait (see SPIN_NS).
  *
  * Tasks are claimed, not assigned: a worker that wakes late, or a core busy with something else, just takes fewer
  * tasks. How a job is cut into tasks depends only on its shape, never on the threads or on timing, so results are
@@ -182,6 +199,7 @@ export class ThreadPool {
   private waitForTasks(count: number): void {
     const c = this.control;
     const deadline = Date.now() + 300_000;
+    spinUntil(() => Atomics.load(c, CONTROL.completed) >= count);
     for (;;) {
       const completed = Atomics.load(c, CONTROL.completed);
       if (completed >= count) break;

@@ -1,7 +1,7 @@
 import { MessagePort, workerData } from 'node:worker_threads';
 import { ThreadContext } from './context';
 import { runJob } from './jobs';
-import { claimTask, completeTask, CONTROL, PostedJob } from './pool';
+import { claimTask, completeTask, CONTROL, PostedJob, spinUntil } from './pool';
 
 // A worker of the js backend's pool: sleep until a job is posted, claim its tasks until none is left, sleep again.
 const start = workerData as { control: SharedArrayBuffer; claim: SharedArrayBuffer; done: SharedArrayBuffer; memory: WebAssembly.Memory; module: WebAssembly.Module | null; index: number; port: MessagePort };
@@ -20,7 +20,7 @@ function serve(context: ThreadContext): void {
   const job = new PostedJob();
   let sequence = 0;
   for (;;) {
-    Atomics.wait(control, CONTROL.sequence, sequence);
+    if (!spinUntil(() => Atomics.load(control, CONTROL.sequence) !== sequence)) Atomics.wait(control, CONTROL.sequence, sequence);
     sequence = Atomics.load(control, CONTROL.sequence);
     for (let task = claimTask(control, claim, sequence, job); task >= 0; task = claimTask(control, claim, sequence, job)) {
       try {
