@@ -52,6 +52,8 @@ export const CONV_CASES: ConvCase[] = [
   { x: [2, 6, 6, 65], k: 1, outC: 3, stride: 1, padding: 'valid' },
   { x: [5, 12, 12, 4], k: 5, outC: 6, stride: 3, padding: 'same' },
   { x: [3, 7, 5, 1], k: 3, outC: 36, stride: 1, padding: 'same' },
+  { x: [3, 9, 7, 1], k: 3, outC: 16, stride: 1, padding: 'same' },
+  { x: [2, 8, 8, 3], k: 3, outC: 8, stride: 1, padding: 'valid' },
   { x: [2, 9, 9, 3], k: 3, outC: 8, stride: 2, padding: 'valid' },
   { x: [3, 7, 5, 8], k: 3, outC: 16, stride: 1, padding: 'same' },
   { x: [2, 9, 11, 16], k: 3, outC: 8, stride: 1, padding: 'valid' },

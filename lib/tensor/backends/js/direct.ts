@@ -1,29 +1,54 @@
 import { ConvGeometry } from '../../kernels/conv';
-import { DIRECT_BLOCK, DIRECT_GROUP } from './wasm/conv-kernel';
+import { DIRECT_BLOCK } from './wasm/conv-kernel';
+import { WASM_MR, WASM_NR } from './wasm/gemm-kernel';
 import { Kernels } from './wasm/module';
 
 /**
- * Convolutions with few input channels (the first layer reads one): computed directly on the WebAssembly kernels,
- * each output pixel's channels in registers, from the image copied once into a zero-padded grid — where a matrix
- * product would spend its time packing 9-long patches. Forward (with bias and ReLU) and the filter and bias
- * gradients; the input gradient, which the first layer never needs, takes the general path.
+ * Convolutions with few input channels (the first layer reads one), from the image copied once into a zero-padded
+ * grid, where a matrix product over patches would spend its time packing 9-long rows:
+ *
+ *   forward          directly, each output pixel's channels in registers (two pixels × 16 channels a pass);
+ *   filter gradient  as matrix products on the tile kernel, with no patch matrix: over a grid as wide as the
+ *                    padded image (dz padded with zero columns to its width), the k-th column of filter row a's
+ *                    patches is the image itself from offset a·width + k — A read in place at a uniform stride.
+ *
+ * The input gradient, which the first layer never needs, takes the general path.
  */
 export function directFits(g: ConvGeometry): boolean {
   return g.inC < 8 && g.outC % 4 === 0;
 }
 
-/** The zero-padded grid an image is copied into: every window of every output pixel lies inside it. */
+/** Whether the filter gradient can run as products over the grid: stride 1, output channels in 8-column panels. */
+export function directGradFits(g: ConvGeometry): boolean {
+  return directFits(g) && g.strideH === 1 && g.strideW === 1 && g.outC % WASM_NR === 0;
+}
+
+/**
+ * The zero-padded grid an image is copied into: every window of every output pixel lies inside it, and a row
+ * more, which the filter gradient's last products read (times a zero gradient).
+ */
 export function directGrid(g: ConvGeometry): { rows: number; cols: number; bytes: number } {
-  const rows = Math.max((g.outH - 1) * g.strideH + g.kH, g.padTop + g.inH);
+  const rows = Math.max((g.outH - 1) * g.strideH + g.kH, g.padTop + g.inH) + 1;
   const cols = Math.max((g.outW - 1) * g.strideW + g.kW, g.padLeft + g.inW);
   return { rows, cols, bytes: Math.ceil((rows * cols * g.inC * 4) / 64) * 64 };
 }
 
-/** Byte offsets of the filter's entries (a, b, ci) from a window's first value in the grid, padded to groups of 9. */
+/** Rows of the filter gradient's products per filter row: its kW·inC entries, in whole panels of 4. */
+export function gradRows(g: ConvGeometry): number {
+  return Math.ceil((g.kW * g.inC) / WASM_MR) * WASM_MR;
+}
+
+/** The filter gradient's per-thread scratch: the image's grid, then dz on a grid as wide. */
+export function directGradScratch(g: ConvGeometry): { z: number; bytes: number } {
+  const grid = directGrid(g);
+  return { z: grid.bytes, bytes: grid.bytes + g.outH * grid.cols * g.outC * 4 };
+}
+
+/** Byte offsets of the filter's entries (a, b, ci) from a window's first value in the grid. */
 export function directOffsets(g: ConvGeometry): Int32Array {
   const { cols } = directGrid(g);
   const entries = g.kH * g.kW * g.inC;
-  const offsets = new Int32Array(Math.ceil(entries / DIRECT_GROUP) * DIRECT_GROUP);
+  const offsets = new Int32Array(entries);
   for (let e = 0; e < entries; e++) {
     const [a, b, ci] = [Math.floor(e / (g.kW * g.inC)), Math.floor(e / g.inC) % g.kW, e % g.inC];
     offsets[e] = ((a * cols + b) * g.inC + ci) * 4;
@@ -67,15 +92,24 @@ export function directForward(k: Kernels, g: ConvGeometry, a: DirectArrays, n0: 
   }
 }
 
-/** Images [n0, n1)' share of the filter and bias gradients, added into dw and db (this task's partial sums). */
+/**
+ * Images [n0, n1)'s share of the filter and bias gradients, into this task's partial sums: dw as [kH][gradRows][outC]
+ * (the rows past kW·inC of each block are padding, dropped later), db [outC] — the first image stores, the next add.
+ */
 export function directFilterGrad(k: Kernels, g: ConvGeometry, a: DirectArrays, n0: number, n1: number): void {
   const grid = directGrid(g);
+  const z = a.scratch + directGradScratch(g).z;
   const [xImage, yImage] = [g.inH * g.inW * g.inC * 4, g.outH * g.outW * g.outC * 4];
-  const entries = g.kH * g.kW * g.inC;
-  const steps = windowSteps(g, grid.cols);
+  const rows = gradRows(g);
   for (let n = n0; n < n1; n++) {
     k.pad(a.x + n * xImage, g.inH, g.inW, g.inC, a.scratch, grid.cols, grid.bytes, g.padTop, g.padLeft, 0, 0);
-    const mask = a.mask && a.mask + n * yImage;
-    k.direct_grad(a.scratch, steps.row, steps.pixel, g.outH, g.outW, a.offsets, entries, a.dy + n * yImage, mask, g.outC, a.dw, a.db);
+    // dz = dy where y > 0, on a grid as wide as the image's (zero columns past outW); its sums are db's
+    k.pad(a.dy + n * yImage, g.outH, g.outW, g.outC, z, grid.cols, g.outH * grid.cols * g.outC * 4, 0, 0, a.mask && a.mask + n * yImage, a.db);
+    for (let row = 0; row < g.kH; row++) {
+      const patches = a.scratch + row * grid.cols * g.inC * 4; // entry (row, b, ci) at + (b·inC + ci)·4, pixel p at + p·inC·4
+      for (let j = 0; j < g.outC; j += WASM_NR) {
+        k.tiles(patches, 4, g.inC * 4, z + j * 4, g.outC * 4, g.outH * grid.cols, rows / WASM_MR, a.dw + (row * rows * g.outC + j) * 4, g.outC * 4, n > n0 ? 1 : 0);
+      }
+    }
   }
 }

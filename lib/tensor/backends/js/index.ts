@@ -5,7 +5,7 @@ import { DType, TypedArray } from '../../dtype';
 import { Conv2dBackwardArgs, Conv2dGrads, ConvGeometry, Epilogue } from '../../kernels/conv';
 import { NDArray } from '../../ndarray';
 import { adamUpdateReference, allFiniteReference } from '../../kernels/optim';
-import { directFits, directGrid, directOffsets } from './direct';
+import { directFits, directGradFits, directGradScratch, directGrid, directOffsets, gradRows } from './direct';
 import { encodeJob, geometryParams, JobKind, JobParams } from './jobs';
 import { ThreadPool } from './pool';
 import { Staging } from './staging';
@@ -131,7 +131,7 @@ export function createJsBackend(threads = defaultThreads(), options: JsBackendOp
     const s = new Staging(heap, a.dy.dtype);
     try {
       if (fast(a.dy.dtype) && winogradFits(g)) return winogradBackward(s, a);
-      if (fast(a.dy.dtype) && directFits(g) && !a.input) return directBackward(s, a);
+      if (fast(a.dy.dtype) && directGradFits(g) && !a.input) return directBackward(s, a);
       return generalBackward(s, a);
     } finally {
       s.done();
@@ -182,18 +182,19 @@ export function createJsBackend(threads = defaultThreads(), options: JsBackendOp
   function directBackward(s: Staging, a: Conv2dBackwardArgs): Conv2dGrads {
     const { g } = a;
     const tasks = byImages(g);
-    const entries = g.kH * g.kW * g.inC;
-    const offsets = directTable(s, g);
-    const dw = s.temp(tasks * entries * g.outC, 4, true);
+    const rows = gradRows(g);
+    const partialSize = g.kH * rows * g.outC; // per task: [kH][rows][outC], the rows past kW·inC padding
+    const dw = s.temp(tasks * partialSize);
     const db = s.temp(tasks * g.outC, 4, true);
-    const scratch = pool.scratch(directGrid(g).bytes);
+    const scratch = pool.scratch(directGradScratch(g).bytes);
     const [x, dy, mask] = [s.input(a.x.data), s.input(a.dy.data), a.relu ? s.input(a.relu.data) : 0];
-    run('directFilterGrad', { x, dy, mask, offsets, dw, db, scratch: scratch.at, stride: scratch.stride, ...geometryParams(g) }, a.dy.dtype, convFlops(g), tasks, 'fixed');
+    run('directFilterGrad', { x, dy, mask, dw, db, scratch: scratch.at, stride: scratch.stride, ...geometryParams(g) }, a.dy.dtype, convFlops(g), tasks, 'fixed');
     let filter: NDArray | null = null;
     if (a.filter) {
-      sumPartials(s, dw, entries * g.outC, tasks);
+      sumPartials(s, dw, partialSize, tasks);
       const out = s.output([g.kH, g.kW, g.inC, g.outC]);
-      copyInto(s, dw, out);
+      const block = g.kW * g.inC * g.outC;
+      for (let row = 0; row < g.kH; row++) s.view().copyWithin(out.at + row * block, dw + row * rows * g.outC, dw + row * rows * g.outC + block);
       filter = out.array;
     }
     return { dx: null, dw: filter, db: a.bias ? biasGrad(s, db, g.outC, tasks) : null };

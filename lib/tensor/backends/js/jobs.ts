@@ -2,7 +2,7 @@ import { DType, TypedArray } from '../../dtype';
 import { ConvGeometry } from '../../kernels/conv';
 import { col2im, filterGradPackers, forwardPackers, inputGradPackers } from './conv';
 import { ThreadContext } from './context';
-import { DirectArrays, directFilterGrad, directForward } from './direct';
+import { DirectArrays, directFilterGrad, directForward, gradRows } from './direct';
 import { gemm, matrixPackers } from './gemm';
 import { maxPoolImages } from './max-pool';
 import { gemmF32 } from './wasm/gemm-f32';
@@ -33,8 +33,8 @@ export const JOB_PARAMS = {
   /** Each task's partial ∂U at dU + task·|∂U| and bias gradient at db + task·outC (0: not wanted). */
   winogradBackward: ['x', 'dy', 'mask', 'uFlipped', 'dx', 'dU', 'db', 'tile', ...SCRATCH, ...GEOMETRY],
   directForward: ['x', 'w', 'y', 'bias', 'relu', 'offsets', ...SCRATCH, ...GEOMETRY],
-  /** Each task's partial dW at dw + task·|dW| and bias gradient at db + task·outC. */
-  directFilterGrad: ['x', 'dy', 'mask', 'offsets', 'dw', 'db', ...SCRATCH, ...GEOMETRY],
+  /** Each task's partial dW at dw + task·kH·gradRows·outC and bias gradient at db + task·outC. */
+  directFilterGrad: ['x', 'dy', 'mask', 'dw', 'db', ...SCRATCH, ...GEOMETRY],
 } as const;
 
 export type JobKind = keyof typeof JOB_PARAMS;
@@ -175,9 +175,9 @@ const RUNNERS: { [K in JobKind]: Runner<K> } = {
   directFilterGrad(p, task, tasks, _dtype, ctx) {
     const g = geometry(p);
     const [n0, n1] = sliceOf(g.batch, task, tasks);
-    const dw = p.dw + task * g.kH * g.kW * g.inC * g.outC;
+    const dw = p.dw + task * g.kH * gradRows(g) * g.outC;
     const db = p.db + task * g.outC;
-    directFilterGrad(ctx.kernels!, g, directArrays({ x: p.x, dy: p.dy, mask: p.mask, offsets: p.offsets, dw, db, scratch: p.scratch + ctx.index * p.stride }), n0, n1);
+    directFilterGrad(ctx.kernels!, g, directArrays({ x: p.x, dy: p.dy, mask: p.mask, dw, db, scratch: p.scratch + ctx.index * p.stride }), n0, n1);
   },
 };
 

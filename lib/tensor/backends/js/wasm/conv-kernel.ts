@@ -2,41 +2,44 @@ import { FunctionSpec, WasmFunction } from './emit';
 
 /** Output channels one pass of the direct forward kernel keeps in registers, for two pixels: 4 vectors of four. */
 export const DIRECT_BLOCK = 16;
-/** Filter entries (tap, input channel) one pass of the direct filter gradient accumulates: a 3×3 filter's nine. */
-export const DIRECT_GROUP = 9;
 
 /**
- * `pad(src, rows, cols, C, dst, Wp, dstBytes, top, left, mask, sums)`: dst (dstBytes, zeroed first) receives the
- * image src [rows][cols][C] at (top, left) of a [·][Wp][C] grid — the zero padding of a convolution made real,
- * so that the kernels read every tile or window without bounds checks. With `mask` (an array like src, ≠ 0) each
- * value is kept only where the mask is > 0 (the ReLU's gradient: dy where y > 0), and with `sums` (C floats,
- * ≠ 0) the values kept are added up per channel (the bias gradient). Vectors when C is a multiple of 4, else one
- * value at a time (no mask, no sums).
+ * `pad(src, rows, cols, C, dst, Wp, dstBytes, top, left, mask, sums)`: dst (dstBytes) receives the image src
+ * [rows][cols][C] at (top, left) of a [·][Wp][C] grid, zeros around it — the zero padding of a convolution made
+ * real, so that the kernels read every tile or window without bounds checks (only the border is zeroed: the
+ * image's place is written anyway). With `mask` (an array like src, ≠ 0) each value is kept only where the
+ * mask is > 0 (the ReLU's gradient: dy where y > 0), and with `sums` (C floats, ≠ 0) the values kept are added
+ * up per channel (the bias gradient). Vectors when C is a multiple of 4, else one value at a time (no mask, no
+ * sums).
  */
 function pad(): FunctionSpec {
   const f = new WasmFunction('pad', ['src', 'rows', 'cols', 'C', 'dst', 'Wp', 'dstBytes', 'top', 'left', 'mask', 'sums']);
   const { src, rows, cols, C, dst, Wp, dstBytes, top, left, mask, sums } = f.p;
-  const [i, j, ch, from, to, rowBytes] = f.many(6, 'i32');
+  const [i, j, ch, from, to, rowBytes, gridRow, shift, end, pixBytes] = f.many(10, 'i32');
   const [v, zero] = f.many(2, 'v128');
   const c = f.code;
-  c.get(dst).i32(0).get(dstBytes).memoryFill();
   c.v128Zero().set(zero);
-  c.get(cols).get(C).mul().i32(4).mul().set(rowBytes);
+  c.get(C).i32(4).mul().set(pixBytes);
+  c.get(cols).get(pixBytes).mul().set(rowBytes);
+  c.get(Wp).get(pixBytes).mul().set(gridRow);
+  c.get(mask).get(src).sub().set(shift); // mask's value sits shift bytes from src's
+  c.get(dst).i32(0).get(top).get(gridRow).mul().memoryFill(); // the rows above
   c.forLoop(i, rows, () => {
     c.get(src).get(i).get(rowBytes).mul().add().set(from);
-    c.get(dst).get(i).get(top).add().get(Wp).mul().get(left).add().get(C).mul().i32(4).mul().add().set(to);
+    c.get(dst).get(i).get(top).add().get(gridRow).mul().add().set(to);
+    c.get(to).i32(0).get(left).get(C).mul().i32(4).mul().memoryFill(); // left of the image
+    c.get(to).get(left).get(C).mul().i32(4).mul().add().set(to);
+    c.get(to).get(rowBytes).add().set(end);
     c.get(C).i32(3).and().eqz().ifElse(
       () =>
         c.forLoop(j, cols, () => {
-          c.forLoop(ch, C, () => {
+          c.forLoop(ch, pixBytes, () => {
             c.get(from).v128Load().set(v);
-            c.get(mask).ifThen(() => {
-              c.get(v).get(mask).get(from).add().get(src).sub().v128Load().get(zero).f32x4Gt().v128And().set(v);
-            });
-            c.get(sums).ifThen(() => c.get(sums).get(ch).i32(4).mul().add().get(sums).get(ch).i32(4).mul().add().v128Load().get(v).f32x4Add().v128Store());
+            c.get(mask).ifThen(() => c.get(v).get(from).get(shift).add().v128Load().get(zero).f32x4Gt().v128And().set(v));
+            c.get(sums).ifThen(() => c.get(sums).get(ch).add().get(sums).get(ch).add().v128Load().get(v).f32x4Add().v128Store());
             c.get(to).get(v).v128Store();
             c.inc(from, 16).inc(to, 16);
-          }, { step: 4 });
+          }, { step: 16 });
         }),
       () =>
         c.forLoop(j, cols, () => {
@@ -46,7 +49,12 @@ function pad(): FunctionSpec {
           });
         }),
     );
+    // right of the image, to the end of the grid's row
+    c.get(end).i32(0).get(dst).get(i).get(top).add().i32(1).add().get(gridRow).mul().add().get(end).sub().memoryFill();
   });
+  // the rows below
+  c.get(dst).get(rows).get(top).add().get(gridRow).mul().add().set(to);
+  c.get(to).i32(0).get(dst).get(dstBytes).add().get(to).sub().memoryFill();
   return f.spec();
 }
 
@@ -110,51 +118,6 @@ function direct(fma: boolean, vectors: 4 | 1): FunctionSpec {
   return f.spec();
 }
 
-/**
- * `direct_grad(P, rowStep, pixStep, outH, outW, offsets, entries, dy, mask, outC, dw, db)`: one image's share of
- * the filter and bias gradients of `direct`, added into dw [entries][outC] and db [outC]. For each vector of
- * four output channels and group of nine filter entries (`offsets` padded with 0s to whole groups), a pass over
- * the pixels keeps nine accumulators: dz = dy where the output was > 0 (with `mask`), then acc[e] +=
- * x[window + offset e]·dz, and db += dz once (in the first group).
- */
-function directGrad(fma: boolean): FunctionSpec {
-  const f = new WasmFunction('direct_grad', ['P', 'rowStep', 'pixStep', 'outH', 'outW', 'offsets', 'entries', 'dy', 'mask', 'outC', 'dw', 'db'], fma);
-  const { P, rowStep, pixStep, outH, outW, offsets, entries, dy, mask, outC, dw, db } = f.p;
-  const [co, e0, oh, ow, pixel, at, dyStep, to, maskShift] = f.many(9, 'i32');
-  const offset = f.many(DIRECT_GROUP, 'i32');
-  const acc = f.many(DIRECT_GROUP, 'v128');
-  const [dz, bias, zero] = f.many(3, 'v128');
-  const c = f.code;
-  c.v128Zero().set(zero);
-  c.get(outC).i32(4).mul().set(dyStep);
-  c.get(mask).get(dy).sub().set(maskShift); // mask's value sits maskShift bytes from dy's
-  c.forLoop(co, outC, () => {
-    c.forLoop(e0, entries, () => {
-      offset.forEach((o, k) => c.get(offsets).get(e0).i32(k).add().i32(4).mul().add().i32Load().set(o));
-      for (const v of [...acc, bias]) c.v128Zero().set(v);
-      c.get(dy).get(co).i32(4).mul().add().set(at);
-      c.forLoop(oh, outH, () => {
-        c.get(P).get(oh).get(rowStep).mul().add().set(pixel);
-        c.forLoop(ow, outW, () => {
-          c.get(at).v128Load().set(dz);
-          c.get(mask).ifThen(() => c.get(dz).get(at).get(maskShift).add().v128Load().get(zero).f32x4Gt().v128And().set(dz));
-          c.get(bias).get(dz).f32x4Add().set(bias);
-          acc.forEach((v, k) => c.madd(() => c.get(v), () => c.get(pixel).get(offset[k]).add().load32Splat(), () => c.get(dz)).set(v));
-          c.inc(at, () => c.get(dyStep)).inc(pixel, () => c.get(pixStep));
-        });
-      });
-      acc.forEach((v, k) => {
-        c.get(e0).i32(k).add().get(entries).ltS().ifThen(() => {
-          c.get(dw).get(e0).i32(k).add().get(outC).mul().get(co).add().i32(4).mul().add().set(to);
-          c.get(to).get(to).v128Load().get(v).f32x4Add().v128Store();
-        });
-      });
-      c.get(e0).eqz().ifThen(() => c.get(db).get(co).i32(4).mul().add().set(to).get(to).get(to).v128Load().get(bias).f32x4Add().v128Store());
-    }, { step: DIRECT_GROUP });
-  }, { step: 4 });
-  return f.spec();
-}
-
 /** `zero(dst, bytes)`: memory.fill with 0 — much faster than TypedArray.fill on a shared buffer. */
 export function zero(): FunctionSpec {
   const f = new WasmFunction('zero', ['dst', 'bytes']);
@@ -176,5 +139,5 @@ function addInto(): FunctionSpec {
 }
 
 export function convFunctions(fma: boolean): FunctionSpec[] {
-  return [pad(), direct(fma, 4), direct(fma, 1), directGrad(fma), addInto(), zero()];
+  return [pad(), direct(fma, 4), direct(fma, 1), addInto(), zero()];
 }

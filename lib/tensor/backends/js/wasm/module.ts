@@ -19,7 +19,6 @@ export interface Kernels {
   pad: Kernel;
   direct4: Kernel;
   direct1: Kernel;
-  direct_grad: Kernel;
   add_into: Kernel;
   zero: Kernel;
   adam: Kernel;
