@@ -54,6 +54,12 @@ function peerSpecs(threads: number, fixture: string): { specs: PeerSpec[]; skipp
   return { specs, skipped };
 }
 
+/**
+ * A pause between two peers' turns: OpenMP's and Eigen's threads (PyTorch's, TensorFlow's) keep spinning for a
+ * while after their work, and would take the cores from the next peer's first steps.
+ */
+const SETTLE_MS = 300;
+
 /** Every peer times the same steps and images, round after round, each round visiting the peers in a rotated order. */
 async function timeRounds(runs: PeerRun[], peers: Map<PeerRun, PeerProcess>): Promise<void> {
   const live = runs.filter((r) => peers.has(r));
@@ -61,6 +67,7 @@ async function timeRounds(runs: PeerRun[], peers: Map<PeerRun, PeerProcess>): Pr
     for (let k = 0; k < live.length; k++) {
       const run = live[(k + round) % live.length];
       const peer = peers.get(run)!;
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
       run.train.push((STEPS * BATCH_SIZE) / (await peer.seconds(`train ${STEPS}`)));
       run.infer.push(TEST_IMAGES / (await peer.seconds('infer')));
     }

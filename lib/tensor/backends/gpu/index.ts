@@ -8,7 +8,7 @@ import { adamUpdateReference, allFiniteReference } from '../../kernels/optim';
 import { maxPool2dGradReference } from '../../kernels/pool';
 import { NDArray, ndarray } from '../../ndarray';
 import { GPU_MODES, GpuMode } from './gpujs';
-import { GpuJob, KernelName, STATUS } from './server';
+import { GpuJob, KernelName, STATUS } from './protocol';
 
 export interface GpuBackend extends Backend {
   readonly mode: GpuMode;

@@ -2,22 +2,14 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { CompiledKernel, GpuDevice, GpuMode, openGpu } from './gpujs';
 import * as kernels from './kernels';
 
+import { GpuJob, STATUS } from './protocol';
+
 /**
- * The gpu backend's worker. WebGPU hands results back through Promises, while the engine's kernels are
- * synchronous: so gpu.js lives in this thread, where it may await, and the main thread sleeps in Atomics.wait
- * until the result is in shared memory. Compiled kernels are cached per kernel, constants and output size.
+ * The gpu backend's worker (this file is only ever loaded as one). WebGPU hands results back through Promises,
+ * while the engine's kernels are synchronous: so gpu.js lives in this thread, where it may await, and the main
+ * thread sleeps in Atomics.wait until the result is in shared memory. Compiled kernels are cached per kernel,
+ * constants and output size.
  */
-export const STATUS = { pending: 0, done: 1, failed: 2 } as const;
-
-export type KernelName = 'matmulKernel' | 'conv2dKernel' | 'conv2dInputGradKernel' | 'conv2dFilterGradKernel' | 'maxPoolArgmaxKernel';
-
-export interface GpuJob {
-  kernel: KernelName;
-  constants: Record<string, number>;
-  outputLength: number;
-  inputs: Float32Array[];
-  output: SharedArrayBuffer;
-}
 
 const CACHE_SIZE = 32;
 
