@@ -77,14 +77,18 @@ export function createJsBackend(threads = defaultThreads(), options: JsBackendOp
     pool.run(kind, encodeJob(kind, params), dtype, parallel || split === 'fixed' ? tasks : 1, parallel);
   }
 
-  /** Sums `tasks` partial results of `size` elements at `at` into the first, in task order. */
-  function sumPartials(s: Staging, at: number, size: number, tasks: number): void {
+  /**
+   * Sums `count` partial results of `size` elements at `at` into the first, in partial order — in slices on
+   * every thread when large (a filter gradient's 16 partials are ~4 MB to add), each slice added the same way.
+   */
+  function sumPartials(s: Staging, at: number, size: number, count: number): void {
     if (fast(s.dtype) && size % 4 === 0) {
-      for (let t = 1; t < tasks; t++) pool.main.kernels!.add_into(4 * at, 4 * (at + t * size), size);
+      const tasks = Math.max(1, Math.min(MAX_TASKS, Math.floor(size / 4096)));
+      run('sumPartials', { at, size, count }, s.dtype, size * count * FLOPS_PER_VALUE, tasks);
       return;
     }
     const data = s.view();
-    for (let t = 1; t < tasks; t++) for (let i = 0; i < size; i++) data[at + i] += data[at + t * size + i];
+    for (let t = 1; t < count; t++) for (let i = 0; i < size; i++) data[at + i] += data[at + t * size + i];
   }
 
   /** Copies `size` elements from `at` into an output array. */

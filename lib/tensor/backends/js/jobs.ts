@@ -35,6 +35,8 @@ export const JOB_PARAMS = {
   directForward: ['x', 'w', 'y', 'bias', 'relu', 'offsets', ...SCRATCH, ...GEOMETRY],
   /** Each task's partial dW at dw + task·kH·gradRows·outC and bias gradient at db + task·outC. */
   directFilterGrad: ['x', 'dy', 'mask', 'dw', 'db', ...SCRATCH, ...GEOMETRY],
+  /** The `count` partials of `size` floats at `at` added into the first, in order; tasks split the elements. */
+  sumPartials: ['at', 'size', 'count'],
 } as const;
 
 export type JobKind = keyof typeof JOB_PARAMS;
@@ -178,6 +180,10 @@ const RUNNERS: { [K in JobKind]: Runner<K> } = {
     const dw = p.dw + task * g.kH * gradRows(g) * g.outC;
     const db = p.db + task * g.outC;
     directFilterGrad(ctx.kernels!, g, directArrays({ x: p.x, dy: p.dy, mask: p.mask, dw, db, scratch: p.scratch + ctx.index * p.stride }), n0, n1);
+  },
+  sumPartials(p, task, tasks, _dtype, ctx) {
+    const [i0, i1] = sliceOf(p.size, task, tasks, 4);
+    for (let t = 1; t < p.count; t++) ctx.kernels!.add_into(4 * (p.at + i0), 4 * (p.at + t * p.size + i0), i1 - i0);
   },
 };
 
