@@ -21,8 +21,8 @@ export interface EmbeddingNetOptions {
 
 /**
  * The original project's network (`model_fn.py`): for c in [numChannels, 2·numChannels]:
- * conv 3×3 'same' (+ bias) → batch norm if asked → ReLU → max-pool 2×2; then flatten and a dense layer to the
- * embedding. No normalisation of the embedding. Input [N, s, s, 1] with pixels in [0, 1].
+ * conv 3×3 'same' (+ bias) → batch norm if asked → ReLU → max-pool 2×2 (without batch norm, one fused layer);
+ * then flatten and a dense layer to the embedding. No normalisation of the embedding. Input [N, s, s, 1] with pixels in [0, 1].
  */
 export class EmbeddingNet extends Sequential {
   readonly options: Required<Omit<EmbeddingNetOptions, 'dtype'>>;
@@ -37,10 +37,14 @@ export class EmbeddingNet extends Sequential {
     let side = imageSize;
     [numChannels, 2 * numChannels].forEach((c, i) => {
       const block = i + 1;
-      // conv → relu is one fused pass; with batch norm in between, the ReLU is a layer of its own
-      layers.push([`conv${block}`, new Conv2d(channels, c, rng, { dtype, activation: useBatchNorm ? 'linear' : 'relu' })]);
-      if (useBatchNorm) layers.push([`bn${block}`, new BatchNorm(c, { momentum: bnMomentum, dtype })], [`relu${block}`, new ReLU()]);
-      layers.push([`pool${block}`, new MaxPool2d({ size: 2, stride: 2 })]);
+      // conv → relu → max-pool is one fused pass; with batch norm in between, the ReLU and the pool are layers of
+      // their own
+      if (useBatchNorm) {
+        layers.push([`conv${block}`, new Conv2d(channels, c, rng, { dtype })], [`bn${block}`, new BatchNorm(c, { momentum: bnMomentum, dtype })]);
+        layers.push([`relu${block}`, new ReLU()], [`pool${block}`, new MaxPool2d({ size: 2, stride: 2 })]);
+      } else {
+        layers.push([`conv${block}`, new Conv2d(channels, c, rng, { dtype, activation: 'relu', pool: 2 })]);
+      }
       channels = c;
       side = Math.floor(side / 2);
     });

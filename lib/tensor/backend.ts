@@ -15,7 +15,12 @@ export interface Backend {
   matmul(a: NDArray, b: NDArray, transA: boolean, transB: boolean): NDArray;
   /** y = x ⋆ w, then (if given) y + bias per output channel and max(y, 0): the fused epilogue. */
   conv2d(x: NDArray, w: NDArray, g: ConvGeometry, epilogue?: Epilogue): NDArray;
-  /** A conv layer's backward pass, through its ReLU: the gradients of the input, filters and bias asked for. */
+  /**
+   * y = maxPool(conv2d(x, w, epilogue)) over `pool`'s windows: a conv layer ending in a max-pool, in one pass (its
+   * full-size output need never be stored), with each window's winner for the backward pass.
+   */
+  conv2dPool(x: NDArray, w: NDArray, g: ConvGeometry, epilogue: Epilogue | undefined, pool: ConvGeometry): PoolResult;
+  /** A conv layer's backward pass, through its ReLU (and pooling): the gradients of the input, filters and bias asked for. */
   conv2dBackward(args: Conv2dBackwardArgs): Conv2dGrads;
   maxPool2d(x: NDArray, g: ConvGeometry): PoolResult;
   /** The adjoint of max-pooling: each output's gradient to the element that won its window. */
@@ -33,7 +38,7 @@ export interface Backend {
 }
 
 /** The names of the kernels, in the interface's order (the profiler times each). */
-export const KERNEL_NAMES = ['matmul', 'conv2d', 'conv2dBackward', 'maxPool2d', 'maxPool2dGrad', 'adamUpdate', 'allFinite'] as const satisfies ReadonlyArray<keyof Backend>;
+export const KERNEL_NAMES = ['matmul', 'conv2d', 'conv2dPool', 'conv2dBackward', 'maxPool2d', 'maxPool2dGrad', 'adamUpdate', 'allFinite'] as const satisfies ReadonlyArray<keyof Backend>;
 
 export interface BackendOptions {
   /** For the gpu backend: which gpu.js mode ('webgpu', 'headlessgl', 'webasm', 'cpu'). */

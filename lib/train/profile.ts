@@ -9,6 +9,7 @@ const KERNELS = KERNEL_NAMES;
 const LABELS: Record<(typeof KERNELS)[number], string> = {
   matmul: 'matmul (dense, distances)',
   conv2d: 'conv2d forward (+ bias, relu)',
+  conv2dPool: 'conv2d forward (+ bias, relu, max-pool)',
   conv2dBackward: 'conv2d backward',
   maxPool2d: 'max-pool',
   maxPool2dGrad: 'max-pool gradient',
@@ -28,6 +29,7 @@ function shapeOf(kernel: Kernel, args: unknown[]): string {
       return `${m}×${k}×${transB ? b.shape[0] : b.shape[1]}`;
     }
     case 'conv2d':
+    case 'conv2dPool':
       return `${image(args[2] as ConvGeometry)}→${(args[2] as ConvGeometry).outC}`;
     case 'conv2dBackward': {
       const { g } = args[0] as { g: ConvGeometry };

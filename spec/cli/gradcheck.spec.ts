@@ -38,7 +38,7 @@ describe('cli: triplet gradcheck', () => {
   it('checks the gradients of another backend with --backend, and refuses an unknown one', () => {
     const js = runCli(['gradcheck', '--op', 'conv2d', '--backend', 'js']);
     expect(js.code).to.equal(0);
-    expect(js.stdout).to.match(/4 of 4 gradient checks passed \(seed 0, backend js \(\d+ threads?\)\)\./);
+    expect(js.stdout).to.match(/5 of 5 gradient checks passed \(seed 0, backend js \(\d+ threads?, .*\)\)\./);
     const gpu = runCli(['gradcheck', '--op', 'maxPool2d', '--backend', 'gpu', '--gpu-mode', 'webasm', '--atol', '1e-3', '--rtol', '1e-2']);
     expect(gpu.code).to.equal(0);
     expect(gpu.stdout).to.contain('backend gpu (webasm: webasm)');

@@ -111,8 +111,13 @@ function convData(c: ConvCase, dtype: DType) {
     // first layer's question (no input gradient) without it
     const asked = (relu: boolean) => (g.batch < 64 ? ASKED : [ASKED[relu ? 0 : 1]]);
     const backward = (relu: boolean) => asked(relu).map((a) => ({ asked: a, grads: referenceBackend.conv2dBackward({ x, w, dy, g, relu: relu ? y : null, ...a }) }));
+    // the conv layer's output max-pooled 2×2 in the same pass, and its backward from the pooled gradient
+    const fusedPool = g.outH >= 2 && g.outW >= 2 ? windowGeometry([g.batch, g.outH, g.outW, g.outC], { kernel: 2, stride: 2, padding: 'valid' }, g.outC, 'spec') : null;
+    const convPool = fusedPool ? referenceBackend.conv2dPool(x, w, g, fused, fusedPool) : null;
+    const convPoolDy = convPool ? random([...convPool.y.shape], rng, dtype) : null;
+    const convPoolBackward = convPool ? ASKED.slice(0, g.batch < 64 ? 3 : 1).map((a) => ({ asked: a, grads: referenceBackend.conv2dBackward({ x, w, dy: convPoolDy!, g, relu: null, pooled: { ...convPool, g: fusedPool!, relu: true }, ...a }) })) : [];
     return {
-      g, x, w, dy, y, fused, pool, maxPool, poolDy,
+      g, x, w, dy, y, fused, pool, maxPool, poolDy, fusedPool, convPool, convPoolDy, convPoolBackward,
       forward: referenceBackend.conv2d(x, w, g),
       backward: { plain: backward(false), relu: backward(true) },
       poolGrad: referenceBackend.maxPool2dGrad(poolDy, maxPool.argmax, pool),
@@ -170,7 +175,7 @@ export function checkBackendAgainstReference(label: string, make: () => Backend,
 
       // the model's real shapes (batch 64) cost seconds on the reference loops: one dtype is enough for them
       for (const c of CONV_CASES.filter((cc) => dtype === 'float32' || cc.x[0] < 64)) {
-        it(`conv2d forward and backward, max-pool and its gradient: [${c.x}] ${c.k}×${c.k}→${c.outC} stride ${c.stride} ${c.padding} (${dtype})`, () => {
+        it(`conv2d forward (also max-pooled) and backward, max-pool and its gradient: [${c.x}] ${c.k}×${c.k}→${c.outC} stride ${c.stride} ${c.padding} (${dtype})`, () => {
           const d = convData(c, dtype);
           const forward = backend.conv2d(d.x, d.w, d.g);
           expect(relativeError(forward, d.forward), 'forward').to.be.below(tol);
@@ -184,6 +189,18 @@ export function checkBackendAgainstReference(label: string, make: () => Backend,
                 const what = `${key} (${through}, asked ${JSON.stringify(asked)})`;
                 if (grads[key] === null) expect(ours[key], what).to.equal(null);
                 else expect(relativeError(ours[key]!, grads[key]!), what).to.be.below(tol);
+              }
+            }
+          }
+          if (d.convPool) {
+            const ours = backend.conv2dPool(d.x, d.w, d.g, d.fused, d.fusedPool!);
+            expect(relativeError(ours.y, d.convPool.y), 'conv + bias + relu + max-pool').to.be.below(tol);
+            for (const { asked, grads } of d.convPoolBackward) {
+              const back = backend.conv2dBackward({ x: d.x, w: d.w, dy: d.convPoolDy!, g: d.g, relu: null, pooled: { ...ours, g: d.fusedPool!, relu: true }, ...asked });
+              for (const key of ['dx', 'dw', 'db'] as const) {
+                const what = `${key} through the fused pool (asked ${JSON.stringify(asked)})`;
+                if (grads[key] === null) expect(back[key], what).to.equal(null);
+                else expect(relativeError(back[key]!, grads[key]!), what).to.be.below(tol);
               }
             }
           }

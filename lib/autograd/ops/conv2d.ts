@@ -2,6 +2,7 @@ import { getBackend } from '../../tensor/backend';
 import { ShapeError } from '../../tensor/errors';
 import { checkSameDType } from '../../tensor/kernels/elementwise';
 import { Padding, windowGeometry } from '../../tensor/kernels/conv';
+import { MaxPool2dOptions, poolGeometry } from './max-pool2d';
 import { NDArray } from '../../tensor/ndarray';
 import { formatShape } from '../../tensor/shape';
 import { check, normal } from '../cases';
@@ -18,6 +19,11 @@ export interface Conv2dOptions {
   bias?: Tensor;
   /** 'relu' applies max(·, 0) in that same pass. */
   activation?: 'linear' | 'relu';
+  /**
+   * Max-pools the result too (a conv layer's usual ending): the output is the pooled one, computed in the same
+   * pass where the backend can (the full-size output is then never stored).
+   */
+  pool?: MaxPool2dOptions;
 }
 
 /**
@@ -40,12 +46,23 @@ export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tenso
   const relu = activation === 'relu';
   const backend = getBackend();
   const epilogue = bias || relu ? { bias: bias ?? null, relu } : undefined;
+  const inputs = bias ? [x, w, bias] : [x, w];
+  const tensor = (t: NDArray | null): Tensor | null => (t ? fromNDArray(t) : null);
+  const asked = { input: x.requiresGrad, filter: w.requiresGrad, bias: bias?.requiresGrad ?? false };
+  if (options.pool) {
+    // ∂L/∂(pooled) goes to each window's winner — if it passed the ReLU — then back through the convolution
+    const pool = poolGeometry([g.batch, g.outH, g.outW, g.outC], options.pool);
+    const { y, argmax } = backend.conv2dPool(x, w, g, epilogue, pool);
+    return record('conv2d', inputs, y, (dy, pooled) => {
+      const grads = backend.conv2dBackward({ x, w, dy, g, relu: null, pooled: { y: pooled, argmax, g: pool, relu }, ...asked });
+      return [tensor(grads.dx), tensor(grads.dw), ...(bias ? [tensor(grads.db)] : [])];
+    });
+  }
   return record('conv2d', bias ? [x, w, bias] : [x, w], backend.conv2d(x, w, g, epilogue), (dy, y) => {
     // back through the epilogue, in one call: the ReLU passes dz = dy where its output is positive; ∂L/∂x and
     // ∂L/∂w are the same sum over taps as the forward pass, read the other way round (see kernels/conv); the
     // bias gets dz summed over N, H, W. Each only when asked for (the images fed to the first layer need none).
-    const grads = backend.conv2dBackward({ x, w, dy, g, relu: relu ? y : null, input: x.requiresGrad, filter: w.requiresGrad, bias: bias?.requiresGrad ?? false });
-    const tensor = (t: NDArray | null): Tensor | null => (t ? fromNDArray(t) : null);
+    const grads = backend.conv2dBackward({ x, w, dy, g, relu: relu ? y : null, ...asked });
     return [tensor(grads.dx), tensor(grads.dw), ...(bias ? [tensor(grads.db)] : [])];
   });
 }
@@ -56,5 +73,6 @@ registerOp('conv2d', {
     check((x, w) => conv2d(x, w, { padding: 'valid', stride: 2 }), [normal([1, 7, 6, 2]), normal([3, 3, 2, 2])], '[1,7,6,2] ⋆ [3,3,2,2] valid stride 2'),
     check((x, w) => conv2d(x, w, { stride: [2, 1] }), [normal([1, 6, 5, 1]), normal([2, 3, 1, 2])], '[1,6,5,1] ⋆ [2,3,1,2] same stride [2,1]'),
     check((x, w, b) => conv2d(x, w, { bias: b, activation: 'relu' }), [normal([2, 4, 4, 2]), normal([3, 3, 2, 3]), normal([3])], '[2,4,4,2] ⋆ [3,3,2,3] + bias, relu'),
+    check((x, w, b) => conv2d(x, w, { bias: b, activation: 'relu', pool: { size: 2 } }), [normal([2, 5, 6, 2]), normal([3, 3, 2, 3]), normal([3])], '[2,5,6,2] ⋆ [3,3,2,3] + bias, relu, max-pool 2×2'),
   ],
 });

@@ -1,5 +1,5 @@
 import { getBackend } from '../../tensor/backend';
-import { Padding, windowGeometry } from '../../tensor/kernels/conv';
+import { ConvGeometry, Padding, windowGeometry } from '../../tensor/kernels/conv';
 import { check, normal } from '../cases';
 import { registerOp } from '../registry';
 import { record } from '../tape';
@@ -14,10 +14,15 @@ export interface MaxPool2dOptions {
   padding?: Padding;
 }
 
+/** The windows of a max-pooling of images of `shape` (NHWC). */
+export function poolGeometry(shape: readonly number[], options: MaxPool2dOptions): ConvGeometry {
+  const size = options.size ?? 2;
+  return windowGeometry(shape, { kernel: size, stride: options.stride ?? size, padding: options.padding ?? 'valid' }, shape[3], 'maxPool2d');
+}
+
 /** The largest value of each window of NHWC images, per channel. */
 export function maxPool2d(x: Tensor, options: MaxPool2dOptions = {}): Tensor {
-  const size = options.size ?? 2;
-  const g = windowGeometry(x.shape, { kernel: size, stride: options.stride ?? size, padding: options.padding ?? 'valid' }, x.shape[3], 'maxPool2d');
+  const g = poolGeometry(x.shape, options);
   const backend = getBackend();
   const { y, argmax } = backend.maxPool2d(x, g);
   // ∂max/∂xᵢ = 1 for the element that won the window (the first one on a tie), 0 for the others

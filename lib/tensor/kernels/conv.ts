@@ -145,10 +145,22 @@ export function conv2dFilterGradReference(x: NDArray, dy: NDArray, g: ConvGeomet
 }
 
 /** What the backward pass of a convolution layer is given, and which gradients it is asked for. */
+/** A conv layer that max-pooled its output (conv2dPool): what the backward pass routes the gradient by. */
+export interface PooledOutput {
+  /** The pooled output (after the ReLU when there was one). */
+  y: NDArray;
+  /** For each pooled value, the index into the conv's (unpooled) output of its window's winner. */
+  argmax: Int32Array;
+  /** The pooling's windows over the conv's output. */
+  g: ConvGeometry;
+  /** Whether a ReLU came before the pooling: a winner that is 0 then passes no gradient. */
+  relu: boolean;
+}
+
 export interface Conv2dBackwardArgs {
   x: NDArray;
   w: NDArray;
-  /** ∂L/∂y, y = the layer's output. */
+  /** ∂L/∂y, y = the layer's output (the pooled one, with `pooled`). */
   dy: NDArray;
   g: ConvGeometry;
   /**
@@ -156,6 +168,8 @@ export interface Conv2dBackwardArgs {
    * 0 elsewhere (also where dy is NaN) — the ReLU's derivative, applied on the way in.
    */
   relu: NDArray | null;
+  /** With a fused max-pool: dy is ∂L/∂(pooled output) and goes to each window's winner (where it was > 0). */
+  pooled?: PooledOutput;
   input: boolean;
   filter: boolean;
   bias: boolean;
@@ -172,6 +186,13 @@ export interface Conv2dGrads {
 function throughRelu(dy: NDArray, y: NDArray): NDArray {
   const dz = emptyLike(dy.dtype, dy.shape);
   for (let i = 0; i < dz.data.length; i++) dz.data[i] = y.data[i] > 0 ? dy.data[i] : 0;
+  return dz;
+}
+
+/** dz of the conv's output from ∂L/∂(pooled output): each window's winner gets its gradient, if it passed the ReLU. */
+function throughPool(dy: NDArray, p: PooledOutput): NDArray {
+  const dz = emptyLike(dy.dtype, [p.g.batch, p.g.inH, p.g.inW, p.g.inC]);
+  for (let i = 0; i < p.argmax.length; i++) if (!p.relu || p.y.data[i] > 0) dz.data[p.argmax[i]] += dy.data[i];
   return dz;
 }
 
@@ -194,7 +215,7 @@ export function conv2dBackwardWith(
   filterGrad: (x: NDArray, dy: NDArray, g: ConvGeometry) => NDArray,
 ): (args: Conv2dBackwardArgs) => Conv2dGrads {
   return (a) => {
-    const dz = a.relu ? throughRelu(a.dy, a.relu) : a.dy;
+    const dz = a.pooled ? throughPool(a.dy, a.pooled) : a.relu ? throughRelu(a.dy, a.relu) : a.dy;
     return { dx: a.input ? inputGrad(dz, a.w, a.g) : null, dw: a.filter ? filterGrad(a.x, dz, a.g) : null, db: a.bias ? channelSums(dz) : null };
   };
 }

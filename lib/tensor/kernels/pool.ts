@@ -1,6 +1,6 @@
 import { allocateIndices } from '../dtype';
 import { emptyLike, NDArray } from '../ndarray';
-import { ConvGeometry } from './conv';
+import { conv2dReference, ConvGeometry, Epilogue } from './conv';
 
 export interface PoolResult {
   y: NDArray;
@@ -46,4 +46,9 @@ export function maxPool2dGradReference(dy: NDArray, argmax: Int32Array, g: ConvG
   const dx = emptyLike(dy.dtype, [g.batch, g.inH, g.inW, g.inC]);
   for (let i = 0; i < argmax.length; i++) dx.data[argmax[i]] += dy.data[i];
   return dx;
+}
+
+/** A conv layer's output max-pooled: conv (+ bias, ReLU), then the pooling of `pool`'s windows over its output. */
+export function conv2dPoolReference(x: NDArray, w: NDArray, g: ConvGeometry, epilogue: Epilogue | undefined, pool: ConvGeometry): PoolResult {
+  return maxPool2dReference(conv2dReference(x, w, g, epilogue), pool);
 }

@@ -3,9 +3,9 @@ import { Worker } from 'node:worker_threads';
 import { Backend, BackendUnavailable } from '../../backend';
 import { allocate, DType } from '../../dtype';
 import { ValueError } from '../../errors';
-import { applyEpilogue, conv2dBackwardWith, ConvGeometry } from '../../kernels/conv';
+import { applyEpilogue, conv2dBackwardWith, ConvGeometry, Epilogue } from '../../kernels/conv';
 import { adamUpdateReference, allFiniteReference } from '../../kernels/optim';
-import { maxPool2dGradReference } from '../../kernels/pool';
+import { maxPool2dGradReference, PoolResult } from '../../kernels/pool';
 import { NDArray, ndarray } from '../../ndarray';
 import { GPU_MODES, GpuMode } from './gpujs';
 import { GpuJob, KernelName, STATUS } from './protocol';
@@ -97,6 +97,19 @@ function openWorker(mode: string): GpuWorker {
  */
 export function createGpuBackend(mode = 'auto'): GpuBackend {
   const worker = openWorker(mode);
+  const conv2d = (x: NDArray, w: NDArray, g: ConvGeometry, epilogue?: Epilogue): NDArray => {
+    const y = toDType(worker.run('conv2dKernel', geometryConstants(g), g.batch * g.outH * g.outW * g.outC, [x, w]), x.dtype, [g.batch, g.outH, g.outW, g.outC]);
+    if (epilogue) applyEpilogue(y.data, 0, y.data, epilogue);
+    return y;
+  };
+  const maxPool2d = (x: NDArray, g: ConvGeometry): PoolResult => {
+    const shape = [g.batch, g.outH, g.outW, g.inC];
+    const winners = worker.run('maxPoolArgmaxKernel', geometryConstants(g), g.batch * g.outH * g.outW * g.inC, [x]);
+    const argmax = Int32Array.from(winners);
+    const y = allocate(x.dtype, argmax.length);
+    for (let i = 0; i < argmax.length; i++) y[i] = x.data[argmax[i]];
+    return { y: ndarray(y, shape), argmax };
+  };
   return {
     name: 'gpu',
     mode: worker.mode,
@@ -108,24 +121,14 @@ export function createGpuBackend(mode = 'auto'): GpuBackend {
       const strides = { aRow: transA ? 1 : k, aCol: transA ? m : 1, bRow: transB ? 1 : n, bCol: transB ? k : 1 };
       return toDType(worker.run('matmulKernel', { m, n, k, ...strides }, m * n, [a, b]), a.dtype, [m, n]);
     },
-    conv2d(x, w, g, epilogue) {
-      const y = toDType(worker.run('conv2dKernel', geometryConstants(g), g.batch * g.outH * g.outW * g.outC, [x, w]), x.dtype, [g.batch, g.outH, g.outW, g.outC]);
-      if (epilogue) applyEpilogue(y.data, 0, y.data, epilogue);
-      return y;
-    },
+    conv2d,
+    conv2dPool: (x, w, g, epilogue, pool) => maxPool2d(conv2d(x, w, g, epilogue), pool),
     // the ReLU's mask and the bias gradient on the host, the two products on the GPU
     conv2dBackward: conv2dBackwardWith(
       (dy, w, g) => toDType(worker.run('conv2dInputGradKernel', geometryConstants(g), g.batch * g.inH * g.inW * g.inC, [dy, w]), dy.dtype, [g.batch, g.inH, g.inW, g.inC]),
       (x, dy, g) => toDType(worker.run('conv2dFilterGradKernel', geometryConstants(g), g.kH * g.kW * g.inC * g.outC, [x, dy]), x.dtype, [g.kH, g.kW, g.inC, g.outC]),
     ),
-    maxPool2d(x, g) {
-      const shape = [g.batch, g.outH, g.outW, g.inC];
-      const winners = worker.run('maxPoolArgmaxKernel', geometryConstants(g), g.batch * g.outH * g.outW * g.inC, [x]);
-      const argmax = Int32Array.from(winners);
-      const y = allocate(x.dtype, argmax.length);
-      for (let i = 0; i < argmax.length; i++) y[i] = x.data[argmax[i]];
-      return { y: ndarray(y, shape), argmax };
-    },
+    maxPool2d,
     maxPool2dGrad: maxPool2dGradReference,
     adamUpdate: (update) => adamUpdateReference(update),
     allFinite: (data) => allFiniteReference(data),

@@ -1,4 +1,5 @@
 import { ConvGeometry } from '../../kernels/conv';
+import { Pooling, poolImage, unpoolImage } from './fused-pool';
 import { DIRECT_BLOCK } from './wasm/conv-kernel';
 import { WASM_MR, WASM_NR } from './wasm/gemm-kernel';
 import { Kernels } from './wasm/module';
@@ -38,6 +39,12 @@ export function gradRows(g: ConvGeometry): number {
   return Math.ceil((g.kW * g.inC) / WASM_MR) * WASM_MR;
 }
 
+/** The forward's per-thread scratch: the image's grid, then (when pooled) one image of the conv output. */
+export function directScratch(g: ConvGeometry): { y: number; bytes: number } {
+  const grid = directGrid(g);
+  return { y: grid.bytes, bytes: grid.bytes + g.outH * g.outW * g.outC * 4 };
+}
+
 /** The filter gradient's per-thread scratch: the image's grid, then dz on a grid as wide. */
 export function directGradScratch(g: ConvGeometry): { z: number; bytes: number } {
   const grid = directGrid(g);
@@ -73,6 +80,8 @@ export interface DirectArrays {
   offsets: number;
   dw: number;
   db: number;
+  /** A fused max-pool (forward: its outputs; backward: its winners and values), or none. */
+  pool: Pooling;
   scratch: number;
 }
 
@@ -84,11 +93,13 @@ export function directForward(k: Kernels, g: ConvGeometry, a: DirectArrays, n0: 
   const [xImage, yImage] = [g.inH * g.inW * g.inC * 4, g.outH * g.outW * g.outC * 4];
   for (let n = n0; n < n1; n++) {
     k.pad(a.x + n * xImage, g.inH, g.inW, g.inC, a.scratch, grid.cols, grid.bytes, g.padTop, g.padLeft, 0, 0);
+    const y = a.pool.pooled ? a.scratch + directScratch(g).y : a.y + n * yImage;
     // blocks of 16 output channels, then the rest 4 at a time
     const blocked = g.outC - (g.outC % DIRECT_BLOCK);
     const args = [a.scratch, steps.row, steps.pixel, g.outH, g.outW, a.offsets, entries, a.w, g.outC] as const;
-    if (blocked > 0) k.direct4(...args, 0, blocked, a.bias, a.relu, a.y + n * yImage);
-    if (blocked < g.outC) k.direct1(...args, blocked, g.outC, a.bias, a.relu, a.y + n * yImage);
+    if (blocked > 0) k.direct4(...args, 0, blocked, a.bias, a.relu, y);
+    if (blocked < g.outC) k.direct1(...args, blocked, g.outC, a.bias, a.relu, y);
+    if (a.pool.pooled) poolImage(k, g, y, n, a.pool);
   }
 }
 
@@ -104,7 +115,9 @@ export function directFilterGrad(k: Kernels, g: ConvGeometry, a: DirectArrays, n
   for (let n = n0; n < n1; n++) {
     k.pad(a.x + n * xImage, g.inH, g.inW, g.inC, a.scratch, grid.cols, grid.bytes, g.padTop, g.padLeft, 0, 0);
     // dz = dy where y > 0, on a grid as wide as the image's (zero columns past outW); its sums are db's
-    k.pad(a.dy + n * yImage, g.outH, g.outW, g.outC, z, grid.cols, g.outH * grid.cols * g.outC * 4, 0, 0, a.mask && a.mask + n * yImage, a.db);
+    const zBytes = g.outH * grid.cols * g.outC * 4;
+    if (a.pool.pooled) unpoolImage(k, g, a.dy, a.pool, a.relu, n, { at: z, bytes: zBytes, cols: grid.cols, top: 0, left: 0 }, a.db);
+    else k.pad(a.dy + n * yImage, g.outH, g.outW, g.outC, z, grid.cols, zBytes, 0, 0, a.mask && a.mask + n * yImage, a.db);
     for (let row = 0; row < g.kH; row++) {
       const patches = a.scratch + row * grid.cols * g.inC * 4; // entry (row, b, ci) at + (b·inC + ci)·4, pixel p at + p·inC·4
       for (let j = 0; j < g.outC; j += WASM_NR) {

@@ -3,9 +3,10 @@ import { ArraySource } from '../../arena';
 import { Backend } from '../../backend';
 import { DType, TypedArray } from '../../dtype';
 import { Conv2dBackwardArgs, Conv2dGrads, ConvGeometry, Epilogue } from '../../kernels/conv';
-import { NDArray } from '../../ndarray';
+import { NDArray, ndarray } from '../../ndarray';
+import { PoolResult } from '../../kernels/pool';
 import { adamUpdateReference, allFiniteReference } from '../../kernels/optim';
-import { directFits, directGradFits, directGradScratch, directGrid, directOffsets, gradRows } from './direct';
+import { directFits, directGradFits, directGradScratch, directOffsets, directScratch, gradRows } from './direct';
 import { encodeJob, geometryParams, JobKind, JobParams } from './jobs';
 import { ThreadPool } from './pool';
 import { Staging } from './staging';
@@ -99,32 +100,41 @@ export function createJsBackend(threads = defaultThreads(), options: JsBackendOp
 
   const byImages = (g: ConvGeometry): number => Math.min(MAX_TASKS, g.batch);
 
-  function convForward(x: NDArray, w: NDArray, g: ConvGeometry, epilogue: Epilogue | undefined): NDArray {
+  /** A conv layer's 2×2 max-pool can run inside its kernels (else it runs after them, as maxPool2d). */
+  function poolFuses(x: NDArray, g: ConvGeometry, p: ConvGeometry): boolean {
+    const twoByTwo = p.kH === 2 && p.kW === 2 && p.strideH === 2 && p.strideW === 2 && p.padTop === 0 && p.padLeft === 0;
+    return fast(x.dtype) && twoByTwo && g.outC % 4 === 0 && (winogradFits(g) || directFits(g));
+  }
+
+  /** y = conv2d(x, w) (+ bias, ReLU); with `p`, max-pooled in the same kernels (poolFuses) or after them. */
+  function convForward(x: NDArray, w: NDArray, g: ConvGeometry, epilogue: Epilogue | undefined, p?: ConvGeometry): NDArray | PoolResult {
+    if (p && !poolFuses(x, g, p)) return maxPool2d(convForward(x, w, g, epilogue) as NDArray, p);
     const s = new Staging(heap, x.dtype);
     try {
       const [xAt, wAt] = [s.input(x.data), s.input(w.data)];
       const bias = epilogue?.bias ? s.input(epilogue.bias.data) : 0;
       const relu = epilogue?.relu ? 1 : 0;
       const geometry = geometryParams(g);
+      const general = !fast(x.dtype) || !(winogradFits(g) || directFits(g));
+      // the layer's output: the conv's (zeroed for the general path, which adds into it), or the pooled one
+      const y = p ? null : s.output([g.batch, g.outH, g.outW, g.outC], general);
+      const pooled = p ? s.output([p.batch, p.outH, p.outW, p.inC]) : null;
+      const argmax = p ? s.indices(pooled!.array.data.length) : null;
+      const out = { y: y?.at ?? 0, pooled: pooled?.at ?? 0, argmax: argmax?.at ?? 0 };
       if (fast(x.dtype) && winogradFits(g)) {
-        const y = s.output([g.batch, g.outH, g.outW, g.outC]);
         const plan = winogradPlan(g, tile);
         const u = s.temp(plan.points * g.inC * g.outC);
         pool.main.kernels![`filter${tile}`](4 * wAt, g.inC, g.outC, 4 * u, pool.main.scratch.tmp);
         const scratch = pool.scratch(plan.scratchBytes);
-        run('winogradForward', { x: xAt, u, y: y.at, bias, relu, tile, scratch: scratch.at, stride: scratch.stride, ...geometry }, x.dtype, convFlops(g) / 2, byImages(g));
-        return y.array;
-      }
-      if (fast(x.dtype) && directFits(g)) {
-        const y = s.output([g.batch, g.outH, g.outW, g.outC]);
-        const scratch = pool.scratch(directGrid(g).bytes);
+        run('winogradForward', { x: xAt, u, bias, relu, ...out, tile, scratch: scratch.at, stride: scratch.stride, ...geometry }, x.dtype, convFlops(g) / 2, byImages(g));
+      } else if (fast(x.dtype) && directFits(g)) {
+        const scratch = pool.scratch(directScratch(g).bytes);
         const offsets = directTable(s, g);
-        run('directForward', { x: xAt, w: wAt, y: y.at, bias, relu, offsets, scratch: scratch.at, stride: scratch.stride, ...geometry }, x.dtype, convFlops(g), byImages(g));
-        return y.array;
+        run('directForward', { x: xAt, w: wAt, bias, relu, ...out, offsets, scratch: scratch.at, stride: scratch.stride, ...geometry }, x.dtype, convFlops(g), byImages(g));
+      } else {
+        run('convForward', { x: xAt, w: wAt, y: out.y, bias: epilogue?.bias ? bias : -1, relu, ...geometry }, x.dtype, convFlops(g), byImages(g));
       }
-      const y = s.output([g.batch, g.outH, g.outW, g.outC], true);
-      run('convForward', { x: xAt, w: wAt, y: y.at, bias: epilogue?.bias ? bias : -1, relu, ...geometry }, x.dtype, convFlops(g), byImages(g));
-      return y.array;
+      return p ? { y: pooled!.array, argmax: argmax!.array } : y!.array;
     } finally {
       s.done();
     }
@@ -134,9 +144,10 @@ export function createJsBackend(threads = defaultThreads(), options: JsBackendOp
     const { g } = a;
     const s = new Staging(heap, a.dy.dtype);
     try {
-      if (fast(a.dy.dtype) && winogradFits(g)) return winogradBackward(s, a);
-      if (fast(a.dy.dtype) && directGradFits(g) && !a.input) return directBackward(s, a);
-      return generalBackward(s, a);
+      const pooledFuses = !a.pooled || poolFuses(a.dy, g, a.pooled.g);
+      if (fast(a.dy.dtype) && winogradFits(g) && pooledFuses) return winogradBackward(s, a);
+      if (fast(a.dy.dtype) && directGradFits(g) && !a.input && pooledFuses) return directBackward(s, a);
+      return generalBackward(s, a.pooled ? unpooled(a) : a);
     } finally {
       s.done();
     }
@@ -148,6 +159,7 @@ export function createJsBackend(threads = defaultThreads(), options: JsBackendOp
     const plan = winogradPlan(g, tile);
     const tasks = byImages(g);
     const [x, dy, mask] = [a.filter ? s.input(a.x.data) : 0, s.input(a.dy.data), a.relu ? s.input(a.relu.data) : 0];
+    const through = throughParams(s, a);
     const dx = a.input ? s.output([g.batch, g.inH, g.inW, g.inC]) : null;
     let uFlipped = 0;
     if (a.input) {
@@ -163,7 +175,7 @@ export function createJsBackend(threads = defaultThreads(), options: JsBackendOp
     const dU = a.filter ? s.temp(tasks * dUSize) : 0;
     const db = a.bias ? s.temp(tasks * g.outC, 4, true) : 0;
     const scratch = pool.scratch(plan.scratchBytes);
-    const params = { x, dy, mask, uFlipped, dx: dx?.at ?? 0, dU, db, tile, scratch: scratch.at, stride: scratch.stride, ...geometryParams(g) };
+    const params = { x, dy, mask, ...through, uFlipped, dx: dx?.at ?? 0, dU, db, tile, scratch: scratch.at, stride: scratch.stride, ...geometryParams(g) };
     run('winogradBackward', params, a.dy.dtype, convFlops(g), tasks, 'fixed');
     let dw: NDArray | null = null;
     if (a.filter) {
@@ -173,6 +185,19 @@ export function createJsBackend(threads = defaultThreads(), options: JsBackendOp
       dw = out.array;
     }
     return { dx: dx?.array ?? null, dw, db: a.bias ? biasGrad(s, db, g.outC, tasks) : null };
+  }
+
+  /** A fused pooling's winners and values for the backward kernels (element offsets; 0: none). */
+  function throughParams(s: Staging, a: Conv2dBackwardArgs): { pooled: number; argmax: number; relu: number } {
+    if (!a.pooled) return { pooled: 0, argmax: 0, relu: 0 };
+    return { pooled: s.input(a.pooled.y.data), argmax: s.input(a.pooled.argmax), relu: a.pooled.relu ? 1 : 0 };
+  }
+
+  /** The general path's question without the pooling: dy back to the winners (where > 0 with relu), full size. */
+  function unpooled(a: Conv2dBackwardArgs): Conv2dBackwardArgs {
+    const p = a.pooled!;
+    const masked = p.relu ? ndarray(a.dy.data.map((v, i) => (p.y.data[i] > 0 ? v : 0)), a.dy.shape) : a.dy;
+    return { ...a, dy: maxPool2dGrad(masked, p.argmax, p.g), relu: null, pooled: undefined };
   }
 
   /** The bias gradient from `tasks` partial sums at `at`. */
@@ -192,7 +217,7 @@ export function createJsBackend(threads = defaultThreads(), options: JsBackendOp
     const db = s.temp(tasks * g.outC, 4, true);
     const scratch = pool.scratch(directGradScratch(g).bytes);
     const [x, dy, mask] = [s.input(a.x.data), s.input(a.dy.data), a.relu ? s.input(a.relu.data) : 0];
-    run('directFilterGrad', { x, dy, mask, dw, db, scratch: scratch.at, stride: scratch.stride, ...geometryParams(g) }, a.dy.dtype, convFlops(g), tasks, 'fixed');
+    run('directFilterGrad', { x, dy, mask, ...throughParams(s, a), dw, db, scratch: scratch.at, stride: scratch.stride, ...geometryParams(g) }, a.dy.dtype, convFlops(g), tasks, 'fixed');
     let filter: NDArray | null = null;
     if (a.filter) {
       sumPartials(s, dw, partialSize, tasks);
@@ -253,6 +278,29 @@ export function createJsBackend(threads = defaultThreads(), options: JsBackendOp
     return { dx, dw, db };
   }
 
+  function maxPool2d(x: NDArray, g: ConvGeometry): PoolResult {
+    const s = new Staging(heap, x.dtype);
+    try {
+      const size = g.batch * g.outH * g.outW * g.inC;
+      const [xAt, y, argmax] = [s.input(x.data), s.output([g.batch, g.outH, g.outW, g.inC]), s.indices(size)];
+      run('maxPool', { x: xAt, y: y.at, argmax: argmax.at, ...geometryParams(g) }, x.dtype, size * g.kH * g.kW * FLOPS_PER_VALUE, byImages(g));
+      return { y: y.array, argmax: argmax.array };
+    } finally {
+      s.done();
+    }
+  }
+
+  function maxPool2dGrad(dy: NDArray, argmax: Int32Array, g: ConvGeometry): NDArray {
+    const s = new Staging(heap, dy.dtype);
+    try {
+      const dx = s.output([g.batch, g.inH, g.inW, g.inC]);
+      run('maxPoolGrad', { dy: s.input(dy.data), argmax: s.input(argmax), dx: dx.at, ...geometryParams(g) }, dy.dtype, dx.array.data.length * FLOPS_PER_VALUE, byImages(g));
+      return dx.array;
+    } finally {
+      s.done();
+    }
+  }
+
   const arrays: ArraySource = {
     make: (kind, size) => heap.array(kind, size),
     zero: (array) => heap.zero(array.byteOffset, array.byteLength),
@@ -294,19 +342,11 @@ export function createJsBackend(threads = defaultThreads(), options: JsBackendOp
         s.done();
       }
     },
-    conv2d: convForward,
+    conv2d: (x, w, g, epilogue) => convForward(x, w, g, epilogue) as NDArray,
+    conv2dPool: (x, w, g, epilogue, p) => convForward(x, w, g, epilogue, p) as PoolResult,
     conv2dBackward: convBackward,
-    maxPool2d(x, g) {
-      const s = new Staging(heap, x.dtype);
-      try {
-        const size = g.batch * g.outH * g.outW * g.inC;
-        const [xAt, y, argmax] = [s.input(x.data), s.output([g.batch, g.outH, g.outW, g.inC]), s.indices(size)];
-        run('maxPool', { x: xAt, y: y.at, argmax: argmax.at, ...geometryParams(g) }, x.dtype, size * g.kH * g.kW * FLOPS_PER_VALUE, byImages(g));
-        return { y: y.array, argmax: argmax.array };
-      } finally {
-        s.done();
-      }
-    },
+    maxPool2d,
+    maxPool2dGrad,
     adamUpdate(u) {
       const size = u.theta.length;
       const whole = size - (size % 4);
@@ -330,16 +370,6 @@ export function createJsBackend(threads = defaultThreads(), options: JsBackendOp
         const [at, out] = [s.input(data), s.temp(1, 4)];
         pool.main.kernels!.finite(4 * at, whole, 4 * out);
         return heap.view('int32')[out] === 1 && allFiniteReference(data, whole);
-      } finally {
-        s.done();
-      }
-    },
-    maxPool2dGrad(dy, argmax, g) {
-      const s = new Staging(heap, dy.dtype);
-      try {
-        const dx = s.output([g.batch, g.inH, g.inW, g.inC]);
-        run('maxPoolGrad', { dy: s.input(dy.data), argmax: s.input(argmax), dx: dx.at, ...geometryParams(g) }, dy.dtype, dx.array.data.length * FLOPS_PER_VALUE, byImages(g));
-        return dx.array;
       } finally {
         s.done();
       }

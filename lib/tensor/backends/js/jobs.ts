@@ -3,6 +3,7 @@ import { ConvGeometry } from '../../kernels/conv';
 import { col2im, filterGradPackers, forwardPackers, inputGradPackers } from './conv';
 import { ThreadContext } from './context';
 import { DirectArrays, directFilterGrad, directForward, gradRows } from './direct';
+import { Pooling } from './fused-pool';
 import { gemm, matrixPackers } from './gemm';
 import { maxPoolImages } from './max-pool';
 import { gemmF32 } from './wasm/gemm-f32';
@@ -29,12 +30,14 @@ export const JOB_PARAMS = {
   convFilterGrad: ['x', 'dy', 'partials', ...GEOMETRY],
   maxPool: ['x', 'y', 'argmax', ...GEOMETRY],
   maxPoolGrad: ['dy', 'argmax', 'dx', ...GEOMETRY],
-  winogradForward: ['x', 'u', 'y', 'bias', 'relu', 'tile', ...SCRATCH, ...GEOMETRY],
+  /** With pooled ≠ 0: a fused 2×2 max-pool writes pooled (and argmax, int32) instead of y. */
+  winogradForward: ['x', 'u', 'y', 'bias', 'relu', 'pooled', 'argmax', 'tile', ...SCRATCH, ...GEOMETRY],
   /** Each task's partial ∂U at dU + task·|∂U| and bias gradient at db + task·outC (0: not wanted). */
-  winogradBackward: ['x', 'dy', 'mask', 'uFlipped', 'dx', 'dU', 'db', 'tile', ...SCRATCH, ...GEOMETRY],
-  directForward: ['x', 'w', 'y', 'bias', 'relu', 'offsets', ...SCRATCH, ...GEOMETRY],
+  /** With pooled ≠ 0: dy is the pooled gradient, routed to the winners (argmax), where pooled > 0 with relu. */
+  winogradBackward: ['x', 'dy', 'mask', 'pooled', 'argmax', 'relu', 'uFlipped', 'dx', 'dU', 'db', 'tile', ...SCRATCH, ...GEOMETRY],
+  directForward: ['x', 'w', 'y', 'bias', 'relu', 'pooled', 'argmax', 'offsets', ...SCRATCH, ...GEOMETRY],
   /** Each task's partial dW at dw + task·kH·gradRows·outC and bias gradient at db + task·outC. */
-  directFilterGrad: ['x', 'dy', 'mask', 'dw', 'db', ...SCRATCH, ...GEOMETRY],
+  directFilterGrad: ['x', 'dy', 'mask', 'pooled', 'argmax', 'relu', 'dw', 'db', ...SCRATCH, ...GEOMETRY],
   /** The `count` partials of `size` floats at `at` added into the first, in order; tasks split the elements. */
   sumPartials: ['at', 'size', 'count'],
 } as const;
@@ -132,7 +135,7 @@ const RUNNERS: { [K in JobKind]: Runner<K> } = {
     const inside = g.padTop === 0 && g.padLeft === 0 && (g.outH - 1) * g.strideH + g.kH <= g.inH && (g.outW - 1) * g.strideW + g.kW <= g.inW;
     const twoByTwo = g.kH === 2 && g.kW === 2 && g.strideH === 2 && g.strideW === 2;
     if (dtype === 'float32' && ctx.kernels && inside && g.inC % 4 === 0 && twoByTwo) {
-      ctx.kernels.maxpool2(4 * p.x, 4 * p.y, 4 * p.argmax, n0, n1, g.inH, g.inW, g.inC, g.outH, g.outW);
+      ctx.kernels.maxpool2(4 * p.x, 4 * p.y, 4 * p.argmax, n0, n1, g.inH, g.inW, g.inC, g.outH, g.outW, 0);
     } else if (dtype === 'float32' && ctx.kernels && inside && g.inC % 4 === 0) {
       ctx.kernels.maxpool(4 * p.x, 4 * p.y, 4 * p.argmax, n0, n1, g.inH, g.inW, g.inC, g.outH, g.outW, g.kH, g.kW, g.strideH, g.strideW);
     } else {
@@ -158,7 +161,7 @@ const RUNNERS: { [K in JobKind]: Runner<K> } = {
     const g = geometry(p);
     const [n0, n1] = sliceOf(g.batch, task, tasks);
     const scratch = 4 * (p.scratch + ctx.index * p.stride);
-    winogradForward(ctx.kernels!, winogradPlan(g, p.tile as TileSize), g, { x: 4 * p.x, u: 4 * p.u, y: 4 * p.y, bias: 4 * p.bias, relu: p.relu, scratch, tmp: ctx.scratch.tmp }, n0, n1);
+    winogradForward(ctx.kernels!, winogradPlan(g, p.tile as TileSize), g, { x: 4 * p.x, u: 4 * p.u, y: 4 * p.y, bias: 4 * p.bias, relu: p.relu, pool: pooling(p), scratch, tmp: ctx.scratch.tmp }, n0, n1);
   },
   winogradBackward(p, task, tasks, _dtype, ctx) {
     const g = geometry(p);
@@ -167,19 +170,19 @@ const RUNNERS: { [K in JobKind]: Runner<K> } = {
     const scratch = 4 * (p.scratch + ctx.index * p.stride);
     const dU = p.dU && 4 * (p.dU + task * plan.points * g.inC * g.outC);
     const db = p.db && 4 * (p.db + task * g.outC);
-    winogradBackward(ctx.kernels!, plan, g, { x: 4 * p.x, dy: 4 * p.dy, mask: 4 * p.mask, uFlipped: 4 * p.uFlipped, dx: 4 * p.dx, dU, db, scratch, tmp: ctx.scratch.tmp }, n0, n1);
+    winogradBackward(ctx.kernels!, plan, g, { x: 4 * p.x, dy: 4 * p.dy, mask: 4 * p.mask, pool: pooling(p), relu: p.relu, uFlipped: 4 * p.uFlipped, dx: 4 * p.dx, dU, db, scratch, tmp: ctx.scratch.tmp }, n0, n1);
   },
   directForward(p, task, tasks, _dtype, ctx) {
     const g = geometry(p);
     const [n0, n1] = sliceOf(g.batch, task, tasks);
-    directForward(ctx.kernels!, g, directArrays({ x: p.x, w: p.w, y: p.y, bias: p.bias, relu: p.relu, offsets: p.offsets, scratch: p.scratch + ctx.index * p.stride }), n0, n1);
+    directForward(ctx.kernels!, g, { ...directArrays({ x: p.x, w: p.w, y: p.y, bias: p.bias, relu: p.relu, offsets: p.offsets, scratch: p.scratch + ctx.index * p.stride }), pool: pooling(p) }, n0, n1);
   },
   directFilterGrad(p, task, tasks, _dtype, ctx) {
     const g = geometry(p);
     const [n0, n1] = sliceOf(g.batch, task, tasks);
     const dw = p.dw + task * g.kH * gradRows(g) * g.outC;
     const db = p.db + task * g.outC;
-    directFilterGrad(ctx.kernels!, g, directArrays({ x: p.x, dy: p.dy, mask: p.mask, dw, db, scratch: p.scratch + ctx.index * p.stride }), n0, n1);
+    directFilterGrad(ctx.kernels!, g, { ...directArrays({ x: p.x, dy: p.dy, mask: p.mask, relu: p.relu, dw, db, scratch: p.scratch + ctx.index * p.stride }), pool: pooling(p) }, n0, n1);
   },
   sumPartials(p, task, tasks, _dtype, ctx) {
     const [i0, i1] = sliceOf(p.size, task, tasks, 4);
@@ -187,8 +190,13 @@ const RUNNERS: { [K in JobKind]: Runner<K> } = {
   },
 };
 
+/** A fused pooling's arrays as byte offsets (float32 values, int32 winners; 0: none). */
+function pooling(p: { pooled: number; argmax: number }): Pooling {
+  return { pooled: 4 * p.pooled, argmax: 4 * p.argmax };
+}
+
 /** Element offsets (float32, or int32 for the offsets table) as the byte offsets the kernels take; 0 stays "none". */
-function directArrays(elements: Partial<DirectArrays>): DirectArrays {
+function directArrays(elements: Partial<DirectArrays>): Omit<DirectArrays, 'pool'> {
   const bytes = (v = 0): number => 4 * v;
   const e = elements;
   return { x: bytes(e.x), w: bytes(e.w), y: bytes(e.y), bias: bytes(e.bias), relu: e.relu ?? 0, dy: bytes(e.dy), mask: bytes(e.mask), offsets: bytes(e.offsets), dw: bytes(e.dw), db: bytes(e.db), scratch: bytes(e.scratch) };

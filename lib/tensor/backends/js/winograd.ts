@@ -1,5 +1,6 @@
 import { ConvGeometry } from '../../kernels/conv';
 import { F2, F4, WinogradTransform } from '../../kernels/winograd';
+import { Pooling, poolImage, unpoolImage } from './fused-pool';
 import { WASM_MR, WASM_NR } from './wasm/gemm-kernel';
 import { Kernels } from './wasm/module';
 
@@ -99,6 +100,7 @@ function forwardBuffers(plan: WinogradPlan, g: ConvGeometry): Record<string, num
     M: points * rows.forward * g.outC * 4,
     flags: (g.outH + 2) * (g.outW + 2) * 4,
     keep: imagesPerChunk * g.outH * g.outW * 4,
+    Y: imagesPerChunk * g.outH * g.outW * g.outC * 4, // the conv output of a chunk, when it is pooled
   });
 }
 
@@ -133,6 +135,8 @@ export interface WinogradForward {
   y: number;
   bias: number;
   relu: number;
+  /** With a fused max-pool, where the pooled output goes (y is then unused). */
+  pool: Pooling;
   scratch: number;
   /** The thread's scratch for one transform's intermediate. */
   tmp: number;
@@ -142,7 +146,7 @@ export interface WinogradForward {
 export function winogradForward(w: Kernels, plan: WinogradPlan, g: ConvGeometry, a: WinogradForward, n0: number, n1: number): void {
   const { F, forward: t, imagesPerChunk, rows } = plan;
   const s = forwardBuffers(plan, g);
-  const [P, V, M, flags, keep] = [s.P, s.V, s.M, s.flags, s.keep].map((o) => a.scratch + o);
+  const [P, V, M, flags, keep, Y] = [s.P, s.V, s.M, s.flags, s.keep, s.Y].map((o) => a.scratch + o);
   const [xImage, yImage, keepImage] = [g.inH * g.inW * g.inC * 4, g.outH * g.outW * g.outC * 4, g.outH * g.outW * 4];
   for (let n = n0; n < n1; n += imagesPerChunk) {
     const count = Math.min(imagesPerChunk, n1 - n);
@@ -153,8 +157,10 @@ export function winogradForward(w: Kernels, plan: WinogradPlan, g: ConvGeometry,
     }
     productPerPoint(w, plan, V, rows.forward, count * t.perImage, g.inC, a.u, M, g.outC);
     for (let q = 0; q < count; q++) {
-      const args = [M, rows.forward, q * t.perImage, g.outC, a.y + (n + q) * yImage, g.outH, g.outW, t.tilesH, t.tilesW, a.bias, a.relu];
+      const y = a.pool.pooled ? Y + q * yImage : a.y + (n + q) * yImage;
+      const args = [M, rows.forward, q * t.perImage, g.outC, y, g.outH, g.outW, t.tilesH, t.tilesW, a.bias, a.relu];
       kernel(w, 'output', F)(...args, keep + q * keepImage, a.tmp);
+      if (a.pool.pooled) poolImage(w, g, y, n + q, a.pool);
     }
   }
 }
@@ -162,9 +168,13 @@ export function winogradForward(w: Kernels, plan: WinogradPlan, g: ConvGeometry,
 /** The addresses a backward task works on (byte offsets; 0 for what is not wanted). */
 export interface WinogradBackward {
   x: number;
+  /** ∂L/∂(the layer's output): the conv's, or with `pool` the pooled one's. */
   dy: number;
   /** The forward output, whose positive entries pass the gradient (the ReLU's), or 0 without ReLU. */
   mask: number;
+  /** A fused max-pool's winners and values (dy then goes to the winners, where > 0 with relu), or none. */
+  pool: Pooling;
+  relu: number;
   /** The flipped filters' transform (points × outC × inC), for the input gradient. */
   uFlipped: number;
   dx: number;
@@ -186,7 +196,8 @@ export function winogradBackward(w: Kernels, plan: WinogradPlan, g: ConvGeometry
     const count = Math.min(imagesPerChunk, n1 - n);
     for (let q = 0; q < count; q++) {
       const image = n + q;
-      w.pad(a.dy + image * yImage, g.outH, g.outW, g.outC, Pz, td.cols, td.bytes(g.outC), td.top, td.left, a.mask && a.mask + image * yImage, a.db);
+      if (a.pool.pooled) unpoolImage(w, g, a.dy, a.pool, a.relu, image, { at: Pz, bytes: td.bytes(g.outC), cols: td.cols, top: td.top, left: td.left }, a.db);
+      else w.pad(a.dy + image * yImage, g.outH, g.outW, g.outC, Pz, td.cols, td.bytes(g.outC), td.top, td.left, a.mask && a.mask + image * yImage, a.db);
       if (a.dx) kernel(w, 'input', F)(Pz, td.cols, g.outC, td.tilesH, td.tilesW, Vz, rows.inputGrad, q * td.perImage, a.tmp);
       if (a.dU) {
         kernel(w, 'grad', F)(dzFirst, td.cols, g.outC, tf.tilesH, tf.tilesW, dM, rows.forward, q * tf.perImage, a.tmp);

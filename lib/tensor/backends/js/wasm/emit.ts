@@ -134,6 +134,18 @@ export class Code {
   shrU(): this {
     return this.op(0x76);
   }
+  divU(): this {
+    return this.op(0x6e);
+  }
+  remU(): this {
+    return this.op(0x70);
+  }
+  f32Const(value: number): this {
+    return this.op(0x43, ...new Uint8Array(new Float32Array([value]).buffer));
+  }
+  f32Gt(): this {
+    return this.op(0x5e);
+  }
   /** local += value. */
   inc(local: number, value: number | (() => void)): this {
     this.get(local);

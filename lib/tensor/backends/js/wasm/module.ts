@@ -16,6 +16,7 @@ export interface Kernels {
   maxpool: Kernel;
   maxpool2: Kernel;
   maxpool_grad: Kernel;
+  unpool: Kernel;
   pad: Kernel;
   direct4: Kernel;
   direct1: Kernel;

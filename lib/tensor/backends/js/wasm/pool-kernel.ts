@@ -49,13 +49,14 @@ function maxpool(): FunctionSpec {
 }
 
 /**
- * `maxpool2(x, y, argmax, n0, n1, inH, inW, channels, outH, outW)`: the same for 2×2 windows at stride 2 (the
+ * `maxpool2(x, y, argmax, n0, n1, inH, inW, channels, outH, outW, base)`: the same for 2×2 windows at stride 2 (the
  * network's), unrolled: per output vector four loads along pointers that only move forward, and the index of
- * each candidate from a vector of lane indices that moves with them.
+ * each candidate from a vector of lane indices that moves with them (`base` added to every index: the pooling of
+ * one image held apart, its indices into the whole batch).
  */
 function maxpool2(): FunctionSpec {
-  const f = new WasmFunction('maxpool2', ['x', 'y', 'argmax', 'n0', 'n1', 'inH', 'inW', 'channels', 'outH', 'outW']);
-  const { x, y, argmax, n0, n1, inH, inW, channels, outH, outW } = f.p;
+  const f = new WasmFunction('maxpool2', ['x', 'y', 'argmax', 'n0', 'n1', 'inH', 'inW', 'channels', 'outH', 'outW', 'base']);
+  const { x, y, argmax, n0, n1, inH, inW, channels, outH, outW, base } = f.p;
   const [n, i, j, row, p, out, pixBytes, rowBytes, rowEnd] = f.many(9, 'i32');
   const [best, bestIndex, v, mask, index, right, down, step] = f.many(8, 'v128');
   const c = f.code;
@@ -73,7 +74,7 @@ function maxpool2(): FunctionSpec {
         c.get(p).get(pixBytes).add().set(rowEnd);
         c.block().loop();
         c.get(p).get(rowEnd).ltU().eqz().brIf(1);
-        c.get(p).get(x).sub().i32(2).shrU().i32x4Splat().i32x4Iota().i32x4Add().set(index);
+        c.get(p).get(x).sub().i32(2).shrU().get(base).add().i32x4Splat().i32x4Iota().i32x4Add().set(index);
         c.get(p).v128Load().set(best).get(index).set(bestIndex);
         const candidates: Array<[() => void, number]> = [
           [() => c.get(p).get(pixBytes).add(), right],
@@ -116,6 +117,36 @@ function maxpoolGrad(): FunctionSpec {
   return f.spec();
 }
 
+/**
+ * `unpool(dy, argmax, pooled, count, base, relu, dst, dstBytes, Wp, C, top, left, outW, sums)`: one image's
+ * gradient back through a max-pool and the ReLU before it, straight into a zero-padded grid: dst (dstBytes,
+ * zeroed first) is a [·][Wp][C] grid with the conv's output at (top, left); each pooled value's gradient dy[i]
+ * goes to its window's winner (argmax[i] − base = (row·outW + col)·C + ch, an index into the image's conv
+ * output) — with relu, only where the winner, pooled[i], was > 0 — and adds into sums[ch] (the bias gradient;
+ * sums 0: none). Windows do not overlap, so each winner is written once.
+ */
+function unpool(): FunctionSpec {
+  const f = new WasmFunction('unpool', ['dy', 'argmax', 'pooled', 'count', 'base', 'relu', 'dst', 'dstBytes', 'Wp', 'C', 'top', 'left', 'outW', 'sums']);
+  const { dy, argmax, pooled, count, base, relu, dst, dstBytes, Wp, C, top, left, outW, sums } = f.p;
+  const [i, at, index, ch, pixel] = f.many(5, 'i32');
+  const c = f.code;
+  c.get(dst).i32(0).get(dstBytes).memoryFill();
+  c.forLoop(i, count, () => {
+    c.get(i).i32(4).mul().set(at);
+    c.get(relu).eqz().get(pooled).get(at).add().f32Load().f32Const(0).f32Gt().or().ifThen(() => {
+      c.get(argmax).get(at).add().i32Load().get(base).sub().set(index);
+      c.get(index).get(C).remU().set(ch);
+      c.get(index).get(C).divU().set(pixel);
+      // the winner's place in the grid: ((row + top)·Wp + col + left)·C + ch
+      c.get(dst);
+      c.get(pixel).get(outW).divU().get(top).add().get(Wp).mul().get(pixel).get(outW).remU().add().get(left).add().get(C).mul().get(ch).add().i32(4).mul().add();
+      c.get(dy).get(at).add().f32Load().f32Store();
+      c.get(sums).ifThen(() => c.get(sums).get(ch).i32(4).mul().add().set(index).get(index).get(index).f32Load().get(dy).get(at).add().f32Load().f32Add().f32Store());
+    });
+  });
+  return f.spec();
+}
+
 export function poolFunctions(): FunctionSpec[] {
-  return [maxpool(), maxpool2(), maxpoolGrad()];
+  return [maxpool(), maxpool2(), maxpoolGrad(), unpool()];
 }
