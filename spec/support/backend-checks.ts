@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { Backend, DType, NDArray, Rng } from '../../lib';
 import { referenceBackend } from '../../lib/tensor/backends';
-import { ConvGeometry, Padding, windowGeometry } from '../../lib/tensor/kernels/conv';
+import { applyEpilogue, ConvGeometry, Padding, windowGeometry } from '../../lib/tensor/kernels/conv';
 import { ndarray } from '../../lib/tensor/ndarray';
 
 /** Random values from the library's Rng in a dtype (the reference is exact in float64). */
@@ -34,11 +34,9 @@ export interface ConvCase {
 }
 
 /** Odd sizes (1, 3, 7, 33, 65), strides and paddings, and the model's real shapes at batch 64. */
-export const MATMUL_SHAPES: Array<[number, number, number]> = [
-  [1, 1, 1], [3, 7, 1], [7, 33, 3], [33, 65, 7], [65, 3, 33], [5, 300, 9], [64, 3136, 64], [300, 64, 70],
-  // past the block sizes: k > KC (256), rows > MC (128), columns > NC (1024; the dense layer's input gradient)
-  [64, 64, 3136], [130, 520, 1030], [257, 9, 20],
-];
+export const MATMUL_SHAPES: Array<[number, number, number]> = [[1, 1, 1], [3, 7, 1], [7, 33, 3], [33, 65, 7], [65, 3, 33], [5, 300, 9], [64, 3136, 64], [300, 64, 70]];
+/** Past the js GEMM's block sizes: k > KC (256), rows > MC (128), columns > NC (1024; the dense layer's input gradient). */
+export const BLOCK_SHAPES: Array<[number, number, number]> = [[64, 64, 3136], [130, 520, 1030], [257, 9, 20]];
 /**
  * Convolutions for every path of the fast backends: general (odd channels, strides, 1×1 and 5×5 filters), few
  * input channels (the first layer; 36 output channels = a block of 32 and one of 4), Winograd (3×3, stride 1,
@@ -102,7 +100,10 @@ function convData(c: ConvCase, dtype: DType) {
     const dy = random([g.batch, g.outH, g.outW, g.outC], rng, dtype);
     const bias = random([c.outC], rng, dtype);
     const fused = { bias, relu: true };
-    const y = referenceBackend.conv2d(x, w, g, fused); // about half of it 0: the ReLU's mask for the backward pass
+    // the reference loops take seconds on the model's shapes: the convolution once, its epilogue and pooling from it
+    const forward = referenceBackend.conv2d(x, w, g);
+    const y = ndarray(forward.data.slice(), forward.shape); // about half of it 0: the ReLU's mask for the backward pass
+    applyEpilogue(forward.data, 0, y.data, fused);
     const side = Math.min(2, c.x[1], c.x[2]);
     const pool = windowGeometry(c.x, { kernel: side, stride: side, padding: 'valid' }, c.x[3], 'spec');
     const maxPool = referenceBackend.maxPool2d(x, pool);
@@ -113,22 +114,22 @@ function convData(c: ConvCase, dtype: DType) {
     const backward = (relu: boolean) => asked(relu).map((a) => ({ asked: a, grads: referenceBackend.conv2dBackward({ x, w, dy, g, relu: relu ? y : null, ...a }) }));
     // the conv layer's output max-pooled 2×2 in the same pass, and its backward from the pooled gradient
     const fusedPool = g.outH >= 2 && g.outW >= 2 ? windowGeometry([g.batch, g.outH, g.outW, g.outC], { kernel: 2, stride: 2, padding: 'valid' }, g.outC, 'spec') : null;
-    const convPool = fusedPool ? referenceBackend.conv2dPool(x, w, g, fused, fusedPool) : null;
+    const convPool = fusedPool ? referenceBackend.maxPool2d(y, fusedPool) : null; // = conv2dPool, from y
     const convPoolDy = convPool ? random([...convPool.y.shape], rng, dtype) : null;
     const convPoolBackward = convPool ? ASKED.slice(0, g.batch < 64 ? 3 : 1).map((a) => ({ asked: a, grads: referenceBackend.conv2dBackward({ x, w, dy: convPoolDy!, g, relu: null, pooled: { ...convPool, g: fusedPool!, relu: true }, ...a }) })) : [];
     return {
       g, x, w, dy, y, fused, pool, maxPool, poolDy, fusedPool, convPool, convPoolDy, convPoolBackward,
-      forward: referenceBackend.conv2d(x, w, g),
+      forward,
       backward: { plain: backward(false), relu: backward(true) },
       poolGrad: referenceBackend.maxPool2dGrad(poolDy, maxPool.argmax, pool),
     };
   });
 }
 
-function matmulData(dtype: DType) {
-  return once(`matmul ${dtype}`, () => {
+function matmulData(dtype: DType, shapes: Array<[number, number, number]>) {
+  return once(`matmul ${dtype} ${shapes.length}`, () => {
     const rng = new Rng(1);
-    return MATMUL_SHAPES.flatMap(([m, k, n]) =>
+    return shapes.flatMap(([m, k, n]) =>
       [[false, false], [true, false], [false, true], [true, true]].map(([ta, tb]) => {
         const a = random(ta ? [k, m] : [m, k], rng, dtype);
         const b = random(tb ? [n, k] : [k, n], rng, dtype);
@@ -138,7 +139,12 @@ function matmulData(dtype: DType) {
   });
 }
 
-export function checkBackendAgainstReference(label: string, make: () => Backend, dtypes: DType[], tolerance: Record<DType, number>): void {
+/**
+ * `modelShapes: false` leaves out the model's batch-64 convolutions (for gpu.js's CPU fallbacks, which take a
+ * minute on them), 'forward' checks only their forward pass; `blockShapes: false` leaves out the products past the
+ * js GEMM's blocks.
+ */
+export function checkBackendAgainstReference(label: string, make: () => Backend, dtypes: DType[], tolerance: Record<DType, number>, options: { modelShapes?: boolean | 'forward'; blockShapes?: boolean } = {}): void {
   describe(`${label}: every kernel equals the reference`, () => {
     let backend: Backend;
     before(() => (backend = make()));
@@ -146,7 +152,8 @@ export function checkBackendAgainstReference(label: string, make: () => Backend,
     for (const dtype of dtypes) {
       const tol = tolerance[dtype];
       it(`matmul, all transposes, odd and model shapes, across the block sizes (${dtype})`, () => {
-        for (const { label: what, a, b, ta, tb, expected } of matmulData(dtype)) {
+        const shapes = options.blockShapes === false ? MATMUL_SHAPES : [...MATMUL_SHAPES, ...BLOCK_SHAPES];
+        for (const { label: what, a, b, ta, tb, expected } of matmulData(dtype, shapes)) {
           expect(relativeError(backend.matmul(a, b, ta, tb), expected), what).to.be.below(tol);
         }
       });
@@ -174,7 +181,7 @@ export function checkBackendAgainstReference(label: string, make: () => Backend,
       });
 
       // the model's real shapes (batch 64) cost seconds on the reference loops: one dtype is enough for them
-      for (const c of CONV_CASES.filter((cc) => dtype === 'float32' || cc.x[0] < 64)) {
+      for (const c of CONV_CASES.filter((cc) => cc.x[0] < 64 || (dtype === 'float32' && options.modelShapes !== false))) {
         it(`conv2d forward (also max-pooled) and backward, max-pool and its gradient: [${c.x}] ${c.k}×${c.k}→${c.outC} stride ${c.stride} ${c.padding} (${dtype})`, () => {
           const d = convData(c, dtype);
           const forward = backend.conv2d(d.x, d.w, d.g);
@@ -182,6 +189,7 @@ export function checkBackendAgainstReference(label: string, make: () => Backend,
           expect(zerosKept(forward, d.forward), 'outputs of all-zero windows that are not exactly 0').to.equal(0);
           const fused = backend.conv2d(d.x, d.w, d.g, d.fused);
           expect(relativeError(fused, d.y), 'forward + bias + relu').to.be.below(tol);
+          if (c.x[0] >= 64 && options.modelShapes === 'forward') return;
           for (const [through, cases] of Object.entries(d.backward)) {
             for (const { asked, grads } of cases) {
               const ours = backend.conv2dBackward({ x: d.x, w: d.w, dy: d.dy, g: d.g, relu: through === 'relu' ? d.y : null, ...asked });

@@ -71,11 +71,13 @@ export function windowGeometry(inputShape: Shape, window: Window, outC: number, 
 }
 
 /**
- * Calls `tap(xIndex, wIndex, yIndex)` for every multiply-add of y = conv2d(x, w):
- *   y[n,oh,ow,oc] = Σ_{kh,kw,ic} x[n, oh·s + kh − pad, ow·s + kw − pad, ic] · w[kh,kw,ic,oc]   (padding reads 0).
- * The forward pass and both gradients are this same sum; only which array is written changes.
+ * Calls `taps(xIndex, wIndex, yIndex, count)` for every run of multiply-adds of y = conv2d(x, w):
+ *   y[n,oh,ow,oc] = Σ_{kh,kw,ic} x[n, oh·s + kh − pad, ow·s + kw − pad, ic] · w[kh,kw,ic,oc]   (padding reads 0)
+ * — one call per output pixel, tap and input channel, for the `count` = outC output channels oc, whose y and w
+ * indices run on from yIndex and wIndex. The forward pass and both gradients are this same sum; only which
+ * array is written changes.
  */
-function forEachTap(g: ConvGeometry, tap: (xi: number, wi: number, yi: number) => void): void {
+function forEachTap(g: ConvGeometry, taps: (xi: number, wi: number, yi: number, count: number) => void): void {
   for (let n = 0; n < g.batch; n++) {
     for (let oh = 0; oh < g.outH; oh++) {
       for (let ow = 0; ow < g.outW; ow++) {
@@ -88,8 +90,7 @@ function forEachTap(g: ConvGeometry, tap: (xi: number, wi: number, yi: number) =
             if (iw < 0 || iw >= g.inW) continue;
             for (let ic = 0; ic < g.inC; ic++) {
               const xi = ((n * g.inH + ih) * g.inW + iw) * g.inC + ic;
-              const wBase = ((kh * g.kW + kw) * g.inC + ic) * g.outC;
-              for (let oc = 0; oc < g.outC; oc++) tap(xi, wBase + oc, yBase + oc);
+              taps(xi, ((kh * g.kW + kw) * g.inC + ic) * g.outC, yBase, g.outC);
             }
           }
         }
@@ -125,7 +126,9 @@ type TypedArrayLike = { length: number; [i: number]: number };
 /** y = x ⋆ w (then the epilogue). */
 export function conv2dReference(x: NDArray, w: NDArray, g: ConvGeometry, epilogue?: Epilogue): NDArray {
   const y = emptyLike(x.dtype, [g.batch, g.outH, g.outW, g.outC]);
-  forEachTap(g, (xi, wi, yi) => (y.data[yi] += x.data[xi] * w.data[wi]));
+  forEachTap(g, (xi, wi, yi, count) => {
+    for (let o = 0; o < count; o++) y.data[yi + o] += x.data[xi] * w.data[wi + o];
+  });
   if (epilogue) applyEpilogue(y.data, 0, y.data, epilogue);
   return y;
 }
@@ -133,14 +136,20 @@ export function conv2dReference(x: NDArray, w: NDArray, g: ConvGeometry, epilogu
 /** ∂L/∂x[xi] = Σ over the taps that read xi of ∂L/∂y[yi] · w[wi]. */
 export function conv2dInputGradReference(dy: NDArray, w: NDArray, g: ConvGeometry): NDArray {
   const dx = emptyLike(dy.dtype, [g.batch, g.inH, g.inW, g.inC]);
-  forEachTap(g, (xi, wi, yi) => (dx.data[xi] += dy.data[yi] * w.data[wi]));
+  forEachTap(g, (xi, wi, yi, count) => {
+    let sum = 0;
+    for (let o = 0; o < count; o++) sum += dy.data[yi + o] * w.data[wi + o];
+    dx.data[xi] += sum;
+  });
   return dx;
 }
 
 /** ∂L/∂w[wi] = Σ over the taps that use wi of x[xi] · ∂L/∂y[yi]. */
 export function conv2dFilterGradReference(x: NDArray, dy: NDArray, g: ConvGeometry): NDArray {
   const dw = emptyLike(x.dtype, [g.kH, g.kW, g.inC, g.outC]);
-  forEachTap(g, (xi, wi, yi) => (dw.data[wi] += x.data[xi] * dy.data[yi]));
+  forEachTap(g, (xi, wi, yi, count) => {
+    for (let o = 0; o < count; o++) dw.data[wi + o] += x.data[xi] * dy.data[yi + o];
+  });
   return dw;
 }
 
