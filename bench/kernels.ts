@@ -1,5 +1,7 @@
+import { ArrayArena } from '../lib/tensor/arena';
 import { Backend } from '../lib/tensor/backend';
 import { createGpuBackend, createJsBackend, referenceBackend } from '../lib/tensor/backends';
+import { microKernelGflops } from '../lib/tensor/backends/js/micro';
 import { ConvGeometry, windowGeometry } from '../lib/tensor/kernels/conv';
 import { NDArray, ndarray } from '../lib/tensor/ndarray';
 import { Rng } from '../lib/tensor/random';
@@ -17,12 +19,6 @@ function naiveMatmul(a: NDArray, b: NDArray): NDArray {
     }
   }
   return ndarray(c, [m, n]);
-}
-
-function random(shape: number[], rng: Rng): NDArray {
-  const data = new Float32Array(shape.reduce((x, y) => x * y, 1));
-  rng.fillNormal(data);
-  return ndarray(data, shape);
 }
 
 export interface KernelRow {
@@ -55,21 +51,36 @@ function contenders(gpuModes: readonly string[], withReference: boolean): Conten
 }
 
 /**
- * GFLOPS of every backend on the model's matmul and conv2d shapes (batch 64), and of the naive loop as the peer.
- * A multiply-add counts as 2 FLOP.
+ * GFLOPS of every backend on the model's matmul and conv2d shapes (batch 64), and of the naive loop as the peer;
+ * then the js backend's register tile alone, on operands in L1. A multiply-add counts as 2 FLOP; a Winograd
+ * convolution is credited with the direct method's FLOPs. Every backend's operands are where its kernels use
+ * them in training (the js backend's shared memory, through a step's arena).
  */
 export function benchmarkKernels(gpuModes: readonly string[] = ['cpu', 'webasm', 'webgpu'], withReference = true): KernelRow[] {
-  const rng = new Rng(1);
   const all = contenders(gpuModes, withReference);
   const rows: KernelRow[] = [];
-  const time = (fn: () => unknown, quick?: boolean): number => measure(fn, quick ? { maxRuns: 1, minSeconds: 0 } : {}).seconds;
+  const time = (c: Contender, arena: ArrayArena, fn: () => unknown): number =>
+    measure(() => {
+      arena.run(fn);
+      arena.reclaim([]);
+    }, c.quick ? { maxRuns: 1, minSeconds: 0 } : {}).seconds;
+  const inputs = all.map((c) => ({ c, arena: new ArrayArena(c.backend.arrays), rng: new Rng(1) }));
+  const random = (arena: ArrayArena, rng: Rng, shape: number[]): NDArray => {
+    const data = arena.run(() => arena.take('float32', shape.reduce((x, y) => x * y, 1))) as Float32Array;
+    rng.fillNormal(data);
+    return ndarray(data, shape);
+  };
 
   for (const [m, k, n] of [[12544, 288, 64], [64, 3136, 64], [64, 64, 3136], [512, 512, 512]]) {
-    const a = random([m, k], rng);
-    const b = random([k, n], rng);
     const flops = 2 * m * k * n;
-    const gflops: Record<string, number> = { 'naive loop': flops / time(() => naiveMatmul(a, b)) / 1e9 };
-    for (const c of all) gflops[c.name] = flops / time(() => c.backend.matmul(a, b, false, false), c.quick) / 1e9;
+    const plainRng = new Rng(1);
+    const plain = [random(new ArrayArena(), plainRng, [m, k]), random(new ArrayArena(), plainRng, [k, n])];
+    const gflops: Record<string, number> = { 'naive loop': flops / measure(() => naiveMatmul(plain[0], plain[1])).seconds / 1e9 };
+    for (const { c, arena, rng } of inputs) {
+      const [a, b] = [random(arena, rng, [m, k]), random(arena, rng, [k, n])];
+      arena.reclaim([a.data, b.data]); // kept: the operands outlive the timed runs
+      gflops[c.name] = flops / time(c, arena, () => c.backend.matmul(a, b, false, false)) / 1e9;
+    }
     rows.push({ kernel: 'matmul', shape: `${m}×${k}×${n}`, gflops });
   }
 
@@ -78,21 +89,29 @@ export function benchmarkKernels(gpuModes: readonly string[] = ['cpu', 'webasm',
     ['14×14×32 → 64', windowGeometry([64, 14, 14, 32], { kernel: 3, stride: 1, padding: 'same' }, 64, 'bench')],
   ];
   for (const [label, g] of convs) {
-    const x = random([g.batch, g.inH, g.inW, g.inC], rng);
-    const w = random([g.kH, g.kW, g.inC, g.outC], rng);
-    const dy = random([g.batch, g.outH, g.outW, g.outC], rng);
     const flops = 2 * g.batch * g.outH * g.outW * g.outC * g.kH * g.kW * g.inC;
-    const kernels: Array<[string, (b: Backend) => unknown]> = [
-      ['conv2d forward', (b) => b.conv2d(x, w, g)],
-      ['conv2d backward, input', (b) => b.conv2dBackward({ x, w, dy, g, relu: null, input: true, filter: false, bias: false })],
-      ['conv2d backward, filter', (b) => b.conv2dBackward({ x, w, dy, g, relu: null, input: false, filter: true, bias: false })],
+    const pool = windowGeometry([g.batch, g.outH, g.outW, g.outC], { kernel: 2, stride: 2, padding: 'valid' }, g.outC, 'bench');
+    const perBackend = inputs.map(({ c, arena, rng }) => {
+      const [x, w, bias] = [random(arena, rng, [g.batch, g.inH, g.inW, g.inC]), random(arena, rng, [g.kH, g.kW, g.inC, g.outC]), random(arena, rng, [g.outC])];
+      const epilogue = { bias, relu: true };
+      const pooled = arena.run(() => c.backend.conv2dPool(x, w, g, epilogue, pool));
+      const dy = random(arena, rng, [...pooled.y.shape]);
+      arena.reclaim([...[x, w, bias, pooled.y, dy].map((t) => t.data), pooled.argmax]);
+      const through = { y: pooled.y, argmax: pooled.argmax, g: pool, relu: true };
+      return { c, arena, x, w, epilogue, dy, through };
+    });
+    const kernels: Array<[string, (p: (typeof perBackend)[number]) => unknown]> = [
+      ['conv2d + bias + relu + max-pool', (p) => p.c.backend.conv2dPool(p.x, p.w, g, p.epilogue, pool)],
+      ...(g.inC > 1 ? [['conv2d backward, input', (p: (typeof perBackend)[number]) => p.c.backend.conv2dBackward({ x: p.x, w: p.w, dy: p.dy, g, relu: null, pooled: p.through, input: true, filter: false, bias: false })] as [string, (p: (typeof perBackend)[number]) => unknown]] : []),
+      ['conv2d backward, filter + bias', (p) => p.c.backend.conv2dBackward({ x: p.x, w: p.w, dy: p.dy, g, relu: null, pooled: p.through, input: false, filter: true, bias: true })],
     ];
     for (const [kernel, run] of kernels) {
       const gflops: Record<string, number> = {};
-      for (const c of all) gflops[c.name] = flops / time(() => run(c.backend), c.quick) / 1e9;
+      for (const p of perBackend) gflops[p.c.name] = flops / time(p.c, p.arena, () => run(p)) / 1e9;
       rows.push({ kernel, shape: `64 × ${label}`, gflops });
     }
   }
+  rows.push({ kernel: 'js register tile (4×8, k = 256, in L1)', shape: 'micro-kernel', gflops: { 'js 1 thread': microKernelGflops() } });
   return rows;
 }
 
@@ -101,10 +120,10 @@ export function kernelTable(rows: readonly KernelRow[]): string {
   const header = `| kernel | shape | ${names.join(' | ')} | js ÷ naive (1 thread) | threads speed-up |`;
   const lines = rows.map((r) => {
     const js1 = r.gflops['js 1 thread'];
-    const jsN = Object.entries(r.gflops).find(([k]) => /^js \d+ threads$/.test(k))?.[1] ?? js1;
+    const jsN = Object.entries(r.gflops).find(([k]) => /^js \d+ threads$/.test(k))?.[1];
     const naive = r.gflops['naive loop'];
     const cells = names.map((n) => (r.gflops[n] === undefined ? '—' : r.gflops[n].toFixed(2)));
-    return `| ${r.kernel} | ${r.shape} | ${cells.join(' | ')} | ${naive ? formatRatio(js1 / naive) : '—'} | ${formatRatio(jsN / js1)} |`;
+    return `| ${r.kernel} | ${r.shape} | ${cells.join(' | ')} | ${naive ? formatRatio(js1 / naive) : '—'} | ${jsN ? formatRatio(jsN / js1) : '—'} |`;
   });
   return [header, `|${'---|'.repeat(names.length + 4)}`, ...lines].join('\n');
 }

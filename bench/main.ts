@@ -12,7 +12,7 @@ import { WARMUP_STEPS } from './peers/protocol';
 import { PYTHON_PEERS, pythonWith, writePythonFixture } from './peers/python';
 
 /** Rounds of timing; in each, every peer trains STEPS steps then embeds the test images, one peer after another. */
-const ROUNDS = 5;
+const ROUNDS = 7;
 const STEPS = 8;
 const TEST_IMAGES = 1792;
 

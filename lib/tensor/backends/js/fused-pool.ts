@@ -34,7 +34,7 @@ export function poolImage(k: Kernels, g: ConvGeometry, y: number, image: number,
  * `gridBytes`, `cols` wide, the conv output at (top, left); the values added into `sums` (the bias gradient; 0: none).
  */
 export function unpoolImage(k: Kernels, g: ConvGeometry, dy: number, p: Pooling, relu: number, image: number, grid: { at: number; bytes: number; cols: number; top: number; left: number }, sums: number): void {
-  const count = pooledPerImage(g);
-  const at = 4 * image * count;
-  k.unpool(dy + at, p.argmax + at, p.pooled + at, count, image * g.outH * g.outW * g.outC, relu, grid.at, grid.bytes, grid.cols, g.outC, grid.top, grid.left, g.outW, sums);
+  const at = 4 * image * pooledPerImage(g);
+  const [pH, pW] = [Math.floor(g.outH / 2), Math.floor(g.outW / 2)];
+  k.unpool(dy + at, p.argmax + at, p.pooled + at, pH, pW, image * g.outH * g.outW * g.outC, relu, grid.at, grid.bytes, grid.cols, g.outC, grid.top, grid.left, g.outW, sums);
 }

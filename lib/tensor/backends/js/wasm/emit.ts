@@ -134,12 +134,6 @@ export class Code {
   shrU(): this {
     return this.op(0x76);
   }
-  divU(): this {
-    return this.op(0x6e);
-  }
-  remU(): this {
-    return this.op(0x70);
-  }
   f32Const(value: number): this {
     return this.op(0x43, ...new Uint8Array(new Float32Array([value]).buffer));
   }

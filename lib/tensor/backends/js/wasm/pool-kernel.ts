@@ -118,30 +118,40 @@ function maxpoolGrad(): FunctionSpec {
 }
 
 /**
- * `unpool(dy, argmax, pooled, count, base, relu, dst, dstBytes, Wp, C, top, left, outW, sums)`: one image's
- * gradient back through a max-pool and the ReLU before it, straight into a zero-padded grid: dst (dstBytes,
- * zeroed first) is a [·][Wp][C] grid with the conv's output at (top, left); each pooled value's gradient dy[i]
- * goes to its window's winner (argmax[i] − base = (row·outW + col)·C + ch, an index into the image's conv
- * output) — with relu, only where the winner, pooled[i], was > 0 — and adds into sums[ch] (the bias gradient;
- * sums 0: none). Windows do not overlap, so each winner is written once.
+ * `unpool(dy, argmax, pooled, pH, pW, base, relu, dst, dstBytes, Wp, C, top, left, outW, sums)`: one image's
+ * gradient back through a 2×2, stride-2 max-pool and the ReLU before it, straight into a zero-padded grid: dst
+ * (dstBytes, zeroed first) is a [·][Wp][C] grid with the conv's output at (top, left); each pooled value's
+ * gradient dy[i] goes to its window's winner (argmax[i] − base, an index into the image's conv output) — with
+ * relu, only where the winner, pooled[i], was > 0 — and adds into sums[ch] (the bias gradient; sums 0: none).
+ * Windows do not overlap, so each winner is written once. The winner's row and column come from its offset in
+ * its window (0, C, outW·C or both), found by comparisons: no division.
  */
 function unpool(): FunctionSpec {
-  const f = new WasmFunction('unpool', ['dy', 'argmax', 'pooled', 'count', 'base', 'relu', 'dst', 'dstBytes', 'Wp', 'C', 'top', 'left', 'outW', 'sums']);
-  const { dy, argmax, pooled, count, base, relu, dst, dstBytes, Wp, C, top, left, outW, sums } = f.p;
-  const [i, at, index, ch, pixel] = f.many(5, 'i32');
+  const f = new WasmFunction('unpool', ['dy', 'argmax', 'pooled', 'pH', 'pW', 'base', 'relu', 'dst', 'dstBytes', 'Wp', 'C', 'top', 'left', 'outW', 'sums']);
+  const { dy, argmax, pooled, pH, pW, base, relu, dst, dstBytes, Wp, C, top, left, outW, sums } = f.p;
+  const [pi, pj, ch, at, origin, delta, down, rowC, to] = f.many(9, 'i32');
   const c = f.code;
   c.get(dst).i32(0).get(dstBytes).memoryFill();
-  c.forLoop(i, count, () => {
-    c.get(i).i32(4).mul().set(at);
-    c.get(relu).eqz().get(pooled).get(at).add().f32Load().f32Const(0).f32Gt().or().ifThen(() => {
-      c.get(argmax).get(at).add().i32Load().get(base).sub().set(index);
-      c.get(index).get(C).remU().set(ch);
-      c.get(index).get(C).divU().set(pixel);
-      // the winner's place in the grid: ((row + top)·Wp + col + left)·C + ch
-      c.get(dst);
-      c.get(pixel).get(outW).divU().get(top).add().get(Wp).mul().get(pixel).get(outW).remU().add().get(left).add().get(C).mul().get(ch).add().i32(4).mul().add();
-      c.get(dy).get(at).add().f32Load().f32Store();
-      c.get(sums).ifThen(() => c.get(sums).get(ch).i32(4).mul().add().set(index).get(index).get(index).f32Load().get(dy).get(at).add().f32Load().f32Add().f32Store());
+  c.get(outW).get(C).mul().set(rowC);
+  c.i32(0).set(at);
+  c.forLoop(pi, pH, () => {
+    c.forLoop(pj, pW, () => {
+      // the window's first value, as an index into the image's conv output
+      c.get(pi).i32(2).mul().get(rowC).mul().get(pj).i32(2).mul().get(C).mul().add().get(base).add().set(origin);
+      c.forLoop(ch, C, () => {
+        c.get(relu).eqz().get(pooled).get(at).add().f32Load().f32Const(0).f32Gt().or().ifThen(() => {
+          c.get(argmax).get(at).add().i32Load().get(origin).sub().get(ch).sub().set(delta); // 0, C, outW·C or outW·C + C
+          c.get(delta).get(rowC).geS().set(down);
+          // grid index: ((2pi + down + top)·Wp + 2pj + right + left)·C + ch, with right = delta − down·outW·C ≠ 0
+          c.get(dst);
+          c.get(pi).i32(2).mul().get(down).add().get(top).add().get(Wp).mul();
+          c.get(pj).i32(2).mul().add().get(delta).get(down).get(rowC).mul().sub().i32(0).ne().add().get(left).add();
+          c.get(C).mul().get(ch).add().i32(4).mul().add().set(to);
+          c.get(to).get(dy).get(at).add().f32Load().f32Store();
+          c.get(sums).ifThen(() => c.get(sums).get(ch).i32(4).mul().add().set(to).get(to).get(to).f32Load().get(dy).get(at).add().f32Load().f32Add().f32Store());
+        });
+        c.inc(at, 4);
+      });
     });
   });
   return f.spec();
