@@ -1,3 +1,4 @@
+import { allocate } from '../tensor/dtype';
 import { reduce } from '../tensor/kernels/reduce';
 import { zip } from '../tensor/kernels/elementwise';
 import { ShapeError, ValueError } from '../tensor/errors';
@@ -93,7 +94,7 @@ export function backward(root: Tensor, seed?: Tensor): void {
   if (seed !== undefined && (!sameShape(seed.shape, root.shape) || seed.dtype !== root.dtype)) {
     throw new ShapeError(`backward: gradient ${seed.dtype} ${formatShape(seed.shape)} does not match output ${root.dtype} ${formatShape(root.shape)}`);
   }
-  const grads = new Map<Tensor, Tensor>([[root, seed ?? new Tensor(root.data.map(() => 1), root.shape)]]);
+  const grads = new Map<Tensor, Tensor>([[root, seed ?? new Tensor(allocate(root.dtype, root.size, false).fill(1), root.shape)]]);
   const accumulate = (t: Tensor, g: Tensor): void => {
     const previous = grads.get(t);
     grads.set(t, previous ? fromNDArray(zip(previous, g, 'a + b', 'backward')) : g);

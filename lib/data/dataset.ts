@@ -1,3 +1,4 @@
+import { allocate, allocateIndices } from '../tensor/dtype';
 import { Tensor, ValueError } from '../autograd';
 import { TripletError } from '../tensor/errors';
 
@@ -40,17 +41,19 @@ export function take(d: Dataset, count: number): Dataset {
 /** Images picked by index, as a batch [n, size, size, 1] for the network. */
 export function imageBatch(d: Dataset, indices: ArrayLike<number>): Tensor {
   const pixels = d.imageSize * d.imageSize;
-  const out = new Float32Array(indices.length * pixels);
+  const out = allocate('float32', indices.length * pixels, false); // a training step's: from its arena
   for (let i = 0; i < indices.length; i++) {
     const k = indices[i];
     if (!Number.isInteger(k) || k < 0 || k >= d.count) throw new ValueError(`imageBatch: index ${k} out of range for ${d.count} images`);
-    out.set(d.images.subarray(k * pixels, (k + 1) * pixels), i * pixels);
+    for (let p = 0, from = k * pixels, to = i * pixels; p < pixels; p++) out[to + p] = d.images[from + p];
   }
   return new Tensor(out, [indices.length, d.imageSize, d.imageSize, 1]);
 }
 
 export function labelBatch(d: Dataset, indices: ArrayLike<number>): Int32Array {
-  return Int32Array.from({ length: indices.length }, (_, i) => d.labels[indices[i]]);
+  const labels = allocateIndices(indices.length);
+  for (let i = 0; i < indices.length; i++) labels[i] = d.labels[indices[i]];
+  return labels;
 }
 
 /** Checks the data against what the model expects: image size and label range. */

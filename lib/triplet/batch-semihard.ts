@@ -21,7 +21,7 @@ export interface BatchSemiHardResult {
  * with D[a,n] > D[a,p] (strictly); if no negative is farther than the positive, the farthest negative.
  * The margin plays no part in the choice. Returns −1 when the anchor has no negative at all.
  */
-function semiHardNegative(d: Tensor, row: number, dap: number, negatives: Int32Array): number {
+function semiHardNegative(d: Tensor, row: number, dap: number, negatives: readonly number[]): number {
   let outside = -1;
   let farthest = -1;
   for (let k = 0; k < negatives.length; k++) {

@@ -1,3 +1,4 @@
+import { allocateIndices } from '../tensor/dtype';
 import { ShapeError, Tensor, ValueError } from '../autograd';
 import { formatShape } from '../tensor/shape';
 
@@ -19,7 +20,7 @@ export function labelArray(labels: Labels, batch: number | undefined, op: string
   if (batch !== undefined && values.length !== batch) {
     throw new ShapeError(`${op}: ${values.length} labels for a batch of ${batch} embeddings`);
   }
-  const out = new Int32Array(values.length);
+  const out = allocateIndices(values.length); // in a training step, from its arena
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (!Number.isInteger(v)) throw new ValueError(`${op}: label ${i} is ${String(v)}, not an integer`);
@@ -43,10 +44,14 @@ function groupsOf(labels: Int32Array): Map<number, number[]> {
  * Calls visit(a, p, negatives) for every anchor–positive pair (a ≠ p, same label), in anchor order, with the rows
  * whose label differs from the anchor's: the enumeration every mining strategy starts from.
  */
-export function forEachPositivePair(labels: Int32Array, visit: (a: number, p: number, negatives: Int32Array) => void): void {
+export function forEachPositivePair(labels: Int32Array, visit: (a: number, p: number, negatives: readonly number[]) => void): void {
   const groups = groupsOf(labels);
-  const negativesOf = new Map<number, Int32Array>();
-  for (const label of groups.keys()) negativesOf.set(label, Int32Array.from(labels.keys()).filter((i) => labels[i] !== label));
+  const negativesOf = new Map<number, number[]>();
+  for (const label of groups.keys()) {
+    const negatives: number[] = [];
+    for (let i = 0; i < labels.length; i++) if (labels[i] !== label) negatives.push(i);
+    negativesOf.set(label, negatives);
+  }
   for (let a = 0; a < labels.length; a++) {
     const negatives = negativesOf.get(labels[a])!;
     for (const p of groups.get(labels[a])!) if (p !== a) visit(a, p, negatives);

@@ -2,8 +2,9 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { spyTypedArrays } from '../support/allocations';
 import {
-  ArrayArena, ConfigError, DataSplits, defaultParams, limitData, loadCheckpoint, loadEmbeddedDigits, lockModelDir, LockError, Params, StepReport,
+  ArrayArena, stepArena, ConfigError, DataSplits, defaultParams, limitData, loadCheckpoint, loadEmbeddedDigits, lockModelDir, LockError, Params, StepReport,
   trainModel, TrainingError,
 } from '../../lib';
 
@@ -61,7 +62,7 @@ describe('train: the training loop', () => {
       return { losses, created, weights: fs.readFileSync(path.join(dir, 'checkpoint-last.safetensors')) };
     };
     const fresh = await train(false);
-    const arena = new ArrayArena();
+    const arena = stepArena(); // as training makes it: in the backend's memory
     arena.poison = true; // a reclaimed array still read by anything would turn the losses to NaN
     const reused = await train(arena);
     expect(reused.losses).to.deep.equal(fresh.losses);
@@ -69,6 +70,26 @@ describe('train: the training loop', () => {
     expect(reused.created[0]).to.be.greaterThan(20);
     expect(reused.created.slice(1)).to.deep.equal(new Array(reused.created.length - 1).fill(reused.created[0]));
   });
+
+  for (const strategy of ['batch_all', 'batch_hard'] as const) {
+    it(`makes no typed array at all in a step after the first (${strategy}, the original's network): every array reused`, async () => {
+      const params = { ...defaultParams(), num_epochs: 1, batch_size: 64, train_size: 256, eval_size: 64, triplet_strategy: strategy, save_checkpoint_steps: 100 };
+      const counts: Array<{ count: number; sites: string[] }> = [];
+      let spy: ReturnType<typeof spyTypedArrays> | null = null;
+      // counted from the end of one step to the end of the next: the whole of a step, the trainer's own work too
+      const onStep = (): void => {
+        if (spy) counts.push(spy.stop());
+        spy = spyTypedArrays();
+      };
+      try {
+        await trainModel({ modelDir: dir, params, data: limitData(loadEmbeddedDigits(), params), events: { onStep } });
+      } finally {
+        (spy as ReturnType<typeof spyTypedArrays> | null)?.stop();
+      }
+      expect(counts.length).to.be.at.least(2);
+      for (const { count, sites } of counts) expect(count, `typed arrays made in a step:\n${[...new Set(sites)].join('\n')}`).to.equal(0);
+    });
+  }
 
   it('evaluates on the test set and keeps the best checkpoint with its metrics', async () => {
     const params = tiny({ num_epochs: 1 });

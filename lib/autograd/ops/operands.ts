@@ -1,4 +1,4 @@
-import { DType } from '../../tensor/dtype';
+import { allocate, DType } from '../../tensor/dtype';
 import { ValueError } from '../../tensor/errors';
 import { Tensor, TensorLike } from '../tensor';
 
@@ -11,7 +11,11 @@ function describe(value: unknown): string {
 /** The tensor an argument stands for; a number becomes a scalar of `dtype`. */
 export function asTensor(x: unknown, op: string, dtype: DType = 'float32'): Tensor {
   if (x instanceof Tensor) return x;
-  if (typeof x === 'number') return new Tensor(dtype === 'float64' ? Float64Array.of(x) : Float32Array.of(x), []);
+  if (typeof x === 'number') {
+    const value = allocate(dtype, 1, false); // in a training step, from its arena
+    value[0] = x;
+    return new Tensor(value, []);
+  }
   throw new ValueError(`${op}: expected a Tensor or a number, got ${describe(x)}`);
 }
 

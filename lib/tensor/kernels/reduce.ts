@@ -15,7 +15,7 @@ const START: Record<Reduction, number> = { sum: 0, max: -Infinity, min: Infinity
 export function reduce(x: NDArray, axes: readonly number[], kind: Reduction, op: string): NDArray {
   const keptShape = x.shape.map((d, axis) => (axes.includes(axis) ? 1 : d));
   if (kind !== 'sum' && x.data.length === 0) throw new ValueError(`${op}: cannot reduce an empty tensor`);
-  const acc = new Float64Array(sizeOf(keptShape)).fill(START[kind]);
+  const acc = (allocate('float64', sizeOf(keptShape), false) as Float64Array).fill(START[kind]); // from a step's arena
   const a = x.data;
   if (kind === 'sum' && sumContiguous(x, axes, acc)) return finish(x, acc, keptShape);
   const target = broadcastOffsets(x.shape, keptShape); // input element → its output element

@@ -1,3 +1,4 @@
+import { allocateIndices } from '../dtype';
 import { Shape, sizeOf, stridesOf } from '../shape';
 
 /**
@@ -7,7 +8,7 @@ import { Shape, sizeOf, stridesOf } from '../shape';
  */
 export function stridedOffsets(shape: Shape, strides: readonly number[], base = 0): Int32Array {
   const rank = shape.length;
-  const offsets = new Int32Array(sizeOf(shape));
+  const offsets = allocateIndices(sizeOf(shape)); // in a training step, from its arena
   const counter = new Array<number>(rank).fill(0);
   let offset = base;
   for (let i = 0; i < offsets.length; i++) {

@@ -52,10 +52,10 @@ export function directGradScratch(g: ConvGeometry): { z: number; bytes: number }
 }
 
 /** Byte offsets of the filter's entries (a, b, ci) from a window's first value in the grid. */
-export function directOffsets(g: ConvGeometry): Int32Array {
+export function directOffsets(g: ConvGeometry): number[] {
   const { cols } = directGrid(g);
   const entries = g.kH * g.kW * g.inC;
-  const offsets = new Int32Array(entries);
+  const offsets = new Array<number>(entries);
   for (let e = 0; e < entries; e++) {
     const [a, b, ci] = [Math.floor(e / (g.kW * g.inC)), Math.floor(e / g.inC) % g.kW, e % g.inC];
     offsets[e] = ((a * cols + b) * g.inC + ci) * 4;

@@ -34,6 +34,8 @@ export class SharedHeap {
   private views!: { float32: Float32Array; float64: Float64Array; int32: Int32Array };
   /** Zeroes bytes [at, at + count): WebAssembly's memory.fill (TypedArray.fill is slow on a shared buffer). */
   readonly zero: (at: number, count: number) => void;
+  /** Kernel calls' temporary blocks. */
+  readonly temps = new TempStack(this);
 
   /** `reserved` bytes at the start are not the heap's (the threads' fixed scratch). */
   constructor(reserved: number) {
@@ -122,6 +124,43 @@ export class SharedHeap {
     } catch {
       throw new Error(`js backend: kernels need ${Math.ceil(end / 2 ** 20)} MiB, more than its ${(MAX_PAGES * PAGE_BYTES) / 2 ** 30} GiB memory`);
     }
+  }
+}
+
+/**
+ * The temporary blocks of kernel calls, freed together in the reverse order they were taken (a call's copies of
+ * operands, partial sums, tables): a stack over chunks of the heap that are kept for the next calls, so that
+ * temporaries never fragment the heap the arrays live in — after the first training step, nothing grows.
+ */
+export class TempStack {
+  private readonly chunks: Array<{ at: number; bytes: number }> = [];
+  private chunk = 0;
+  private used = 0;
+
+  constructor(private readonly heap: SharedHeap) {}
+
+  /** Where the stack is now, to pop back to. */
+  mark(): { chunk: number; used: number } {
+    return { chunk: this.chunk, used: this.used };
+  }
+
+  /** A block of at least `bytes`, 64-byte aligned; its byte offset. */
+  push(bytes: number): number {
+    const size = align(Math.max(bytes, 1));
+    while (this.chunk < this.chunks.length && this.used + size > this.chunks[this.chunk].bytes) [this.chunk, this.used] = [this.chunk + 1, 0];
+    if (this.chunk === this.chunks.length) {
+      const chunk = Math.max(size, 4 << 20, 2 * (this.chunks[this.chunks.length - 1]?.bytes ?? 0));
+      this.chunks.push({ at: this.heap.alloc(chunk), bytes: chunk });
+      this.used = 0;
+    }
+    const at = this.chunks[this.chunk].at + this.used;
+    this.used += size;
+    return at;
+  }
+
+  /** Frees every block pushed since `mark`. */
+  pop(mark: { chunk: number; used: number }): void {
+    [this.chunk, this.used] = [mark.chunk, mark.used];
   }
 }
 

@@ -7,15 +7,17 @@ type Numbers = TypedArray | Int32Array;
 /**
  * The operands of one kernel call, as element offsets into the shared memory. Arrays already there (a step's
  * arrays, lent by an arena that draws from this backend) are used in place; others are copied into temporary
- * blocks, and outputs made elsewhere are copied out at the end. `done()` frees the temporaries.
+ * blocks (on the heap's stack of temporaries), and outputs made elsewhere are copied out at the end. `done()`
+ * frees the temporaries: Stagings nest, each done before the one it runs inside.
  */
 export class Staging {
-  private readonly temps: Array<[number, number]> = [];
+  private readonly mark: { chunk: number; used: number };
   private readonly copies: Array<[Numbers, number]> = [];
   private readonly bytes: number;
 
   constructor(private readonly heap: SharedHeap, readonly dtype: DType) {
     this.bytes = dtype === 'float64' ? 8 : 4;
+    this.mark = heap.temps.mark();
   }
 
   /** Where an input's values are (in elements of its kind: the dtype, or int32 for indices). */
@@ -37,8 +39,7 @@ export class Staging {
 
   /** A temporary block of `count` elements (of `size` bytes each: the dtype's by default), zeroed when asked. */
   temp(count: number, size = this.bytes, zero = false): number {
-    const at = this.heap.alloc(count * size);
-    this.temps.push([at, count * size]);
+    const at = this.heap.temps.push(count * size);
     if (zero) this.heap.zero(at, count * size);
     return at / size;
   }
@@ -77,6 +78,6 @@ export class Staging {
       const view = data instanceof Int32Array ? this.heap.view('int32') : this.heap.view(this.dtype);
       data.set(view.subarray(at, at + data.length));
     }
-    for (const [at, bytes] of this.temps) this.heap.release(at, bytes);
+    this.heap.temps.pop(this.mark);
   }
 }
