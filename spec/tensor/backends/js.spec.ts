@@ -5,6 +5,26 @@ import { checkBackendAgainstReference, random } from '../../support/backend-chec
 
 checkBackendAgainstReference('js backend, 1 thread', () => createJsBackend(1), ['float64', 'float32'], { float64: 1e-12, float32: 1e-5 });
 checkBackendAgainstReference('js backend, 2 threads', () => createJsBackend(2), ['float64', 'float32'], { float64: 1e-12, float32: 1e-5 });
+// the other kernels a machine may run: Winograd F(2×2, 3×3), and multiply-then-add where relaxed SIMD is missing
+checkBackendAgainstReference('js backend, F(2×2, 3×3), no fused multiply-add', () => createJsBackend(2, { winogradTile: 2, fma: false }), ['float32'], { float64: 1e-12, float32: 1e-5 }, { modelShapes: false });
+
+/** Tiny modules, validated here, independently of the backend's own detection. */
+const SIMD_MODULE = Uint8Array.from([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0, 253, 12, ...new Array<number>(16).fill(0), 11]);
+// v128.const 0 three times, then f32x4.relaxed_madd (0xfd 0x85 0x02)
+const RELAXED_MODULE = Uint8Array.from([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 61, 1, 59, 0, ...[0, 1, 2].flatMap(() => [253, 12, ...new Array<number>(16).fill(0)]), 253, 133, 2, 11]);
+
+describe('js backend: which kernels run', () => {
+  it('runs the WebAssembly SIMD kernels where they compile, with the fused multiply-add where relaxed SIMD does — never silently the TypeScript loops', () => {
+    const backend = createJsBackend(1);
+    // (the backend turns relaxed SIMD on where Node keeps it behind a flag, before this validates)
+    const expected = WebAssembly.validate(RELAXED_MODULE) ? 'wasm-simd-fma' : WebAssembly.validate(SIMD_MODULE) ? 'wasm-simd' : 'typescript';
+    expect(WebAssembly.validate(SIMD_MODULE), 'this machine runs WebAssembly SIMD').to.equal(true);
+    expect(backend.kernel).to.equal(expected);
+    expect(backend.simd).to.equal(true);
+    expect(createJsBackend(1, { fma: false }).kernel).to.equal('wasm-simd');
+    expect(backend.describe!()).to.match(/^js \(1 thread, WebAssembly SIMD/);
+  });
+});
 
 describe('js backend: threads', () => {
   it('really runs tasks on its workers (a worker that failed to start would leave every task to the main thread)', async () => {
@@ -34,7 +54,11 @@ describe('js backend: threads', () => {
     const results = [1, 2, 3].map((threads) => {
       const backend = createJsBackend(threads);
       const grads = backend.conv2dBackward({ x, w, dy, g, relu: null, input: true, filter: true, bias: true });
-      const outputs = [backend.conv2d(x, w, g), grads.dx!, grads.dw!, grads.db!, backend.matmul(a, b, false, false), backend.maxPool2d(x, pool).y];
+      const convPool = windowGeometry(dy.shape, { kernel: 2, stride: 2, padding: 'valid' }, 16, 'spec');
+      const pooled = backend.conv2dPool(x, w, g, { bias: null, relu: true }, convPool);
+      const dPooled = random([...pooled.y.shape], new Rng(8), 'float32');
+      const through = backend.conv2dBackward({ x, w, dy: dPooled, g, relu: null, pooled: { ...pooled, g: convPool, relu: true }, input: true, filter: true, bias: true });
+      const outputs = [backend.conv2d(x, w, g), grads.dx!, grads.dw!, grads.db!, pooled.y, through.dx!, through.dw!, through.db!, backend.matmul(a, b, false, false), backend.maxPool2d(x, pool).y];
       return outputs.map((t) => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength));
     });
     for (const threads of [1, 2]) {
