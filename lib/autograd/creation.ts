@@ -1,4 +1,5 @@
-import { allocate, DType, isDType } from '../tensor/dtype';
+import { DType, isDType } from '../tensor/dtype';
+import { allocate } from '../tensor/arena';
 import { DTypeError, ValueError } from '../tensor/errors';
 import { fromValues, NestedArray } from '../tensor/ndarray';
 import { Rng } from '../tensor/random';

@@ -1,4 +1,4 @@
-import { allocate } from '../tensor/dtype';
+import { allocate } from '../tensor/arena';
 import { reduce } from '../tensor/kernels/reduce';
 import { zip } from '../tensor/kernels/elementwise';
 import { ShapeError, ValueError } from '../tensor/errors';

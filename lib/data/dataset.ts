@@ -1,4 +1,4 @@
-import { allocate, allocateIndices } from '../tensor/dtype';
+import { allocate, allocateIndices } from '../tensor/arena';
 import { Tensor, ValueError } from '../autograd';
 import { TripletError } from '../tensor/errors';
 

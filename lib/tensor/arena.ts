@@ -97,6 +97,7 @@ export class ArrayArena {
   }
 }
 
+/** The arena serving allocations now, if any (read by `allocate`). */
 let active: ArrayArena | null = null;
 
 function kindOf(array: LentArray): ArrayKind {
@@ -107,7 +108,16 @@ function key(kind: ArrayKind, size: number): string {
   return `${kind}:${size}`;
 }
 
-/** The arena serving allocations now, if any (read by `allocate`). */
-export function activeArena(): ArrayArena | null {
-  return active;
+/**
+ * A zeroed array: reused from the arena of a training step when one is running, else new. `zeroed: false` is for
+ * the caller that overwrites every element at once (a kernel's output copied in): a reused array is then not
+ * cleared first.
+ */
+export function allocate(dtype: DType, size: number, zeroed = true): TypedArray {
+  return (active?.take(dtype, size, zeroed) as TypedArray | undefined) ?? newArray(dtype, size);
+}
+
+/** A zeroed Int32Array of indices (a max-pool's winners), from the running step's arena like `allocate`. */
+export function allocateIndices(size: number): Int32Array {
+  return (active?.take('int32', size) as Int32Array | undefined) ?? new Int32Array(size);
 }

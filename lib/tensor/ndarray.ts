@@ -1,4 +1,5 @@
-import { allocate, DType, dtypeOf, TypedArray } from './dtype';
+import { DType, dtypeOf, TypedArray } from './dtype';
+import { allocate } from './arena';
 import { ShapeError, ValueError } from './errors';
 import { checkShape, formatShape, Shape, sizeOf } from './shape';
 

@@ -1,4 +1,4 @@
-import { allocate } from '../tensor/dtype';
+import { allocate } from '../tensor/arena';
 import { fromNDArray, isGradEnabled, record, scalar, Tensor } from '../autograd';
 
 /**

@@ -1,4 +1,4 @@
-import { allocateIndices } from '../tensor/dtype';
+import { allocateIndices } from '../tensor/arena';
 import { ShapeError, Tensor, ValueError } from '../autograd';
 import { formatShape } from '../tensor/shape';
 

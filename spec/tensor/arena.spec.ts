@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { ArrayArena } from '../../lib';
-import { allocate } from '../../lib/tensor/dtype';
+import { allocate } from '../../lib/tensor/arena';
 
 describe('tensor: ArrayArena', () => {
   it('outside a run, allocate makes new zeroed arrays', () => {

@@ -1,4 +1,5 @@
-import { allocate, DType, isDType } from '../../tensor/dtype';
+import { DType, isDType } from '../../tensor/dtype';
+import { allocate } from '../../tensor/arena';
 import { DTypeError } from '../../tensor/errors';
 import { check, normal } from '../cases';
 import { registerOp } from '../registry';

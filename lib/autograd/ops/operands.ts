@@ -1,4 +1,5 @@
-import { allocate, DType } from '../../tensor/dtype';
+import { DType } from '../../tensor/dtype';
+import { allocate } from '../../tensor/arena';
 import { ValueError } from '../../tensor/errors';
 import { Tensor, TensorLike } from '../tensor';
 

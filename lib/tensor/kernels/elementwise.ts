@@ -1,4 +1,4 @@
-import { allocate } from '../dtype';
+import { allocate } from '../arena';
 import { DTypeError } from '../errors';
 import { emptyLike, NDArray, ndarray } from '../ndarray';
 import { broadcastShapes, Shape, sizeOf } from '../shape';

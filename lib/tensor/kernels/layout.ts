@@ -1,4 +1,5 @@
-import { allocate, TypedArray } from '../dtype';
+import { TypedArray } from '../dtype';
+import { allocate } from '../arena';
 import { emptyLike, NDArray, ndarray } from '../ndarray';
 import { Shape, sizeOf, stridesOf } from '../shape';
 import { stridedOffsets } from './strided';

@@ -1,4 +1,4 @@
-import { allocateIndices } from '../dtype';
+import { allocateIndices } from '../arena';
 import { emptyLike, NDArray } from '../ndarray';
 import { conv2dReference, ConvGeometry, Epilogue } from './conv';
 

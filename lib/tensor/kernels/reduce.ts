@@ -1,4 +1,4 @@
-import { allocate } from '../dtype';
+import { allocate } from '../arena';
 import { ValueError } from '../errors';
 import { NDArray, ndarray } from '../ndarray';
 import { sizeOf } from '../shape';

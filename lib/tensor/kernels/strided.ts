@@ -1,4 +1,4 @@
-import { allocateIndices } from '../dtype';
+import { allocateIndices } from '../arena';
 import { Shape, sizeOf, stridesOf } from '../shape';
 
 /**

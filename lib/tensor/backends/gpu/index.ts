@@ -1,7 +1,8 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Backend, BackendUnavailable } from '../../backend';
-import { allocate, DType } from '../../dtype';
+import { DType } from '../../dtype';
+import { allocate } from '../../arena';
 import { ValueError } from '../../errors';
 import { applyEpilogue, conv2dBackwardWith, ConvGeometry, Epilogue } from '../../kernels/conv';
 import { adamUpdateReference, allFiniteReference } from '../../kernels/optim';

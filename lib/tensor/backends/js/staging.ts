@@ -1,4 +1,5 @@
-import { allocate, allocateIndices, DType, TypedArray } from '../../dtype';
+import { DType, TypedArray } from '../../dtype';
+import { allocate, allocateIndices } from '../../arena';
 import { NDArray, ndarray } from '../../ndarray';
 import { SharedHeap } from './memory';
 
