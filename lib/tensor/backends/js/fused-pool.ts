@@ -16,8 +16,6 @@ export interface Pooling {
   argmax: number;
 }
 
-export const NO_POOLING: Pooling = { pooled: 0, argmax: 0 };
-
 /** Pooled values per image. */
 export function pooledPerImage(g: ConvGeometry): number {
   return Math.floor(g.outH / 2) * Math.floor(g.outW / 2) * g.outC;

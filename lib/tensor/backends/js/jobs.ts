@@ -93,10 +93,7 @@ const RUNNERS: { [K in JobKind]: Runner<K> } = {
   },
   convForward(p, task, tasks, dtype, ctx) {
     // bias < 0: none; the epilogue (bias, ReLU) is applied by each task to its own rows, still in the memory
-    const g = geometry(p);
-    const data = ctx.view(dtype);
-    const pixels = g.outH * g.outW;
-    const [n0, n1] = sliceOf(g.batch, task, tasks);
+    const { g, data, pixels, n0, n1 } = convTask(p, task, tasks, dtype, ctx);
     const rows = (n1 - n0) * pixels;
     const out = p.y + n0 * pixels * g.outC;
     gemm(0, rows, g.outC, g.kH * g.kW * g.inC, forwardPackers(data, p.x, data, p.w, g, n0 * pixels, rows), data, out, g.outC, ctx.gemm);
@@ -104,11 +101,7 @@ const RUNNERS: { [K in JobKind]: Runner<K> } = {
   },
   convInputGrad(p, task, tasks, dtype, ctx) {
     // dP for a chunk of rows goes to a scratch of this thread, then back to dx (which the caller has zeroed)
-    const g = geometry(p);
-    const data = ctx.view(dtype);
-    const pixels = g.outH * g.outW;
-    const patchSize = g.kH * g.kW * g.inC;
-    const [n0, n1] = sliceOf(g.batch, task, tasks);
+    const { g, data, pixels, patchSize, n0, n1 } = convTask(p, task, tasks, dtype, ctx);
     const chunkRows = CHUNK_ROWS;
     if (ctx.chunk64.length < chunkRows * patchSize) ctx.chunk64 = new Float64Array(chunkRows * patchSize);
     const scratch = ctx.chunk64;
@@ -121,11 +114,7 @@ const RUNNERS: { [K in JobKind]: Runner<K> } = {
   },
   convFilterGrad(p, task, tasks, dtype, ctx) {
     // each task sums over its own images into its own partial dW (zeroed by the caller), added in task order
-    const g = geometry(p);
-    const data = ctx.view(dtype);
-    const pixels = g.outH * g.outW;
-    const patchSize = g.kH * g.kW * g.inC;
-    const [n0, n1] = sliceOf(g.batch, task, tasks);
+    const { g, data, pixels, patchSize, n0, n1 } = convTask(p, task, tasks, dtype, ctx);
     const out = p.partials + task * patchSize * g.outC;
     gemm(0, patchSize, g.outC, (n1 - n0) * pixels, filterGradPackers(data, p.x, data, p.dy, g, n0 * pixels), data, out, g.outC, ctx.gemm);
   },
@@ -191,6 +180,13 @@ const RUNNERS: { [K in JobKind]: Runner<K> } = {
 };
 
 /** A fused pooling's arrays as byte offsets (float32 values, int32 winners; 0: none). */
+/** What a GEMM-based conv task works on: the geometry, the memory, and its images [n0, n1). */
+function convTask(p: Record<(typeof GEOMETRY)[number], number>, task: number, tasks: number, dtype: DType, ctx: ThreadContext) {
+  const g = geometry(p);
+  const [n0, n1] = sliceOf(g.batch, task, tasks);
+  return { g, data: ctx.view(dtype), pixels: g.outH * g.outW, patchSize: g.kH * g.kW * g.inC, n0, n1 };
+}
+
 function pooling(p: { pooled: number; argmax: number }): Pooling {
   return { pooled: 4 * p.pooled, argmax: 4 * p.argmax };
 }

@@ -80,9 +80,6 @@ export class Code {
   set(local: number): this {
     return this.op(0x21, ...uleb(local));
   }
-  tee(local: number): this {
-    return this.op(0x22, ...uleb(local));
-  }
   i32(value: number): this {
     return this.op(0x41, ...sleb(value));
   }
@@ -99,9 +96,6 @@ export class Code {
   }
   mul(): this {
     return this.op(0x6c);
-  }
-  shl(): this {
-    return this.op(0x74);
   }
   eqz(): this {
     return this.op(0x45);
@@ -206,9 +200,6 @@ export class Code {
   }
   f32Add(): this {
     return this.op(0x92);
-  }
-  f32Mul(): this {
-    return this.op(0x94);
   }
   /** memory.fill(address, byte, count) from the stack (bulk memory). */
   memoryFill(): this {
