@@ -1,8 +1,7 @@
 import { Rng } from '../tensor/random';
 import { formatShape, Shape } from '../tensor/shape';
 import { randn, uniform } from './creation';
-import { GradcheckOptions } from './gradcheck';
-import { GradcheckCase } from './registry';
+import { GradcheckCase, GradcheckOptions } from './registry';
 import { Tensor } from './tensor';
 
 /**

@@ -1,25 +1,10 @@
 import { DTypeError, TripletError } from '../tensor/errors';
 import { Rng } from '../tensor/random';
 import { formatShape, stridesOf } from '../tensor/shape';
-import { GradcheckCase, listOps } from './registry';
+import { GradcheckCase, GradcheckOptions, listOps } from './registry';
 import { noGrad } from './tape';
 import { withBackend } from '../tensor/backend';
 import { Tensor } from './tensor';
-
-export interface GradcheckOptions {
-  /** Finite-difference step (central differences). */
-  eps?: number;
-  atol?: number;
-  rtol?: number;
-  /** Seeds the random projection of the output. */
-  seed?: number;
-  /** Throw a GradcheckError on failure (default), or just report. */
-  raise?: boolean;
-  /** Names the function in messages. */
-  name?: string;
-  /** The kernel backend to differentiate on: 'reference' (default, the ground truth), or another to check it. */
-  backend?: string;
-}
 
 export interface GradcheckMismatch {
   input: number;

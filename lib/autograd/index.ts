@@ -1,11 +1,13 @@
 // Registers the kernel backends (reference, js, gpu) before any op can ask for one.
 import '../tensor/backends';
+// Gives Tensor its methods (x.mul(y).sum(1), loss.backward()).
+import './methods';
 export * from './ops';
 export { arange, eye, full, ones, onesLike, randn, scalar, tensor, TensorOptions, uniform, zeros, zerosLike } from './creation';
-export { gradcheck, gradcheckCase, GradcheckError, GradcheckMismatch, GradcheckOptions, gradcheckRegistered, GradcheckReport, GradcheckRow } from './gradcheck';
-export { GradcheckCase, listOps, OpInfo, registerOp } from './registry';
-export { BackwardFn, GradNode, isGradEnabled, noGrad, record } from './tape';
-export { fromNDArray, Tensor, TensorLike } from './tensor';
+export { gradcheck, gradcheckCase, GradcheckError, GradcheckMismatch, gradcheckRegistered, GradcheckReport, GradcheckRow } from './gradcheck';
+export { GradcheckCase, GradcheckOptions, listOps, OpInfo, registerOp } from './registry';
+export { isGradEnabled, noGrad, record } from './tape';
+export { BackwardFn, fromNDArray, GradNode, Tensor, TensorLike } from './tensor';
 export { awayFromZero, check, normal, positive, Sampler } from './cases';
 // The storage-level names users meet through tensors.
 export { DType, TypedArray } from '../tensor/dtype';

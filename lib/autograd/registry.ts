@@ -1,7 +1,22 @@
 import { ValueError } from '../tensor/errors';
 import { Rng } from '../tensor/random';
-import type { GradcheckOptions } from './gradcheck';
 import type { Tensor } from './tensor';
+
+/** How `gradcheck` compares; a registered case may carry its own. */
+export interface GradcheckOptions {
+  /** Finite-difference step (central differences). */
+  eps?: number;
+  atol?: number;
+  rtol?: number;
+  /** Seeds the random projection of the output. */
+  seed?: number;
+  /** Throw a GradcheckError on failure (default), or just report. */
+  raise?: boolean;
+  /** Names the function in messages. */
+  name?: string;
+  /** The kernel backend to differentiate on: 'reference' (default, the ground truth), or another to check it. */
+  backend?: string;
+}
 
 /**
  * One gradient check: `setup` draws float64 inputs from a seeded generator (away from kinks) and returns them with

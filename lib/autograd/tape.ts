@@ -5,20 +5,7 @@ import { ShapeError, ValueError } from '../tensor/errors';
 import { NDArray } from '../tensor/ndarray';
 import { broadcastShapes, formatShape, sameShape, Shape } from '../tensor/shape';
 import { isRegistered } from './registry';
-import { fromNDArray, Tensor } from './tensor';
-
-/**
- * Given ∂L/∂output (and the output itself, handy for exp, sqrt, …), returns ∂L/∂input for each input, or null
- * where an input gets no gradient. A gradient may keep the broadcast shape: the tape sums it back.
- */
-export type BackwardFn = (grad: Tensor, output: Tensor) => ReadonlyArray<Tensor | null>;
-
-/** One step of the tape: which op made a tensor, from what, and how to send gradients back through it. */
-export interface GradNode {
-  readonly op: string;
-  readonly inputs: readonly Tensor[];
-  readonly backward: BackwardFn;
-}
+import { BackwardFn, fromNDArray, Tensor } from './tensor';
 
 let disabled = 0;
 

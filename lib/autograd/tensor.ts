@@ -2,8 +2,19 @@ import { DType, dtypeOf, TypedArray } from '../tensor/dtype';
 import { ShapeError, ValueError } from '../tensor/errors';
 import { NDArray, NestedArray, toNested } from '../tensor/ndarray';
 import { checkShape, formatShape, Shape, sizeOf } from '../tensor/shape';
-import * as ops from './ops';
-import { backward, GradNode } from './tape';
+
+/**
+ * Given ∂L/∂output (and the output itself, handy for exp, sqrt, …), returns ∂L/∂input for each input, or null
+ * where an input gets no gradient. A gradient may keep the broadcast shape: the tape sums it back.
+ */
+export type BackwardFn = (grad: Tensor, output: Tensor) => ReadonlyArray<Tensor | null>;
+
+/** One step of the tape: which op made a tensor, from what, and how to send gradients back through it. */
+export interface GradNode {
+  readonly op: string;
+  readonly inputs: readonly Tensor[];
+  readonly backward: BackwardFn;
+}
 
 /** Where a number may stand for a tensor: `add(x, 1)`. It takes the dtype of the tensor beside it. */
 export type TensorLike = Tensor | number;
@@ -14,6 +25,7 @@ export type TensorLike = Tensor | number;
  * A tensor created with `requiresGrad: true` is a *leaf*: after `loss.backward()` its `.grad` holds ∂loss/∂leaf.
  * A tensor computed from one that requires grad carries `gradFn`, the step of the tape that made it.
  * Tensors are treated as immutable values; `reshape` and `detach` share their data, like PyTorch views.
+ * `backward()` and the op methods (`x.mul(y).sum(1)`) are added in `methods.ts`, which is built on the tape and the ops.
  */
 export class Tensor implements NDArray {
   /** The values; replaced only by `moveTo`. */
@@ -65,14 +77,6 @@ export class Tensor implements NDArray {
   }
 
   /**
-   * Back-propagates from this tensor: every leaf it depends on gets ∂this/∂leaf added to `.grad`.
-   * A non-scalar needs the upstream gradient ∂L/∂this, of its own shape.
-   */
-  backward(gradient?: Tensor): void {
-    backward(this, gradient);
-  }
-
-  /**
    * Moves the values into `data` (same length and dtype), which this tensor uses from now on — how a parameter
    * moves into a backend's memory for training and back (PyTorch's `param.data = …`). Views made before
    * (reshape, detach) keep the array they had.
@@ -101,65 +105,6 @@ export class Tensor implements NDArray {
 
   toString(): string {
     return `Tensor(${this.dtype} ${formatShape(this.shape)}${this.requiresGrad ? ', requiresGrad' : ''})`;
-  }
-
-  // The common ops as methods, so expressions read left to right: d.mul(mask).max(1).
-  add(other: TensorLike): Tensor {
-    return ops.add(this, other);
-  }
-  sub(other: TensorLike): Tensor {
-    return ops.sub(this, other);
-  }
-  mul(other: TensorLike): Tensor {
-    return ops.mul(this, other);
-  }
-  div(other: TensorLike): Tensor {
-    return ops.div(this, other);
-  }
-  neg(): Tensor {
-    return ops.neg(this);
-  }
-  pow(exponent: number): Tensor {
-    return ops.pow(this, exponent);
-  }
-  exp(): Tensor {
-    return ops.exp(this);
-  }
-  log(): Tensor {
-    return ops.log(this);
-  }
-  sqrt(): Tensor {
-    return ops.sqrt(this);
-  }
-  square(): Tensor {
-    return ops.square(this);
-  }
-  abs(): Tensor {
-    return ops.abs(this);
-  }
-  relu(): Tensor {
-    return ops.relu(this);
-  }
-  sum(axes?: number | readonly number[], keepDims = false): Tensor {
-    return ops.sum(this, axes, keepDims);
-  }
-  mean(axes?: number | readonly number[], keepDims = false): Tensor {
-    return ops.mean(this, axes, keepDims);
-  }
-  max(axes?: number | readonly number[], keepDims = false): Tensor {
-    return ops.max(this, axes, keepDims);
-  }
-  min(axes?: number | readonly number[], keepDims = false): Tensor {
-    return ops.min(this, axes, keepDims);
-  }
-  reshape(shape: Shape): Tensor {
-    return ops.reshape(this, shape);
-  }
-  transpose(perm?: readonly number[]): Tensor {
-    return ops.transpose(this, perm);
-  }
-  matmul(other: Tensor, transposeA = false, transposeB = false): Tensor {
-    return ops.matmul(this, other, transposeA, transposeB);
   }
 }
 

@@ -72,8 +72,11 @@ export function createJsBackend(threads = defaultThreads(), options: JsBackendOp
   const wasm = pool.module !== null;
   const fast = (dtype: DType): boolean => dtype === 'float32' && wasm;
 
-  /** Runs a job: in `tasks` tasks on every thread when worth it, else on this one (in one task when `whole`). */
-  function run<K extends JobKind>(kind: K, params: JobParams<K>, dtype: DType, flops: number, tasks: number, split: 'any' | 'fixed' = 'any'): void {
+  /**
+   * Runs a job: in `tasks` tasks on every thread when worth it, else on this one — in one task, or still in `tasks`
+   * when the split is 'fixed' (each task writes its own partial sums, so the cut must not depend on the threads).
+   */
+  function run<K extends JobKind>(kind: K, params: JobParams<K>, dtype: DType, flops: number, tasks: number, split: 'adaptive' | 'fixed' = 'adaptive'): void {
     const parallel = flops >= PARALLEL_MIN_FLOPS && threads > 1;
     pool.run(kind, encodeJob(kind, params), dtype, parallel || split === 'fixed' ? tasks : 1, parallel);
   }

@@ -274,7 +274,7 @@ function perFilter(f: WasmFunction<(typeof FILTER_PARAMS)[number]>, L: readonly 
 function zeroPatches(): FunctionSpec {
   const f = new WasmFunction('zero_patches', ['P', 'Wp', 'C', 'outH', 'outW', 'flags', 'keep']);
   const { P, Wp, C, outH, outW, flags, keep } = f.p;
-  const [r, col, ch, at, rows, cols, flag, i, j, any] = f.many(10, 'i32');
+  const [r, col, ch, at, rows, cols, flag, i, j, used] = f.many(10, 'i32');
   const [nonzero, zero] = f.many(2, 'v128');
   const c = f.code;
   c.v128Zero().set(zero);
@@ -295,13 +295,13 @@ function zeroPatches(): FunctionSpec {
   });
   c.forLoop(i, outH, () => {
     c.forLoop(j, outW, () => {
-      c.i32(0).set(any);
+      c.i32(0).set(used);
       for (let a = 0; a < 3; a++) {
         // the window's three flags of row i + a, or-ed in
         c.get(flags).get(i).i32(a).add().get(cols).mul().get(j).add().i32(4).mul().add().set(at);
-        c.get(any).get(at).i32Load(0).or().get(at).i32Load(4).or().get(at).i32Load(8).or().set(any);
+        c.get(used).get(at).i32Load(0).or().get(at).i32Load(4).or().get(at).i32Load(8).or().set(used);
       }
-      c.get(keep).get(i).get(outW).mul().get(j).add().i32(4).mul().add().i32(0).get(any).sub().i32Store();
+      c.get(keep).get(i).get(outW).mul().get(j).add().i32(4).mul().add().i32(0).get(used).sub().i32Store();
     });
   });
   return f.spec();
