@@ -40,13 +40,3 @@ export function check(
     options,
   };
 }
-
-/** The broadcasting patterns every binary op is checked on: same shape, trailing, both sides, scalar. */
-export function binaryChecks(fn: (x: Tensor, y: Tensor) => Tensor, second: (shape: Shape) => Sampler = normal): GradcheckCase[] {
-  return [
-    check(fn, [normal([3, 4]), second([3, 4])]),
-    check(fn, [normal([2, 3, 4]), second([4])]),
-    check(fn, [normal([3, 1]), second([1, 4])]),
-    check(fn, [normal([2, 3]), second([])]),
-  ];
-}

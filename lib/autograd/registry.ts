@@ -29,12 +29,21 @@ export interface GradcheckCase {
   readonly options?: GradcheckOptions;
 }
 
+/** An op's convention where its derivative is undefined, as the README's table of conventions at kinks shows it. */
+export interface Kink {
+  /** Where, after the op's name: 'at 0', 'ties'. */
+  readonly at: string;
+  /** The gradient it gives there. */
+  readonly gradient: string;
+}
+
 export interface OpInfo {
   readonly name: string;
   /** What it belongs to: 'op' for the engine's ops; layers and losses register their own kinds. */
   readonly kind: string;
   readonly differentiable: boolean;
   readonly cases: readonly GradcheckCase[];
+  readonly kink?: Kink;
 }
 
 const registry = new Map<string, OpInfo>();
@@ -45,10 +54,11 @@ const registry = new Map<string, OpInfo>();
  */
 export function registerOp(
   name: string,
-  info: { kind?: string; differentiable?: boolean; cases?: readonly GradcheckCase[] } = {},
+  info: { kind?: string; differentiable?: boolean; cases?: readonly GradcheckCase[]; kink?: Kink } = {},
 ): void {
   if (registry.has(name)) throw new ValueError(`registerOp: '${name}' is already registered`);
-  registry.set(name, { name, kind: info.kind ?? 'op', differentiable: info.differentiable ?? true, cases: info.cases ?? [] });
+  const { kind = 'op', differentiable = true, cases = [], kink } = info;
+  registry.set(name, { name, kind, differentiable, cases, ...(kink && { kink }) });
 }
 
 export function isRegistered(name: string): boolean {

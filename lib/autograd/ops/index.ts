@@ -1,37 +1,48 @@
-// One op per file: each shows its forward, its gradient (with the formula) and the checks that prove it.
-export { abs } from './abs';
-export { add } from './add';
+// The pointwise ops share one page, pointwise.ts (formula, gradient, checks: one row each); every other op has a
+// file of its own showing its forward, its gradient (with the formula) and the checks that prove it.
+export {
+  abs,
+  add,
+  clamp,
+  div,
+  eq,
+  exp,
+  ge,
+  gt,
+  le,
+  log,
+  logicalAnd,
+  logicalNot,
+  logicalOr,
+  lt,
+  maximum,
+  minimum,
+  mul,
+  ne,
+  neg,
+  pow,
+  relu,
+  sigmoid,
+  sign,
+  softplus,
+  sqrt,
+  square,
+  sub,
+} from './pointwise';
 export { argmax, argmin } from './argmax';
 export { broadcastTo } from './broadcast-to';
 export { cast } from './cast';
-export { clamp } from './clamp';
-export { eq, ge, gt, le, lt, ne } from './compare';
 export { concat } from './concat';
 export { conv2d, Conv2dOptions } from './conv2d';
 export { diag } from './diag';
-export { div } from './div';
-export { exp } from './exp';
 export { gather } from './gather';
-export { log } from './log';
-export { logicalAnd, logicalNot, logicalOr } from './logical';
 export { matmul } from './matmul';
 export { max, min } from './max';
 export { maxPool2d, MaxPool2dOptions } from './max-pool2d';
-export { maximum, minimum } from './maximum';
 export { mean } from './mean';
-export { mul } from './mul';
-export { neg } from './neg';
 export { norm } from './norm';
-export { pow } from './pow';
-export { relu } from './relu';
 export { expandDims, reshape, squeeze } from './reshape';
-export { sigmoid } from './sigmoid';
-export { sign } from './sign';
 export { slice } from './slice';
-export { softplus } from './softplus';
-export { sqrt } from './sqrt';
-export { square } from './square';
-export { sub } from './sub';
 export { sum } from './sum';
 export { permute, transpose } from './transpose';
 export { where } from './where';

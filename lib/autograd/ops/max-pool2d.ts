@@ -30,6 +30,7 @@ export function maxPool2d(x: Tensor, options: MaxPool2dOptions = {}): Tensor {
 }
 
 registerOp('maxPool2d', {
+  kink: { at: 'ties in a window', gradient: 'all to the first element in row-major window order' },
   cases: [
     check((x) => maxPool2d(x), [normal([2, 4, 6, 3])], '[2,4,6,3] 2×2'),
     check((x) => maxPool2d(x, { size: 3, stride: 2, padding: 'same' }), [normal([1, 5, 5, 2])], '[1,5,5,2] 3×3 stride 2 same'),

@@ -4,9 +4,7 @@ import { check, normal } from '../cases';
 import { registerOp } from '../registry';
 import { record } from '../tape';
 import { fromNDArray, Tensor } from '../tensor';
-import { eq } from './compare';
-import { div } from './div';
-import { mul } from './mul';
+import { div, eq, mul } from './pointwise';
 import { reshape } from './reshape';
 import { reducedShape, sum } from './sum';
 
@@ -35,6 +33,7 @@ export function min(x: Tensor, axes?: number | readonly number[], keepDims = fal
 
 for (const [name, fn] of [['max', max], ['min', min]] as const) {
   registerOp(name, {
+    kink: { at: 'ties', gradient: `split equally among the tied elements (TF's \`reduce_${name}\`)` },
     cases: [
       check((x) => fn(x), [normal([3, 4])], '[3,4] all axes'),
       check((x) => fn(x, [0, 2]), [normal([2, 3, 4])], '[2,3,4] axes [0,2]'),

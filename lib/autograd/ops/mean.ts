@@ -2,7 +2,7 @@ import { normalizeAxes, sizeOf } from '../../tensor/shape';
 import { check, normal } from '../cases';
 import { registerOp } from '../registry';
 import { Tensor } from '../tensor';
-import { mul } from './mul';
+import { mul } from './pointwise';
 import { sum } from './sum';
 
 /** The average over `axes` (all when omitted): Σx / n. Composed of sum and mul, so it needs no backward of its own. */

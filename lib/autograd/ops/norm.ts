@@ -5,9 +5,7 @@ import { check, normal } from '../cases';
 import { registerOp } from '../registry';
 import { record } from '../tape';
 import { Tensor } from '../tensor';
-import { eq } from './compare';
-import { div } from './div';
-import { mul } from './mul';
+import { div, eq, mul } from './pointwise';
 import { reshape } from './reshape';
 import { reducedShape } from './sum';
 import { where } from './where';
@@ -25,6 +23,7 @@ export function norm(x: Tensor, axes?: number | readonly number[], keepDims = fa
 }
 
 registerOp('norm', {
+  kink: { at: 'at 0', gradient: '0' },
   cases: [
     check((x) => norm(x), [normal([3, 4])], '[3,4] all axes'),
     check((x) => norm(x, [1, 2], true), [normal([2, 3, 4])], '[2,3,4] axes [1,2] keepDims'),

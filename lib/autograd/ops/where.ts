@@ -4,7 +4,7 @@ import { zerosLike } from '../creation';
 import { registerOp } from '../registry';
 import { record } from '../tape';
 import { Tensor, TensorLike } from '../tensor';
-import { gt } from './compare';
+import { gt } from './pointwise';
 import { operands } from './operands';
 import { sum } from './sum';
 
