@@ -60,13 +60,13 @@ export function benchmarkKernels(gpuModes: readonly string[] = ['cpu', 'webasm',
   const all = contenders(gpuModes, withReference);
   const rows: KernelRow[] = [];
   const time = (c: Contender, arena: ArrayArena, fn: () => unknown): number =>
-    measure(() => {
-      arena.run(fn);
-      arena.reclaim([]);
-    }, c.quick ? { maxRuns: 1, minSeconds: 0 } : {}).seconds;
+    measure(() => arena.step(fn), c.quick ? { maxRuns: 1, minSeconds: 0 } : {}).seconds;
   const inputs = all.map((c) => ({ c, arena: new ArrayArena(c.backend.arrays), rng: new Rng(1) }));
-  const random = (arena: ArrayArena, rng: Rng, shape: number[]): NDArray => {
-    const data = arena.run(() => arena.take('float32', shape.reduce((x, y) => x * y, 1))) as Float32Array;
+  // Operands outlive the timed steps: made where the backend's kernels read them (as holdInBackend does).
+  const resident = (c: Contender | null, kind: 'float32' | 'int32', size: number): Float32Array | Int32Array =>
+    (c?.backend.arrays?.make(kind, size) as Float32Array | Int32Array | undefined) ?? (kind === 'int32' ? new Int32Array(size) : new Float32Array(size));
+  const random = (c: Contender | null, rng: Rng, shape: number[]): NDArray => {
+    const data = resident(c, 'float32', shape.reduce((x, y) => x * y, 1)) as Float32Array;
     rng.fillNormal(data);
     return ndarray(data, shape);
   };
@@ -74,11 +74,10 @@ export function benchmarkKernels(gpuModes: readonly string[] = ['cpu', 'webasm',
   for (const [m, k, n] of [[12544, 288, 64], [64, 3136, 64], [64, 64, 3136], [512, 512, 512]]) {
     const flops = 2 * m * k * n;
     const plainRng = new Rng(1);
-    const plain = [random(new ArrayArena(), plainRng, [m, k]), random(new ArrayArena(), plainRng, [k, n])];
+    const plain = [random(null, plainRng, [m, k]), random(null, plainRng, [k, n])];
     const gflops: Record<string, number> = { 'naive loop': flops / measure(() => naiveMatmul(plain[0], plain[1])).seconds / 1e9 };
     for (const { c, arena, rng } of inputs) {
-      const [a, b] = [random(arena, rng, [m, k]), random(arena, rng, [k, n])];
-      arena.reclaim([a.data, b.data]); // kept: the operands outlive the timed runs
+      const [a, b] = [random(c, rng, [m, k]), random(c, rng, [k, n])];
       gflops[c.name] = flops / time(c, arena, () => c.backend.matmul(a, b, false, false)) / 1e9;
     }
     rows.push({ kernel: 'matmul', shape: `${m}×${k}×${n}`, gflops });
@@ -92,11 +91,15 @@ export function benchmarkKernels(gpuModes: readonly string[] = ['cpu', 'webasm',
     const flops = 2 * g.batch * g.outH * g.outW * g.outC * g.kH * g.kW * g.inC;
     const pool = windowGeometry([g.batch, g.outH, g.outW, g.outC], { kernel: 2, stride: 2, padding: 'valid' }, g.outC, 'bench');
     const perBackend = inputs.map(({ c, arena, rng }) => {
-      const [x, w, bias] = [random(arena, rng, [g.batch, g.inH, g.inW, g.inC]), random(arena, rng, [g.kH, g.kW, g.inC, g.outC]), random(arena, rng, [g.outC])];
+      const [x, w, bias] = [random(c, rng, [g.batch, g.inH, g.inW, g.inC]), random(c, rng, [g.kH, g.kW, g.inC, g.outC]), random(c, rng, [g.outC])];
       const epilogue = { bias, relu: true };
-      const pooled = arena.run(() => c.backend.conv2dPool(x, w, g, epilogue, pool));
-      const dy = random(arena, rng, [...pooled.y.shape]);
-      arena.reclaim([...[x, w, bias, pooled.y, dy].map((t) => t.data), pooled.argmax]);
+      const copy = <A extends Float32Array | Int32Array>(kind: 'float32' | 'int32', from: A): A => {
+        const to = resident(c, kind, from.length) as A;
+        to.set(from);
+        return to;
+      };
+      const pooled = arena.step(() => c.backend.conv2dPool(x, w, g, epilogue, pool), [], (p) => ({ y: ndarray(copy('float32', p.y.data as Float32Array), p.y.shape), argmax: copy('int32', p.argmax) }));
+      const dy = random(c, rng, [...pooled.y.shape]);
       const through = { y: pooled.y, argmax: pooled.argmax, g: pool, relu: true };
       return { c, arena, x, w, epilogue, dy, through };
     });

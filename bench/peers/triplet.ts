@@ -1,4 +1,4 @@
-import { Adam, batchAllTripletLoss, EmbeddingNet, embedDataset, getBackend, holdInBackend, Rng, setBackend, stepArena, Tensor } from '../../lib';
+import { Adam, batchAllTripletLoss, EmbeddingNet, embedDataset, getBackend, holdInBackend, Rng, setBackend, stepArena, Tensor, trainingState } from '../../lib';
 import { BATCH_SIZE, FIXTURE_BATCHES, INFERENCE_BATCH, LEARNING_RATE, MARGIN, NETWORK, testImages, trainingBatches } from '../fixture';
 import { servePeer } from './protocol';
 
@@ -11,14 +11,9 @@ function main([backendName = 'js', gpuMode]: string[]): void {
   const batches = trainingBatches(FIXTURE_BATCHES);
   const net = new EmbeddingNet(NETWORK, new Rng(230));
   const adam = new Adam(net.namedParameters(), { lr: LEARNING_RATE });
-  const { m, v } = adam.stateDict();
-  holdInBackend([...net.stateDict().values(), ...m.values(), ...v.values()]); // as the trainer does, for the process's life
+  holdInBackend(trainingState(net, adam)); // as the trainer does, for the process's life
   const arena = stepArena();
-  const inStep = <T>(fn: () => T): T => {
-    const result = arena.run(fn);
-    arena.reclaim([]);
-    return result;
-  };
+  const inStep = <T>(fn: () => T): T => arena.step(fn);
   const lossAndGradient = (i: number): number => {
     adam.zeroGrad();
     const { loss } = batchAllTripletLoss(batches[i].labels, net.forward(new Tensor(batches[i].images, [BATCH_SIZE, 28, 28, 1])), MARGIN);

@@ -9,5 +9,5 @@ export { Sequential } from './layers/sequential';
 export { Flatten, MaxPool2d, ReLU } from './layers/simple';
 export { Module, moduleCheck } from './module';
 export { Adam, AdamOptions, AdamState } from './optim/adam';
-export { holdInBackend } from './residency';
+export { holdInBackend, trainingState } from './residency';
 export { decodeSafetensors, encodeSafetensors, Safetensors } from './safetensors';

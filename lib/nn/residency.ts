@@ -1,4 +1,6 @@
 import { getBackend, Tensor, TypedArray } from '../autograd';
+import { Module } from './module';
+import { Adam } from './optim/adam';
 import { newArray } from '../tensor/dtype';
 
 /**
@@ -24,4 +26,10 @@ export function holdInBackend(tensors: readonly Tensor[]): { release(): void } {
       held.length = 0;
     },
   };
+}
+
+/** What outlives a training step: the model's parameters and buffers, and the optimiser's moments. */
+export function trainingState(model: Module, optimizer: Adam): Tensor[] {
+  const { m, v } = optimizer.stateDict();
+  return [...model.stateDict().values(), ...m.values(), ...v.values()];
 }

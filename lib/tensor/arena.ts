@@ -27,13 +27,11 @@ const plainArrays: ArraySource = {
 /**
  * Reuse of the arrays a training step allocates. A step makes the same ~50 arrays of the same sizes every time
  * (activations, masks, gradients: ~45 MB for the original's network at batch 64); making them new each step
- * costs fresh zeroed pages from the system and a garbage collector busy with large buffers. Inside
- * `arena.run(fn)`, every array the kernels allocate is taken from the arena's free lists (zeroed, as a new one
- * would be) and noted; `arena.reclaim(keep)` then returns all of them except `keep` — the arrays that outlive the
- * step (parameters, buffers, optimiser state) — for the next step to reuse. `dispose()` gives the arrays it holds
- * back to their source.
- *
- * Whoever reclaims vouches that nothing else still reads those arrays: the trainer does, between steps.
+ * costs fresh zeroed pages from the system and a garbage collector busy with large buffers. `arena.step(fn, keep)`
+ * runs fn with every array the kernels allocate taken from the arena's free lists (zeroed, as a new one would
+ * be), then takes all of them back for the next step except `keep`: the arrays that outlive the step (parameters,
+ * buffers, optimiser state — lib/nn's `trainingState` lists them). `dispose()` gives the arrays it holds back to
+ * their source.
  */
 export class ArrayArena {
   private readonly free = new Map<string, LentArray[]>();
@@ -45,8 +43,24 @@ export class ArrayArena {
 
   constructor(private readonly source: ArraySource = plainArrays) {}
 
-  /** Runs fn with this arena serving allocations. */
-  run<T>(fn: () => T): T {
+  /**
+   * One step: fn runs with this arena serving allocations; then every array lent during it, except `keep`, is taken
+   * back (also when fn throws). `out` turns fn's result into what the caller holds on to — run outside the arena and
+   * before the arrays go back, it can copy them (a batch's embeddings). What fn's result still points at after
+   * that is the next step's: read it no more.
+   */
+  step<T>(fn: () => T, keep?: Iterable<LentArray>): T;
+  step<T, R>(fn: () => T, keep: Iterable<LentArray>, out: (result: T) => R): R;
+  step<T, R>(fn: () => T, keep: Iterable<LentArray> = [], out?: (result: T) => R): T | R {
+    try {
+      const result = this.serve(fn);
+      return out ? out(result) : result;
+    } finally {
+      this.reclaim(keep);
+    }
+  }
+
+  private serve<T>(fn: () => T): T {
     const previous = active;
     active = this;
     try {
@@ -56,8 +70,11 @@ export class ArrayArena {
     }
   }
 
-  /** A zeroed array (or, with zeroed false, one whose contents the caller overwrites), noted as lent. */
-  take(kind: ArrayKind, size: number, zeroed = true): LentArray {
+  /**
+   * A zeroed array (or, with zeroed false, one whose contents the caller overwrites), noted as lent: what
+   * `allocate` and `allocateIndices` return while a step runs.
+   */
+  lend(kind: ArrayKind, size: number, zeroed = true): LentArray {
     const reusable = this.free.get(key(kind, size))?.pop();
     if (!reusable) this.created++;
     if (reusable && zeroed) this.source.zero(reusable);
@@ -66,10 +83,9 @@ export class ArrayArena {
     return array;
   }
 
-  /** Returns every array lent since the last reclaim, except those in keep; the count returned. */
-  reclaim(keep: Iterable<LentArray>): number {
+  /** Returns every array lent since the last reclaim, except those in keep. */
+  private reclaim(keep: Iterable<LentArray>): void {
     const kept = new Set(keep);
-    let returned = 0;
     for (const array of this.lent) {
       if (kept.has(array)) continue;
       if (this.poison) array.fill(array instanceof Int32Array ? -1 : NaN);
@@ -77,10 +93,8 @@ export class ArrayArena {
       const list = this.free.get(k) ?? [];
       list.push(array);
       this.free.set(k, list);
-      returned++;
     }
     this.lent = [];
-    return returned;
   }
 
   /** Gives every array this arena holds for reuse back to its source; lent ones stay with their holders. */
@@ -114,10 +128,10 @@ function key(kind: ArrayKind, size: number): string {
  * cleared first.
  */
 export function allocate(dtype: DType, size: number, zeroed = true): TypedArray {
-  return (active?.take(dtype, size, zeroed) as TypedArray | undefined) ?? newArray(dtype, size);
+  return (active?.lend(dtype, size, zeroed) as TypedArray | undefined) ?? newArray(dtype, size);
 }
 
 /** A zeroed Int32Array of indices (a max-pool's winners), from the running step's arena like `allocate`. */
 export function allocateIndices(size: number): Int32Array {
-  return (active?.take('int32', size) as Int32Array | undefined) ?? new Int32Array(size);
+  return (active?.lend('int32', size) as Int32Array | undefined) ?? new Int32Array(size);
 }

@@ -12,12 +12,11 @@ export function embedDataset(model: Module, dataset: Dataset, batchSize = 256): 
   try {
     return noGrad(() => {
       const parts: Tensor[] = [];
-      const arena = stepArena(); // each batch reuses the previous one's activations; its output is copied out
+      const arena = stepArena(); // each batch reuses the previous one's activations; its output is copied out first
       try {
         for (let start = 0; start < dataset.count; start += batchSize) {
           const indices = Int32Array.from({ length: Math.min(batchSize, dataset.count - start) }, (_, i) => start + i);
-          parts.push(arena.run(() => model.forward(imageBatch(dataset, indices))).clone());
-          arena.reclaim([]);
+          parts.push(arena.step(() => model.forward(imageBatch(dataset, indices)), [], (out) => out.clone()));
         }
       } finally {
         arena.dispose();

@@ -1,6 +1,6 @@
-import { ArrayArena, getBackend, Rng, stepArena, TypedArray } from '../autograd';
-import { checkAgainstParams, DataSplits, epochBatches, imageBatch, labelBatch } from '../data';
-import { Adam, CheckpointDir, EmbeddingNet, holdInBackend, loadCheckpoint, restoreCheckpoint, TrainingParts } from '../nn';
+import { ArrayArena, getBackend, Rng, stepArena } from '../autograd';
+import { BatchOptions, checkAgainstParams, DataSplits, epochBatches, imageBatch, labelBatch } from '../data';
+import { Adam, CheckpointDir, EmbeddingNet, holdInBackend, loadCheckpoint, restoreCheckpoint, trainingState, TrainingParts } from '../nn';
 import { TripletError } from '../tensor/errors';
 import { evaluateModel, EvalMetrics } from './evaluate';
 import { BatchStats, buildModel, tripletLoss } from './model';
@@ -74,91 +74,159 @@ export async function trainModel(options: TrainOptions): Promise<TrainOutcome> {
   const { params, data } = options;
   checkAgainstParams(data.train, params.image_size, params.num_labels);
   checkAgainstParams(data.test, params.image_size, params.num_labels);
-  // the step's arrays, the parameters and Adam's moments live where the backend computes on them, while training
   const arena = options.arena ?? stepArena();
   const model = buildModel(params, new Rng(params.seed));
   const optimizer = new Adam(model.namedParameters(), { lr: params.learning_rate });
-  const { m, v } = optimizer.stateDict();
-  const held = holdInBackend([...model.stateDict().values(), ...m.values(), ...v.values()]);
+  // the state and the steps' arrays live where the backend computes on them, while training
+  const held = holdInBackend(trainingState(model, optimizer));
   try {
-    return await trainEpochs({ ...options, arena }, model, optimizer);
+    return await new TrainingRun({ ...options, arena }, model, optimizer).toTheEnd();
   } finally {
     held.release();
     if (options.arena === undefined && arena) arena.dispose();
   }
 }
 
-async function trainEpochs(options: TrainOptions & { arena: ArrayArena | false }, model: EmbeddingNet, optimizer: Adam): Promise<TrainOutcome> {
-  const { modelDir, params, data, events = {}, profiler, arena } = options;
-  const checkpoints = new CheckpointDir(modelDir);
-  // The data has its own generator, so the order of the epochs does not depend on how the weights were drawn.
-  let dataRng = new Rng(params.seed + 1);
-  let [epoch, stepInEpoch, step] = [0, 0, 0];
-  let resumedFrom: string | null = null;
-  if (checkpoints.hasLast()) {
-    const checkpoint = loadCheckpoint(checkpoints.last);
-    checkArchitecture(checkpoint.meta.params, params, checkpoints.last);
-    const meta = restoreCheckpoint(checkpoint, { model, optimizer }, checkpoints.last);
-    if (meta.rng) dataRng = Rng.fromState(meta.rng);
-    [epoch, stepInEpoch, step] = [meta.epoch, meta.stepInEpoch, meta.step];
-    resumedFrom = checkpoints.last;
-  }
-  const batchOptions = { batchSize: params.batch_size, sampler: params.sampler, imagesPerClass: params.images_per_class, dropLast: params.drop_last };
-  /** What a checkpoint holds; `resume` is where a resumed run picks up, with the data generator as it was there. */
-  const parts = (resume: { epoch: number; stepInEpoch: number; rng: Rng }, metrics?: EvalMetrics): TrainingParts => ({
-    model, optimizer, step, ...resume, params: params as unknown as Record<string, unknown>,
-    metrics: metrics as unknown as Record<string, number> | undefined,
-  });
-
-  const stepsPerEpoch = epochBatches(data.train.labels, batchOptions, Rng.fromState(dataRng.state())).length;
-  const totalSteps = stepsPerEpoch * params.num_epochs;
-  events.onStart?.({ step, epoch, totalSteps, resumedFrom, parameters: model.parameterCount() });
-  if (epoch >= params.num_epochs) return { status: 'already-trained', step, epoch, model, metrics: null };
-
-  let metrics: EvalMetrics | null = null;
-  let recent = { images: 0, seconds: 0 };
-  for (; epoch < params.num_epochs; epoch++) {
-    const epochStart = Rng.fromState(dataRng.state());
-    const batches = epochBatches(data.train.labels, batchOptions, dataRng);
-    for (; stepInEpoch < batches.length; stepInEpoch++) {
-      const began = process.hrtime.bigint();
-      const run = (): BatchStats => trainStep(model, optimizer, params, data, batches[stepInEpoch], step + 1, checkpoints.last, profiler);
-      const stats = arena ? arena.run(run) : run();
-      if (arena) arena.reclaim(persistentArrays(model, optimizer));
-      step++;
-      const seconds = Number(process.hrtime.bigint() - began) / 1e9;
-      recent = { images: recent.images * 0.9 + batches[stepInEpoch].length, seconds: recent.seconds * 0.9 + seconds };
-      const report: StepReport = { step, epoch, stepInEpoch: stepInEpoch + 1, stepsInEpoch: batches.length, totalSteps, stats, imagesPerSecond: recent.images / recent.seconds };
-      events.onStep?.(report);
-      if (step % params.save_summary_steps === 0) events.onSummary?.(report);
-      const stopping = events.shouldStop?.() ?? false;
-      if (stopping || step % params.save_checkpoint_steps === 0) checkpoints.saveLast(parts({ epoch, stepInEpoch: stepInEpoch + 1, rng: epochStart }));
-      if (stopping) return { status: 'interrupted', step, epoch, model, metrics };
-      await yieldToEventLoop();
-    }
-    stepInEpoch = 0;
-    events.onEpochEnd?.(epoch, step);
-    const next = { epoch: epoch + 1, stepInEpoch: 0, rng: dataRng };
-    const evaluate = next.epoch % params.eval_every_epochs === 0 || next.epoch === params.num_epochs;
-    metrics = evaluate ? evaluateModel(model, params, data.test) : null;
-    checkpoints.saveLast(parts(next, metrics ?? undefined));
-    if (metrics) {
-      const best = checkpoints.saveBestIfBetter(parts(next, metrics), 'precisionAt1');
-      events.onEvaluation?.(epoch, step, metrics, best);
-    }
-    await yieldToEventLoop();
-  }
-  return { status: 'finished', step, epoch, model, metrics };
+/** Where a run stands: the epoch and the step in it, the data generator as it was when the epoch began, the step count. */
+interface Position {
+  epoch: number;
+  stepInEpoch: number;
+  step: number;
+  /** The data generator's state at the start of `epoch`: the epoch's batches are drawn from it again on resume. */
+  epochRng: Rng;
 }
 
-/** What outlives a step: parameters, buffers and Adam's moments (the arena must not reuse them). */
-function persistentArrays(model: EmbeddingNet, optimizer: Adam): TypedArray[] {
-  const { m, v } = optimizer.stateDict();
-  return [...model.stateDict().values(), ...m.values(), ...v.values()].map((t) => t.data);
+/** One training run of a model_dir, from where it stands to the last epoch (or a stop). */
+class TrainingRun {
+  private readonly checkpoints: CheckpointDir;
+  private readonly events: TrainEvents;
+  private readonly batchOptions: BatchOptions;
+  private at: Position;
+  private resumedFrom: string | null = null;
+  /** Images and seconds of recent steps, exponentially weighted: the throughput the progress shows. */
+  private recent = { images: 0, seconds: 0 };
+
+  constructor(
+    private readonly options: TrainOptions & { arena: ArrayArena | false },
+    private readonly model: EmbeddingNet,
+    private readonly optimizer: Adam,
+  ) {
+    const { params } = options;
+    this.checkpoints = new CheckpointDir(options.modelDir);
+    this.events = options.events ?? {};
+    this.batchOptions = { batchSize: params.batch_size, sampler: params.sampler, imagesPerClass: params.images_per_class, dropLast: params.drop_last };
+    // The data has its own generator, so the order of the epochs does not depend on how the weights were drawn.
+    this.at = { epoch: 0, stepInEpoch: 0, step: 0, epochRng: new Rng(params.seed + 1) };
+  }
+
+  async toTheEnd(): Promise<TrainOutcome> {
+    const { params, data } = this.options;
+    this.resumeIfSaved();
+    const stepsPerEpoch = epochBatches(data.train.labels, this.batchOptions, Rng.fromState(this.at.epochRng.state())).length;
+    const totalSteps = stepsPerEpoch * params.num_epochs;
+    const { step, epoch } = this.at;
+    this.events.onStart?.({ step, epoch, totalSteps, resumedFrom: this.resumedFrom, parameters: this.model.parameterCount() });
+    if (epoch >= params.num_epochs) return this.outcome('already-trained', null);
+    let metrics: EvalMetrics | null = null;
+    while (this.at.epoch < params.num_epochs) {
+      if ((await this.runEpoch(totalSteps)) === 'stopped') return this.outcome('interrupted', metrics);
+      metrics = this.endEpoch();
+      await yieldToEventLoop();
+    }
+    return this.outcome('finished', metrics);
+  }
+
+  /** Picks up from the last checkpoint, exactly: weights, Adam's moments, the step, the data order. */
+  private resumeIfSaved(): void {
+    const { last } = this.checkpoints;
+    if (!this.checkpoints.hasLast()) return;
+    const checkpoint = loadCheckpoint(last);
+    checkArchitecture(checkpoint.meta.params, this.options.params, last);
+    const meta = restoreCheckpoint(checkpoint, { model: this.model, optimizer: this.optimizer }, last);
+    this.at = { epoch: meta.epoch, stepInEpoch: meta.stepInEpoch, step: meta.step, epochRng: meta.rng ? Rng.fromState(meta.rng) : this.at.epochRng };
+    this.resumedFrom = last;
+  }
+
+  /** The epoch's batches from where the run stands; saves every save_checkpoint_steps, and on a stop. */
+  private async runEpoch(totalSteps: number): Promise<'done' | 'stopped'> {
+    const { params } = this.options;
+    const dataRng = Rng.fromState(this.at.epochRng.state());
+    const batches = epochBatches(this.options.data.train.labels, this.batchOptions, dataRng);
+    for (; this.at.stepInEpoch < batches.length; this.at.stepInEpoch++) {
+      const batch = batches[this.at.stepInEpoch];
+      const began = process.hrtime.bigint();
+      const stats = this.stepOn(batch);
+      this.at.step++;
+      const seconds = Number(process.hrtime.bigint() - began) / 1e9;
+      this.recent = { images: this.recent.images * 0.9 + batch.length, seconds: this.recent.seconds * 0.9 + seconds };
+      const { step, epoch, stepInEpoch } = this.at;
+      const report: StepReport = { step, epoch, stepInEpoch: stepInEpoch + 1, stepsInEpoch: batches.length, totalSteps, stats, imagesPerSecond: this.recent.images / this.recent.seconds };
+      this.events.onStep?.(report);
+      if (step % params.save_summary_steps === 0) this.events.onSummary?.(report);
+      const stopping = this.events.shouldStop?.() ?? false;
+      if (stopping || step % params.save_checkpoint_steps === 0) this.saveLast({ ...this.at, stepInEpoch: stepInEpoch + 1 });
+      if (stopping) return 'stopped';
+      await yieldToEventLoop();
+    }
+    this.at = { epoch: this.at.epoch + 1, stepInEpoch: 0, step: this.at.step, epochRng: dataRng };
+    return 'done';
+  }
+
+  /** After an epoch: the checkpoint, and every eval_every_epochs (and after the last) the evaluation and the best. */
+  private endEpoch(): EvalMetrics | null {
+    const { params, data } = this.options;
+    const { epoch, step } = this.at;
+    this.events.onEpochEnd?.(epoch - 1, step);
+    const evaluate = epoch % params.eval_every_epochs === 0 || epoch === params.num_epochs;
+    const metrics = evaluate ? evaluateModel(this.model, params, data.test) : null;
+    this.saveLast(this.at, metrics);
+    if (metrics) {
+      const best = this.checkpoints.saveBestIfBetter(this.parts(this.at, metrics), 'precisionAt1');
+      this.events.onEvaluation?.(epoch - 1, step, metrics, best);
+    }
+    return metrics;
+  }
+
+  /** One training step, its arrays the arena's: all of them go back to it after, except the training state. */
+  private stepOn(batch: Int32Array): BatchStats {
+    const { arena } = this.options;
+    const run = (): BatchStats => trainStep({ ...this.options, model: this.model, optimizer: this.optimizer }, batch, this.at.step + 1, this.checkpoints.last);
+    if (!arena) return run();
+    const keep = trainingState(this.model, this.optimizer).map((t) => t.data);
+    // the gradients are the step's arrays too: dropped with them, so that no parameter points at a reused array
+    return arena.step(run, keep, (stats) => (this.model.zeroGrad(), stats));
+  }
+
+  private saveLast(at: Position, metrics?: EvalMetrics | null): void {
+    this.checkpoints.saveLast(this.parts(at, metrics ?? undefined));
+  }
+
+  /** What a checkpoint holds: where a resumed run picks up, with the data generator as it was there. */
+  private parts(at: Position, metrics?: EvalMetrics): TrainingParts {
+    const { model, optimizer } = this;
+    return {
+      model, optimizer, step: at.step, epoch: at.epoch, stepInEpoch: at.stepInEpoch, rng: at.epochRng,
+      params: this.options.params as unknown as Record<string, unknown>,
+      metrics: metrics as unknown as Record<string, number> | undefined,
+    };
+  }
+
+  private outcome(status: TrainOutcome['status'], metrics: EvalMetrics | null): TrainOutcome {
+    return { status, step: this.at.step, epoch: this.at.epoch, model: this.model, metrics };
+  }
+}
+
+/** What a training step reads. */
+interface StepInputs {
+  model: EmbeddingNet;
+  optimizer: Adam;
+  params: Params;
+  data: DataSplits;
+  profiler?: StepProfiler;
 }
 
 /** Forward, loss, backward, a check that nothing became NaN or infinite, and Adam's update. */
-function trainStep(model: EmbeddingNet, optimizer: Adam, params: Params, data: DataSplits, batch: Int32Array, step: number, lastCheckpoint: string, profiler?: StepProfiler): BatchStats {
+function trainStep({ model, optimizer, params, data, profiler }: StepInputs, batch: Int32Array, step: number, lastCheckpoint: string): BatchStats {
   profiler?.beginStep();
   optimizer.zeroGrad();
   const images = imageBatch(data.train, batch);

@@ -54,12 +54,13 @@ describe('train: the training loop', () => {
   it("reuses each step's arrays: none made new after the first step, and the same losses and weights as without reuse", async () => {
     const params = tiny({ num_epochs: 1, use_batch_norm: true, learning_rate: 1e-2 });
     const data = limitData(loadEmbeddedDigits(), params);
-    const train = async (arena: ArrayArena | false): Promise<{ losses: number[]; created: number[]; weights: Buffer }> => {
+    const train = async (arena: ArrayArena | false): Promise<{ losses: number[]; created: number[]; weights: Buffer; grads: unknown[] }> => {
       const [losses, created]: number[][] = [[], []];
       fs.rmSync(dir, { recursive: true, force: true });
       fs.mkdirSync(dir);
-      await trainModel({ modelDir: dir, params, data, arena, events: { onStep: (r) => (losses.push(r.stats.loss), created.push(arena ? arena.created : 0)) } });
-      return { losses, created, weights: fs.readFileSync(path.join(dir, 'checkpoint-last.safetensors')) };
+      const { model } = await trainModel({ modelDir: dir, params, data, arena, events: { onStep: (r) => (losses.push(r.stats.loss), created.push(arena ? arena.created : 0)) } });
+      const grads = model.parameters().map((p) => p.grad);
+      return { losses, created, weights: fs.readFileSync(path.join(dir, 'checkpoint-last.safetensors')), grads };
     };
     const fresh = await train(false);
     const arena = stepArena(); // as training makes it: in the backend's memory
@@ -69,6 +70,8 @@ describe('train: the training loop', () => {
     expect(reused.weights.equals(fresh.weights)).to.equal(true);
     expect(reused.created[0]).to.be.greaterThan(20);
     expect(reused.created.slice(1)).to.deep.equal(new Array(reused.created.length - 1).fill(reused.created[0]));
+    // the gradients were the steps' arrays: dropped with them, so no parameter points at an array the arena took back
+    expect(reused.grads).to.deep.equal(reused.grads.map(() => null));
   });
 
   for (const strategy of ['batch_all', 'batch_hard'] as const) {
