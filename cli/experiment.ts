@@ -43,3 +43,27 @@ export function withSeed(params: Params, seed: number | undefined): Params {
   const out = { ...params, seed: seed ?? params.seed };
   return Object.fromEntries(PARAM_KEYS.map((key) => [key, out[key]])) as unknown as Params;
 }
+
+/** "1e-4" → 1e-4, "true" → true, anything that is not JSON stays a string ("batch_hard"). */
+function parseValue(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** PARENT/<param>_<value>/params.json: the parent's params with one value changed, checked like any params.json. */
+export function subExperiment(parent: string, base: Params, param: string, text: string): { dir: string; params: Params } {
+  const dir = path.join(parent, `${param}_${text}`);
+  const file = path.join(dir, 'params.json');
+  const wanted = JSON.stringify({ ...base, [param]: parseValue(text) }, null, 2) + '\n';
+  const { params } = parseParams(wanted, file);
+  if (fs.existsSync(file)) {
+    const existing = parseParams(readFile(file).toString('utf8'), file).params;
+    if (JSON.stringify(existing) !== JSON.stringify(params)) throw new ConfigError(`${file} exists with other parameters; remove ${dir} or use another parent_dir`);
+  } else {
+    writeFileAtomic(file, wanted);
+  }
+  return { dir, params };
+}

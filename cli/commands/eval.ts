@@ -3,7 +3,7 @@ import { baselineMetrics, evaluateModel, loadTrainedModel } from '../../lib';
 import { applyBackend, BackendFlags, withBackendOptions } from '../backend';
 import { DEFAULT_MODEL_DIR, loadData, readExperiment } from '../experiment';
 import { checkpointChoice } from '../options';
-import { metricsTable, writeMetrics } from '../report';
+import { reportEvaluation } from '../report';
 
 interface EvalFlags extends BackendFlags {
   model_dir?: string;
@@ -31,9 +31,7 @@ export function evalCommand(): Command {
     const { model, meta, file } = loadTrainedModel(modelDir, params, flags.checkpoint);
     const metrics = evaluateModel(model, params, data.test);
     const baselines = flags.baselines ? baselineMetrics(params, data.test) : undefined;
-    console.log(`${file}: step ${meta.step}, evaluated on ${data.test.count} test images (${data.test.source}), leave-one-out:\n`);
-    console.log(metricsTable(metrics, baselines));
-    const written = writeMetrics(modelDir, { checkpoint: file, step: meta.step, epoch: meta.epoch, data: data.description }, metrics, baselines);
-    console.log(`\nwrote ${written}`);
+    const heading = `${file}: step ${meta.step}, evaluated on ${data.test.count} test images (${data.test.source}), leave-one-out:`;
+    reportEvaluation(heading, modelDir, { checkpoint: file, step: meta.step, epoch: meta.epoch, data: data.description }, metrics, baselines);
   });
 }
