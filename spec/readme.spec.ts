@@ -44,3 +44,20 @@ describe('README', () => {
     expect(readme).to.match(/```bash\nnpm install[^\n]*\nnpm test/);
   });
 });
+
+describe('docs/READING.md', () => {
+  const root = path.resolve(__dirname, '../..');
+  const reading = fs.readFileSync(path.join(root, 'docs/READING.md'), 'utf8');
+
+  it('names only files and folders that exist', () => {
+    const named = [...reading.matchAll(/`((?:lib|spec|cli)\/[^`\s]+)`/g)].map((m) => m[1]);
+    expect(named.length).to.be.greaterThan(30);
+    expect(named.filter((file) => !fs.existsSync(path.join(root, file))), 'missing').to.deep.equal([]);
+  });
+
+  it('names, for every stop, the spec that proves it', () => {
+    const stops = reading.split(/\n## \d+\. /).slice(1);
+    expect(stops.length).to.be.at.least(12);
+    expect(stops.filter((stop) => !/`spec\/[^`]+\.spec\.ts`/.test(stop)).map((stop) => stop.split('\n')[0])).to.deep.equal([]);
+  });
+});

@@ -10,8 +10,7 @@ import { NDArray } from './ndarray';
  * The hot kernels, behind one small interface so that faster implementations can stand in for the reference
  * loops. Shapes arrive already checked; a backend only computes.
  */
-export interface Backend {
-  readonly name: string;
+export interface Kernels {
   matmul(a: NDArray, b: NDArray, transA: boolean, transB: boolean): NDArray;
   /** y = x ⋆ w, then (if given) y + bias per output channel and max(y, 0): the fused epilogue. */
   conv2d(x: NDArray, w: NDArray, g: ConvGeometry, epilogue?: Epilogue): NDArray;
@@ -29,6 +28,11 @@ export interface Backend {
   adamUpdate(update: AdamUpdate): void;
   /** Whether every value is finite: the trainer's check of each gradient before an update. */
   allFinite(data: TypedArray): boolean;
+}
+
+/** A backend: the kernels, and what it says about itself. */
+export interface Backend extends Kernels {
+  readonly name: string;
   /** Where a step's arena should make arrays for these kernels to use in place (none: plain arrays). */
   readonly arrays?: ArraySource;
   /** What actually runs, in words ("js (2 threads, WebAssembly SIMD with fused multiply-adds, …)"). */
@@ -37,8 +41,36 @@ export interface Backend {
   tasksByThread?(): number[];
 }
 
-/** The names of the kernels, in the interface's order (the profiler times each). */
-export const KERNEL_NAMES = ['matmul', 'conv2d', 'conv2dPool', 'conv2dBackward', 'maxPool2d', 'maxPool2dGrad', 'adamUpdate', 'allFinite'] as const satisfies ReadonlyArray<keyof Backend>;
+export type KernelName = keyof Kernels;
+
+/**
+ * Every kernel, with how the profile names it. The one list of kernels: a record over the interface, so a kernel
+ * added to `Kernels` and left out here is a type error, and whatever goes through the list (the profiler, the
+ * backend checks' count of what they exercised) sees every kernel.
+ */
+export const KERNELS: Readonly<Record<KernelName, string>> = {
+  matmul: 'matmul (dense, distances)',
+  conv2d: 'conv2d forward (+ bias, relu)',
+  conv2dPool: 'conv2d forward (+ bias, relu, max-pool)',
+  conv2dBackward: 'conv2d backward',
+  maxPool2d: 'max-pool',
+  maxPool2dGrad: 'max-pool gradient',
+  adamUpdate: 'Adam update',
+  allFinite: 'finite check',
+};
+
+export const KERNEL_NAMES = Object.keys(KERNELS) as KernelName[];
+
+/**
+ * The backend with every kernel call passed through `around(name, args, call)` (which must return `call()`'s
+ * result): how the profiler times kernels and the backend checks count them.
+ */
+export function aroundKernels(backend: Backend, around: (name: KernelName, args: unknown[], call: () => unknown) => unknown): Backend {
+  const wrapped = Object.fromEntries(
+    KERNEL_NAMES.map((name) => [name, (...args: unknown[]) => around(name, args, () => (backend[name] as (...a: unknown[]) => unknown).apply(backend, args))]),
+  );
+  return { ...backend, name: backend.name, ...wrapped } as Backend;
+}
 
 export interface BackendOptions {
   /** For the gpu backend: which gpu.js mode ('webgpu', 'headlessgl', 'webasm', 'cpu'). */

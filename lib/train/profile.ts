@@ -1,26 +1,11 @@
-import { Backend, getBackend, KERNEL_NAMES, useBackend } from '../tensor/backend';
+import { aroundKernels, Backend, getBackend, KERNELS, KernelName, useBackend } from '../tensor/backend';
 import { ConvGeometry } from '../tensor/kernels/conv';
 import { NDArray } from '../tensor/ndarray';
 
 export type Phase = 'data' | 'forward' | 'loss' | 'backward' | 'optimizer';
 const PHASES: readonly Phase[] = ['data', 'forward', 'loss', 'backward', 'optimizer'];
-const KERNELS = KERNEL_NAMES;
-/** How the profile names each kernel: a record over the backend's list, so a kernel left out is a type error. */
-const LABELS: Record<(typeof KERNELS)[number], string> = {
-  matmul: 'matmul (dense, distances)',
-  conv2d: 'conv2d forward (+ bias, relu)',
-  conv2dPool: 'conv2d forward (+ bias, relu, max-pool)',
-  conv2dBackward: 'conv2d backward',
-  maxPool2d: 'max-pool',
-  maxPool2dGrad: 'max-pool gradient',
-  adamUpdate: 'Adam update',
-  allFinite: 'finite check',
-};
-
-type Kernel = (typeof KERNELS)[number];
-
 /** What a kernel call worked on, for its row: "14×14×32→64" (a convolution), "64×3136×64" (m×k×n). */
-function shapeOf(kernel: Kernel, args: unknown[]): string {
+function shapeOf(kernel: KernelName, args: unknown[]): string {
   const image = (g: ConvGeometry): string => `${g.inH}×${g.inW}×${g.inC}`;
   switch (kernel) {
     case 'matmul': {
@@ -66,23 +51,19 @@ export class StepProfiler {
   constructor() {
     this.wrapped = getBackend();
     this.tasksBefore = this.wrapped.tasksByThread?.();
-    const timed = Object.fromEntries(
-      KERNELS.map((name) => [
-        name,
-        (...args: unknown[]) => {
-          const start = now();
-          try {
-            return (this.wrapped[name] as (...a: unknown[]) => unknown).apply(this.wrapped, args);
-          } finally {
-            if (this.phase) {
-              const key = `${this.phase}/${name}/${shapeOf(name, args)}`;
-              this.kernelMs.set(key, (this.kernelMs.get(key) ?? 0) + now() - start);
-            }
+    useBackend(
+      aroundKernels(this.wrapped, (name, args, call) => {
+        const start = now();
+        try {
+          return call();
+        } finally {
+          if (this.phase) {
+            const key = `${this.phase}/${name}/${shapeOf(name, args)}`;
+            this.kernelMs.set(key, (this.kernelMs.get(key) ?? 0) + now() - start);
           }
-        },
-      ]),
+        }
+      }),
     );
-    useBackend({ ...this.wrapped, name: this.wrapped.name, ...timed } as Backend);
   }
 
   beginStep(): void {
@@ -118,8 +99,8 @@ export class StepProfiler {
       ...[...this.kernelMs]
         .filter(([key]) => key.startsWith(`${phase}/`))
         .map(([key, ms]) => {
-          const [, kernel, shape] = key.split('/') as [Phase, Kernel, string];
-          return { name: `  ${LABELS[kernel]}${shape ? ` ${shape}` : ''}`, msPerStep: per(ms), share: ms / total };
+          const [, kernel, shape] = key.split('/') as [Phase, KernelName, string];
+          return { name: `  ${KERNELS[kernel]}${shape ? ` ${shape}` : ''}`, msPerStep: per(ms), share: ms / total };
         }),
     ]);
   }

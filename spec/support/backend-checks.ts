@@ -2,6 +2,7 @@
 import { expect } from 'chai';
 import { Backend, DType, NDArray, Rng } from '../../lib';
 import { referenceBackend } from '../../lib/tensor/backends';
+import { aroundKernels, KERNEL_NAMES, KernelName } from '../../lib/tensor/backend';
 import { applyEpilogue, ConvGeometry, Padding, windowGeometry } from '../../lib/tensor/kernels/conv';
 import { ndarray } from '../../lib/tensor/ndarray';
 
@@ -147,7 +148,9 @@ function matmulData(dtype: DType, shapes: Array<[number, number, number]>) {
 export function checkBackendAgainstReference(label: string, make: () => Backend, dtypes: DType[], tolerance: Record<DType, number>, options: { modelShapes?: boolean | 'forward'; blockShapes?: boolean } = {}): void {
   describe(`${label}: every kernel equals the reference`, () => {
     let backend: Backend;
-    before(() => (backend = make()));
+    // every kernel call is counted, so that the last check can say none of the interface went untested
+    const exercised = new Set<KernelName>();
+    before(() => (backend = aroundKernels(make(), (name, _args, call) => (exercised.add(name), call()))));
 
     for (const dtype of dtypes) {
       const tol = tolerance[dtype];
@@ -219,5 +222,9 @@ export function checkBackendAgainstReference(label: string, make: () => Backend,
         });
       }
     }
+
+    it('has held every kernel of the interface to the reference', () => {
+      expect(KERNEL_NAMES.filter((name) => !exercised.has(name)), 'kernels no check called').to.deep.equal([]);
+    });
   });
 }
