@@ -17,8 +17,14 @@ export interface Batch {
 /** The first `count` batches of a shuffled epoch of the embedded training digits (seeded). */
 export function trainingBatches(count: number): Batch[] {
   const data = loadEmbeddedDigits();
-  const batches = epochBatches(data.train.labels, { batchSize: BATCH_SIZE, sampler: 'shuffle', imagesPerClass: 4, dropLast: true }, new Rng(231));
-  return batches.slice(0, count).map((b) => ({ images: imageBatch(data.train, b).data as Float32Array, labels: labelBatch(data.train, b) }));
+  const batches = epochBatches(
+    data.train.labels,
+    { batchSize: BATCH_SIZE, sampler: 'shuffle', imagesPerClass: 4, dropLast: true },
+    new Rng(231),
+  );
+  return batches
+    .slice(0, count)
+    .map((b) => ({ images: imageBatch(data.train, b).data as Float32Array, labels: labelBatch(data.train, b) }));
 }
 
 /** The first `count` test images, for inference. */

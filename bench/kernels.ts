@@ -56,7 +56,10 @@ function contenders(gpuModes: readonly string[], withReference: boolean): Conten
  * convolution is credited with the direct method's FLOPs. Every backend's operands are where its kernels use
  * them in training (the js backend's shared memory, through a step's arena).
  */
-export function benchmarkKernels(gpuModes: readonly string[] = ['cpu', 'webasm', 'webgpu'], withReference = true): KernelRow[] {
+export function benchmarkKernels(
+  gpuModes: readonly string[] = ['cpu', 'webasm', 'webgpu'],
+  withReference = true,
+): KernelRow[] {
   const all = contenders(gpuModes, withReference);
   const rows: KernelRow[] = [];
   const time = (c: Contender, arena: ArrayArena, fn: () => unknown): number =>
@@ -64,18 +67,30 @@ export function benchmarkKernels(gpuModes: readonly string[] = ['cpu', 'webasm',
   const inputs = all.map((c) => ({ c, arena: new ArrayArena(c.backend.arrays), rng: new Rng(1) }));
   // Operands outlive the timed steps: made where the backend's kernels read them (as holdInBackend does).
   const resident = (c: Contender | null, kind: 'float32' | 'int32', size: number): Float32Array | Int32Array =>
-    (c?.backend.arrays?.make(kind, size) as Float32Array | Int32Array | undefined) ?? (kind === 'int32' ? new Int32Array(size) : new Float32Array(size));
+    (c?.backend.arrays?.make(kind, size) as Float32Array | Int32Array | undefined) ??
+    (kind === 'int32' ? new Int32Array(size) : new Float32Array(size));
   const random = (c: Contender | null, rng: Rng, shape: number[]): NDArray => {
-    const data = resident(c, 'float32', shape.reduce((x, y) => x * y, 1)) as Float32Array;
+    const data = resident(
+      c,
+      'float32',
+      shape.reduce((x, y) => x * y, 1),
+    ) as Float32Array;
     rng.fillNormal(data);
     return ndarray(data, shape);
   };
 
-  for (const [m, k, n] of [[12544, 288, 64], [64, 3136, 64], [64, 64, 3136], [512, 512, 512]]) {
+  for (const [m, k, n] of [
+    [12544, 288, 64],
+    [64, 3136, 64],
+    [64, 64, 3136],
+    [512, 512, 512],
+  ]) {
     const flops = 2 * m * k * n;
     const plainRng = new Rng(1);
     const plain = [random(null, plainRng, [m, k]), random(null, plainRng, [k, n])];
-    const gflops: Record<string, number> = { 'naive loop': flops / measure(() => naiveMatmul(plain[0], plain[1])).seconds / 1e9 };
+    const gflops: Record<string, number> = {
+      'naive loop': flops / measure(() => naiveMatmul(plain[0], plain[1])).seconds / 1e9,
+    };
     for (const { c, arena, rng } of inputs) {
       const [a, b] = [random(c, rng, [m, k]), random(c, rng, [k, n])];
       gflops[c.name] = flops / time(c, arena, () => c.backend.matmul(a, b, false, false)) / 1e9;
@@ -89,24 +104,69 @@ export function benchmarkKernels(gpuModes: readonly string[] = ['cpu', 'webasm',
   ];
   for (const [label, g] of convs) {
     const flops = 2 * g.batch * g.outH * g.outW * g.outC * g.kH * g.kW * g.inC;
-    const pool = windowGeometry([g.batch, g.outH, g.outW, g.outC], { kernel: 2, stride: 2, padding: 'valid' }, g.outC, 'bench');
+    const pool = windowGeometry(
+      [g.batch, g.outH, g.outW, g.outC],
+      { kernel: 2, stride: 2, padding: 'valid' },
+      g.outC,
+      'bench',
+    );
     const perBackend = inputs.map(({ c, arena, rng }) => {
-      const [x, w, bias] = [random(c, rng, [g.batch, g.inH, g.inW, g.inC]), random(c, rng, [g.kH, g.kW, g.inC, g.outC]), random(c, rng, [g.outC])];
+      const [x, w, bias] = [
+        random(c, rng, [g.batch, g.inH, g.inW, g.inC]),
+        random(c, rng, [g.kH, g.kW, g.inC, g.outC]),
+        random(c, rng, [g.outC]),
+      ];
       const epilogue = { bias, relu: true };
       const copy = <A extends Float32Array | Int32Array>(kind: 'float32' | 'int32', from: A): A => {
         const to = resident(c, kind, from.length) as A;
         to.set(from);
         return to;
       };
-      const pooled = arena.step(() => c.backend.conv2dPool(x, w, g, epilogue, pool), [], (p) => ({ y: ndarray(copy('float32', p.y.data as Float32Array), p.y.shape), argmax: copy('int32', p.argmax) }));
+      const pooled = arena.step(
+        () => c.backend.conv2dPool(x, w, g, epilogue, pool),
+        [],
+        (p) => ({ y: ndarray(copy('float32', p.y.data as Float32Array), p.y.shape), argmax: copy('int32', p.argmax) }),
+      );
       const dy = random(c, rng, [...pooled.y.shape]);
       const through = { y: pooled.y, argmax: pooled.argmax, g: pool, relu: true };
       return { c, arena, x, w, epilogue, dy, through };
     });
     const kernels: Array<[string, (p: (typeof perBackend)[number]) => unknown]> = [
       ['conv2d + bias + relu + max-pool', (p) => p.c.backend.conv2dPool(p.x, p.w, g, p.epilogue, pool)],
-      ...(g.inC > 1 ? [['conv2d backward, input', (p: (typeof perBackend)[number]) => p.c.backend.conv2dBackward({ x: p.x, w: p.w, dy: p.dy, g, relu: null, pooled: p.through, input: true, filter: false, bias: false })] as [string, (p: (typeof perBackend)[number]) => unknown]] : []),
-      ['conv2d backward, filter + bias', (p) => p.c.backend.conv2dBackward({ x: p.x, w: p.w, dy: p.dy, g, relu: null, pooled: p.through, input: false, filter: true, bias: true })],
+      ...(g.inC > 1
+        ? [
+            [
+              'conv2d backward, input',
+              (p: (typeof perBackend)[number]) =>
+                p.c.backend.conv2dBackward({
+                  x: p.x,
+                  w: p.w,
+                  dy: p.dy,
+                  g,
+                  relu: null,
+                  pooled: p.through,
+                  input: true,
+                  filter: false,
+                  bias: false,
+                }),
+            ] as [string, (p: (typeof perBackend)[number]) => unknown],
+          ]
+        : []),
+      [
+        'conv2d backward, filter + bias',
+        (p) =>
+          p.c.backend.conv2dBackward({
+            x: p.x,
+            w: p.w,
+            dy: p.dy,
+            g,
+            relu: null,
+            pooled: p.through,
+            input: false,
+            filter: true,
+            bias: true,
+          }),
+      ],
     ];
     for (const [kernel, run] of kernels) {
       const gflops: Record<string, number> = {};
@@ -114,7 +174,11 @@ export function benchmarkKernels(gpuModes: readonly string[] = ['cpu', 'webasm',
       rows.push({ kernel, shape: `64 × ${label}`, gflops });
     }
   }
-  rows.push({ kernel: 'js register tile (4×8, k = 256, in L1)', shape: 'micro-kernel', gflops: { 'js 1 thread': microKernelGflops() } });
+  rows.push({
+    kernel: 'js register tile (4×8, k = 256, in L1)',
+    shape: 'micro-kernel',
+    gflops: { 'js 1 thread': microKernelGflops() },
+  });
   return rows;
 }
 

@@ -31,7 +31,10 @@ export class PeerProcess {
   private readonly stderr: string[] = [];
   private exited: string | null = null;
 
-  private constructor(readonly spec: PeerSpec, private readonly child: ChildProcessWithoutNullStreams) {
+  private constructor(
+    readonly spec: PeerSpec,
+    private readonly child: ChildProcessWithoutNullStreams,
+  ) {
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => {
       this.buffer += chunk;
@@ -51,7 +54,10 @@ export class PeerProcess {
 
   /** Starts a peer and waits for its ready line (its checks); rejects with its last error line if it fails. */
   static async start(spec: PeerSpec): Promise<{ peer: PeerProcess; checks: PeerChecks }> {
-    const child = spawn(spec.command, spec.args, { env: { ...process.env, ...spec.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(spec.command, spec.args, {
+      env: { ...process.env, ...spec.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     const peer = new PeerProcess(spec, child);
     const ready = await peer.next(START_TIMEOUT_MS);
     return { peer, checks: ready as unknown as PeerChecks };

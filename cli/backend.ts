@@ -9,12 +9,19 @@ export interface BackendFlags {
   gpuMode?: string;
 }
 
-
 /** Every command takes --backend and --gpu-mode (TRIPLET_BACKEND and TRIPLET_GPU_MODE are their defaults). */
 export function withBackendOptions(command: Command, defaultNote = 'js, or TRIPLET_BACKEND'): Command {
   return command
-    .option('--backend <name>', `kernels: reference (plain loops), js (fast TypeScript on all cores) or gpu (gpu.js) [default: ${defaultNote}]`, choiceOf('--backend', BACKEND_NAMES))
-    .option('--gpu-mode <mode>', `gpu.js mode for --backend gpu: auto, ${GPU_MODES.join(', ')} [default: auto, or TRIPLET_GPU_MODE]`, choiceOf('--gpu-mode', ['auto', ...GPU_MODES]));
+    .option(
+      '--backend <name>',
+      `kernels: reference (plain loops), js (fast TypeScript on all cores) or gpu (gpu.js) [default: ${defaultNote}]`,
+      choiceOf('--backend', BACKEND_NAMES),
+    )
+    .option(
+      '--gpu-mode <mode>',
+      `gpu.js mode for --backend gpu: auto, ${GPU_MODES.join(', ')} [default: auto, or TRIPLET_GPU_MODE]`,
+      choiceOf('--gpu-mode', ['auto', ...GPU_MODES]),
+    );
 }
 
 /** Selects the backend the flags (or the environment) ask for; a GPU that cannot start falls back, saying so. */

@@ -1,6 +1,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ConfigError, DataSplits, defaultParams, limitData, loadEmbeddedDigits, loadIdxDirectory, Params, PARAM_KEYS, parseParams } from '../lib';
+import {
+  ConfigError,
+  DataSplits,
+  defaultParams,
+  limitData,
+  loadEmbeddedDigits,
+  loadIdxDirectory,
+  Params,
+  PARAM_KEYS,
+  parseParams,
+} from '../lib';
 import { readFile, writeFileAtomic } from '../lib/util/files';
 
 export const DEFAULT_MODEL_DIR = path.join('experiments', 'base_model');
@@ -23,7 +33,9 @@ export function readExperiment(modelDir: string | undefined, options: { createDe
   const file = path.join(dir, 'params.json');
   if (!fs.existsSync(file)) {
     if (!options.createDefault || modelDir !== undefined) {
-      throw new ConfigError(`${file}: no such file (create it — the README lists every key — or run without --model_dir to use ${DEFAULT_MODEL_DIR} with default parameters)`);
+      throw new ConfigError(
+        `${file}: no such file (create it — the README lists every key — or run without --model_dir to use ${DEFAULT_MODEL_DIR} with default parameters)`,
+      );
     }
     const defaults = defaultParams();
     writeFileAtomic(file, JSON.stringify(defaults, null, 2) + '\n');
@@ -54,14 +66,20 @@ function parseValue(text: string): unknown {
 }
 
 /** PARENT/<param>_<value>/params.json: the parent's params with one value changed, checked like any params.json. */
-export function subExperiment(parent: string, base: Params, param: string, text: string): { dir: string; params: Params } {
+export function subExperiment(
+  parent: string,
+  base: Params,
+  param: string,
+  text: string,
+): { dir: string; params: Params } {
   const dir = path.join(parent, `${param}_${text}`);
   const file = path.join(dir, 'params.json');
   const wanted = JSON.stringify({ ...base, [param]: parseValue(text) }, null, 2) + '\n';
   const { params } = parseParams(wanted, file);
   if (fs.existsSync(file)) {
     const existing = parseParams(readFile(file).toString('utf8'), file).params;
-    if (JSON.stringify(existing) !== JSON.stringify(params)) throw new ConfigError(`${file} exists with other parameters; remove ${dir} or use another parent_dir`);
+    if (JSON.stringify(existing) !== JSON.stringify(params))
+      throw new ConfigError(`${file} exists with other parameters; remove ${dir} or use another parent_dir`);
   } else {
     writeFileAtomic(file, wanted);
   }

@@ -14,12 +14,22 @@ const { version } = require('../../package.json') as { version: string };
 
 export function buildProgram(): Command {
   const program = new Command('triplet')
-    .description('Triplet-loss embeddings with online mining, on an autodiff engine written from scratch in TypeScript.')
+    .description(
+      'Triplet-loss embeddings with online mining, on an autodiff engine written from scratch in TypeScript.',
+    )
     .version(version)
     .option('--verbose', 'print stack traces with errors')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const command of [trainCommand(), evalCommand(), embedCommand(), visualizeCommand(), searchCommand(), gradcheckCommand()]) program.addCommand(command);
+  for (const command of [
+    trainCommand(),
+    evalCommand(),
+    embedCommand(),
+    visualizeCommand(),
+    searchCommand(),
+    gradcheckCommand(),
+  ])
+    program.addCommand(command);
   for (const command of program.commands) command.exitOverride().showHelpAfterError('(run with --help for usage)');
   return program;
 }

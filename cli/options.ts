@@ -20,7 +20,8 @@ export function parseNumber(flag: string): (value: string) => number {
 
 export function choiceOf<T extends string>(flag: string, allowed: readonly T[]): (value: string) => T {
   return (value) => {
-    if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`${flag} must be one of ${allowed.join(', ')}; got '${value}'`);
+    if (!(allowed as readonly string[]).includes(value))
+      throw new UsageError(`${flag} must be one of ${allowed.join(', ')}; got '${value}'`);
     return value as T;
   };
 }

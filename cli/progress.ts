@@ -4,13 +4,16 @@ export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '--:--';
   const s = Math.round(seconds);
   const [h, m, r] = [Math.floor(s / 3600), Math.floor((s % 3600) / 60), s % 60];
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${String(r).padStart(2, '0')}` : `${m}:${String(r).padStart(2, '0')}`;
+  return h > 0
+    ? `${h}:${String(m).padStart(2, '0')}:${String(r).padStart(2, '0')}`
+    : `${m}:${String(r).padStart(2, '0')}`;
 }
 
 function statsText(r: StepReport): string {
   const parts = [`loss ${r.stats.loss.toFixed(4)}`];
   if (r.stats.fractionPositive !== undefined) parts.push(`positive ${r.stats.fractionPositive.toFixed(3)}`);
-  if (r.stats.hardestPositiveDist !== undefined) parts.push(`d+ ${r.stats.hardestPositiveDist.toFixed(3)}  d− ${r.stats.hardestNegativeDist!.toFixed(3)}`);
+  if (r.stats.hardestPositiveDist !== undefined)
+    parts.push(`d+ ${r.stats.hardestPositiveDist.toFixed(3)}  d− ${r.stats.hardestNegativeDist!.toFixed(3)}`);
   return parts.join('  ');
 }
 
@@ -50,7 +53,10 @@ export class ProgressView {
 
   /** Every save_summary_steps steps: a plain line when not on a terminal. */
   summary(r: StepReport): void {
-    if (!this.tty) this.out.write(`step ${r.step}/${r.totalSteps} (epoch ${r.epoch + 1}/${this.numEpochs})  ${statsText(r)}  ${Math.round(r.imagesPerSecond)} img/s  ETA ${this.eta(r)}\n`);
+    if (!this.tty)
+      this.out.write(
+        `step ${r.step}/${r.totalSteps} (epoch ${r.epoch + 1}/${this.numEpochs})  ${statsText(r)}  ${Math.round(r.imagesPerSecond)} img/s  ETA ${this.eta(r)}\n`,
+      );
   }
 
   /** A message on a line of its own, never glued to the bar. */

@@ -12,8 +12,15 @@ type Baselines = { untrained: RetrievalMetrics; rawPixels: RetrievalMetrics };
 /** A table: one row per metric, a column for the trained model and one per baseline. */
 function metricsTable(trained: AnyMetrics, baselines?: Baselines): string {
   const columns: Array<[string, Record<string, number>]> = [['trained', metricRecord(trained)]];
-  if (baselines) columns.push(['untrained net', metricRecord(baselines.untrained)], ['raw pixels', metricRecord(baselines.rawPixels)]);
-  const rows = Object.keys(columns[0][1]).map((name) => [name, ...columns.map(([, values]) => (values[name] === undefined ? '—' : values[name].toFixed(4)))]);
+  if (baselines)
+    columns.push(
+      ['untrained net', metricRecord(baselines.untrained)],
+      ['raw pixels', metricRecord(baselines.rawPixels)],
+    );
+  const rows = Object.keys(columns[0][1]).map((name) => [
+    name,
+    ...columns.map(([, values]) => (values[name] === undefined ? '—' : values[name].toFixed(4))),
+  ]);
   return formatTable(['metric', ...columns.map(([label]) => label)], rows);
 }
 
@@ -34,7 +41,9 @@ function writeMetrics(
     ...info,
     images: trained.queries,
     metrics: metricRecord(trained),
-    baselines: baselines ? { untrained_net: metricRecord(baselines.untrained), raw_pixels: metricRecord(baselines.rawPixels) } : undefined,
+    baselines: baselines
+      ? { untrained_net: metricRecord(baselines.untrained), raw_pixels: metricRecord(baselines.rawPixels) }
+      : undefined,
   };
   writeFileAtomic(file, JSON.stringify(body, null, 2) + '\n');
   return file;
@@ -64,11 +73,17 @@ export function reportTrainingStart(
   const strategy = `${params.triplet_strategy}${params.soft_margin ? ' (soft margin)' : `, margin ${params.margin}`}${params.squared ? ', squared distances' : ''}`;
   console.log(`triplet train: ${experiment.modelDir}`);
   console.log(`  data     ${data.description}; using ${data.train.count} / ${data.test.count}`);
-  console.log(`  model    EmbeddingNet, ${info.parameters.toLocaleString('en')} parameters; ${strategy}; Adam lr ${params.learning_rate}; batch ${params.batch_size} (${params.sampler})`);
+  console.log(
+    `  model    EmbeddingNet, ${info.parameters.toLocaleString('en')} parameters; ${strategy}; Adam lr ${params.learning_rate}; batch ${params.batch_size} (${params.sampler})`,
+  );
   console.log(`  backend  ${backend}`);
   const unset = experiment.defaulted;
-  if (unset.length > 0) console.log(`  defaults ${unset.length <= 6 ? unset.join(', ') : `for the ${unset.length} keys params.json leaves out (the README lists them)`}`);
-  if (info.resumedFrom) console.log(`  resuming from ${info.resumedFrom} at step ${info.step} (epoch ${info.epoch + 1})`);
+  if (unset.length > 0)
+    console.log(
+      `  defaults ${unset.length <= 6 ? unset.join(', ') : `for the ${unset.length} keys params.json leaves out (the README lists them)`}`,
+    );
+  if (info.resumedFrom)
+    console.log(`  resuming from ${info.resumedFrom} at step ${info.step} (epoch ${info.epoch + 1})`);
   console.log(`  ${info.totalSteps} steps: ${params.num_epochs} epochs of ${info.totalSteps / params.num_epochs}`);
 }
 
@@ -95,12 +110,20 @@ export function reportSearch(parentDir: string, param: string, results: SearchRe
   results.sort((a, b) => b.metrics.precision_at_1 - a.metrics.precision_at_1);
   const columns = ['precision_at_1', 'map_at_r', 'r_precision', 'nmi', 'loss'];
   console.log(`\nsearch over ${param}, best precision@1 first:\n`);
-  console.log(formatTable([param, ...columns], results.map((r) => [r.value, ...columns.map((c) => r.metrics[c]?.toFixed(4) ?? '—')])));
+  console.log(
+    formatTable(
+      [param, ...columns],
+      results.map((r) => [r.value, ...columns.map((c) => r.metrics[c]?.toFixed(4) ?? '—')]),
+    ),
+  );
   const jsonFile = path.join(parentDir, 'search_results.json');
   const csvFile = path.join(parentDir, 'search_results.csv');
   writeFileAtomic(jsonFile, JSON.stringify({ param, results }, null, 2) + '\n');
   const allColumns = Object.keys(results[0].metrics);
-  const csv = [[param, 'model_dir', ...allColumns].join(','), ...results.map((r) => [r.value, r.model_dir, ...allColumns.map((c) => r.metrics[c] ?? '')].join(','))];
+  const csv = [
+    [param, 'model_dir', ...allColumns].join(','),
+    ...results.map((r) => [r.value, r.model_dir, ...allColumns.map((c) => r.metrics[c] ?? '')].join(',')),
+  ];
   writeFileAtomic(csvFile, csv.join('\n') + '\n');
   console.log(`\nwrote ${jsonFile} and ${csvFile}`);
 }

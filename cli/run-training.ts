@@ -1,5 +1,16 @@
 import * as path from 'node:path';
-import { baselineMetrics, CheckpointDir, DataSplits, lockModelDir, Params, StepProfiler, TrainEvents, trainModel, TrainingSummaries, TrainOutcome } from '../lib';
+import {
+  baselineMetrics,
+  CheckpointDir,
+  DataSplits,
+  lockModelDir,
+  Params,
+  StepProfiler,
+  TrainEvents,
+  trainModel,
+  TrainingSummaries,
+  TrainOutcome,
+} from '../lib';
 import { Experiment } from './experiment';
 import { ProgressView } from './progress';
 import { reportEvaluation, reportProfile, reportTrainingStart } from './report';
@@ -9,7 +20,14 @@ import { catchStopSignals } from './stop-signals';
  * One experiment's training, as `train` runs it: the model_dir locked, progress, summaries, Ctrl-C, and at the end
  * the evaluation table (with baselines if asked) and metrics_eval.json. Returns the outcome.
  */
-export async function runTraining(options: { experiment: Experiment; params: Params; data: DataSplits; backend: string; baselines: boolean; profile?: boolean }): Promise<TrainOutcome> {
+export async function runTraining(options: {
+  experiment: Experiment;
+  params: Params;
+  data: DataSplits;
+  backend: string;
+  baselines: boolean;
+  profile?: boolean;
+}): Promise<TrainOutcome> {
   const { experiment, params, data, backend } = options;
   const { modelDir } = experiment;
   const release = lockModelDir(modelDir);
@@ -17,7 +35,13 @@ export async function runTraining(options: { experiment: Experiment; params: Par
   const profiler = options.profile ? new StepProfiler() : undefined;
   const stop = catchStopSignals((line) => view.line(line));
   try {
-    const outcome = await trainModel({ modelDir, params, data, profiler, events: trainingEvents(options, view, stop.requested) });
+    const outcome = await trainModel({
+      modelDir,
+      params,
+      data,
+      profiler,
+      events: trainingEvents(options, view, stop.requested),
+    });
     reportOutcome(outcome, options, view);
     if (profiler) reportProfile(profiler, backend);
     return outcome;
@@ -29,7 +53,11 @@ export async function runTraining(options: { experiment: Experiment; params: Par
 }
 
 /** What the command does as training goes: the start banner, progress, summaries, evaluations, the stop request. */
-function trainingEvents(options: { experiment: Experiment; params: Params; data: DataSplits; backend: string }, view: ProgressView, stopRequested: () => boolean): TrainEvents {
+function trainingEvents(
+  options: { experiment: Experiment; params: Params; data: DataSplits; backend: string },
+  view: ProgressView,
+  stopRequested: () => boolean,
+): TrainEvents {
   const { experiment, params, data, backend } = options;
   let summaries: TrainingSummaries | null = null;
   return {
@@ -44,22 +72,41 @@ function trainingEvents(options: { experiment: Experiment; params: Params; data:
     },
     onEvaluation: (epoch, step, m, best) => {
       summaries!.evaluation(step, m);
-      view.line(`  eval after epoch ${epoch + 1}: precision@1 ${m.precisionAt1.toFixed(4)}  MAP@R ${m.mapAtR.toFixed(4)}  loss ${m.loss.toFixed(4)}${best ? '  (best so far: saved)' : ''}`);
+      view.line(
+        `  eval after epoch ${epoch + 1}: precision@1 ${m.precisionAt1.toFixed(4)}  MAP@R ${m.mapAtR.toFixed(4)}  loss ${m.loss.toFixed(4)}${best ? '  (best so far: saved)' : ''}`,
+      );
     },
     shouldStop: stopRequested,
   };
 }
 
-function reportOutcome(outcome: TrainOutcome, options: { experiment: Experiment; params: Params; data: DataSplits; baselines: boolean }, view: ProgressView): void {
+function reportOutcome(
+  outcome: TrainOutcome,
+  options: { experiment: Experiment; params: Params; data: DataSplits; baselines: boolean },
+  view: ProgressView,
+): void {
   const { experiment, params, data } = options;
   const { modelDir } = experiment;
   if (outcome.status === 'interrupted') {
     view.line(`stopped at step ${outcome.step} (epoch ${outcome.epoch + 1}); saved. Run the same command to resume.`);
   } else if (outcome.status === 'already-trained') {
-    console.log(`${modelDir} has already been trained for ${params.num_epochs} epochs; raise num_epochs in ${path.join(modelDir, 'params.json')} to train further, or run triplet eval.`);
+    console.log(
+      `${modelDir} has already been trained for ${params.num_epochs} epochs; raise num_epochs in ${path.join(modelDir, 'params.json')} to train further, or run triplet eval.`,
+    );
   } else {
     const baselines = options.baselines ? baselineMetrics(params, data.test) : undefined;
-    const info = { checkpoint: new CheckpointDir(modelDir).last, step: outcome.step, epoch: params.num_epochs, data: data.description };
-    reportEvaluation(`\nevaluation on ${data.test.count} test images (${data.test.source}), leave-one-out:`, modelDir, info, outcome.metrics!, baselines);
+    const info = {
+      checkpoint: new CheckpointDir(modelDir).last,
+      step: outcome.step,
+      epoch: params.num_epochs,
+      data: data.description,
+    };
+    reportEvaluation(
+      `\nevaluation on ${data.test.count} test images (${data.test.source}), leave-one-out:`,
+      modelDir,
+      info,
+      outcome.metrics!,
+      baselines,
+    );
   }
 }

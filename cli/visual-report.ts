@@ -1,6 +1,21 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DataSplits, Dataset, embedDataset, EmbeddingNet, evaluateModel, metricRecord, Params, reportHtml, Rng, scatterPlot, Tensor, trainingCurves, tsne, writeProjector } from '../lib';
+import {
+  DataSplits,
+  Dataset,
+  embedDataset,
+  EmbeddingNet,
+  evaluateModel,
+  metricRecord,
+  Params,
+  reportHtml,
+  Rng,
+  scatterPlot,
+  Tensor,
+  trainingCurves,
+  tsne,
+  writeProjector,
+} from '../lib';
 import { writeFileAtomic } from '../lib/util/files';
 import { metricsFile } from './report';
 
@@ -33,11 +48,17 @@ export function writeVisualReport(report: VisualReport): void {
   save('tsne.png', pictures[0].png);
   const curves = trainingCurves(path.join(report.modelDir, 'summaries.csv'), path.join(evalDir, 'summaries.csv'));
   if (curves) {
-    pictures.push({ caption: 'training curves: the loss and its statistics over the steps, and test precision@1 after each evaluation', png: curves.toPNG() });
+    pictures.push({
+      caption:
+        'training curves: the loss and its statistics over the steps, and test precision@1 after each evaluation',
+      png: curves.toPNG(),
+    });
     save('curves.png', pictures[1].png);
   }
   save('index.html', indexPage(report, pictures, [...written]));
-  console.log(`wrote\n${written.map((f) => `  ${f}`).join('\n')}\nopen ${path.join(evalDir, 'index.html')}, or run: tensorboard --logdir ${report.modelDir}`);
+  console.log(
+    `wrote\n${written.map((f) => `  ${f}`).join('\n')}\nopen ${path.join(evalDir, 'index.html')}, or run: tensorboard --logdir ${report.modelDir}`,
+  );
 }
 
 /** t-SNE is exact, O(N²): the first `tsnePoints` test images (at least 3). */
@@ -46,15 +67,23 @@ function tsneMap(embeddings: Tensor, test: Dataset, report: VisualReport): Pictu
   console.log(`t-SNE of ${n} test embeddings (perplexity 25; exact, a few seconds per thousand points)…`);
   const dim = embeddings.shape[1];
   const map = tsne(embeddings.data.subarray(0, n * dim), n, dim, new Rng(report.params.seed));
-  const png = scatterPlot(map, test.labels.subarray(0, n), { title: `t-sne of ${n} test embeddings (perplexity 25), step ${report.step}` }).toPNG();
+  const png = scatterPlot(map, test.labels.subarray(0, n), {
+    title: `t-sne of ${n} test embeddings (perplexity 25), step ${report.step}`,
+  }).toPNG();
   return { caption: `t-SNE map of ${n} test embeddings (perplexity 25), coloured by label`, png };
 }
 
 /** The page: the metrics now, beside the baselines metrics_eval.json holds, the pictures, the files. */
-function indexPage({ modelDir, params, data, model, file, step }: VisualReport, pictures: Picture[], files: string[]): string {
+function indexPage(
+  { modelDir, params, data, model, file, step }: VisualReport,
+  pictures: Picture[],
+  files: string[],
+): string {
   const trained = metricRecord(evaluateModel(model, params, data.test));
   const saved = metricsFile(modelDir);
-  const baselines = fs.existsSync(saved) ? (JSON.parse(fs.readFileSync(saved, 'utf8')).baselines as Record<string, Record<string, number>> | undefined) : undefined;
+  const baselines = fs.existsSync(saved)
+    ? (JSON.parse(fs.readFileSync(saved, 'utf8')).baselines as Record<string, Record<string, number>> | undefined)
+    : undefined;
   const rows = Object.entries(trained).map(([name, value]): [string, ...Array<number | undefined>] =>
     baselines ? [name, value, baselines.untrained_net?.[name], baselines.raw_pixels?.[name]] : [name, value],
   );

@@ -16,11 +16,20 @@ describe('architecture', () => {
     expect(cycles).to.deep.equal([]);
   });
 
-  it("imports point one way: each folder only from what the README says it knows about", () => {
+  it('imports point one way: each folder only from what the README says it knows about', () => {
     const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
     const table = readme.slice(readme.indexOf('| folder | what | knows about |'));
-    const rows = table.slice(0, table.indexOf('\n\n')).split('\n').slice(2).map((line) => line.split('|').map((cell) => cell.trim()));
-    const knows = new Map(rows.map(([, folder, , known]) => [folder.replace(/`/g, ''), [...known.matchAll(/`(\w+)`/g)].map((m) => `lib/${m[1]}`)]));
+    const rows = table
+      .slice(0, table.indexOf('\n\n'))
+      .split('\n')
+      .slice(2)
+      .map((line) => line.split('|').map((cell) => cell.trim()));
+    const knows = new Map(
+      rows.map(([, folder, , known]) => [
+        folder.replace(/`/g, ''),
+        [...known.matchAll(/`(\w+)`/g)].map((m) => `lib/${m[1]}`),
+      ]),
+    );
     expect(knows.get('lib/tensor'), 'the table').to.deep.equal([]);
     const allowed = (folder: string, seen = new Set<string>()): Set<string> => {
       for (const known of knows.get(folder) ?? []) if (!seen.has(known)) allowed(known, seen.add(known));
@@ -33,7 +42,8 @@ describe('architecture', () => {
       const ok = allowed(from).add(from);
       for (const target of targets) {
         const to = folderOf(path.relative(root, target));
-        if (!ok.has(to) && !(from === 'cli' && to.startsWith('lib'))) wrong.push(`${path.relative(root, file)} imports ${path.relative(root, target)}`);
+        if (!ok.has(to) && !(from === 'cli' && to.startsWith('lib')))
+          wrong.push(`${path.relative(root, file)} imports ${path.relative(root, target)}`);
       }
     }
     expect(wrong).to.deep.equal([]);
@@ -51,7 +61,9 @@ function sourceFiles(dir: string): string[] {
 /** The repository's files a source file imports (relative specifiers only: packages are not ours). */
 function importsOf(file: string): string[] {
   const text = fs.readFileSync(file, 'utf8');
-  const specifiers = [...text.matchAll(/^\s*(?:import|export)\b[^'";]*?from\s+'(\.[^']+)'|^\s*import\s+'(\.[^']+)'/gm)].map((m) => m[1] ?? m[2]);
+  const specifiers = [
+    ...text.matchAll(/^\s*(?:import|export)\b[^'";]*?from\s+'(\.[^']+)'|^\s*import\s+'(\.[^']+)'/gm),
+  ].map((m) => m[1] ?? m[2]);
   return specifiers.map((spec) => {
     const base = path.resolve(path.dirname(file), spec);
     return [`${base}.ts`, path.join(base, 'index.ts')].find((candidate) => fs.existsSync(candidate)) ?? `${base}.ts`;

@@ -39,7 +39,11 @@ export function servePeer(model: PeerModel): void {
     const [command, count] = line.trim().split(/\s+/);
     if (command === 'train') {
       const steps = Number(count);
-      say({ seconds: seconds(() => { for (let i = 0; i < steps; i++) model.step((done + i) % model.batches); }) });
+      say({
+        seconds: seconds(() => {
+          for (let i = 0; i < steps; i++) model.step((done + i) % model.batches);
+        }),
+      });
       done += steps;
     } else if (command === 'infer') {
       say({ seconds: seconds(() => model.infer()) });

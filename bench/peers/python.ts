@@ -13,7 +13,11 @@ export const PYTHON_PEERS = path.resolve(__dirname, '../../../bench/peers');
  */
 export function pythonWith(module: string): string | null {
   const candidates = [process.env.TRIPLET_BENCH_PYTHON, 'python3', '/usr/bin/python3'].filter((c): c is string => !!c);
-  return candidates.find((command) => spawnSync(command, ['-c', `import ${module}, numpy`], { encoding: 'utf8' }).status === 0) ?? null;
+  return (
+    candidates.find(
+      (command) => spawnSync(command, ['-c', `import ${module}, numpy`], { encoding: 'utf8' }).status === 0,
+    ) ?? null
+  );
 }
 
 /** The same batches, test images and initial weights as the node peers, as safetensors for the Python peers. */

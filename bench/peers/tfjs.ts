@@ -1,7 +1,17 @@
 // The union package registers every gradient (the core bundle alone registers none); wasm is added beside it.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { Batch, BATCH_SIZE, FIXTURE_BATCHES, INFERENCE_BATCH, initialWeights, LEARNING_RATE, MARGIN, testImages, trainingBatches } from '../fixture';
+import {
+  Batch,
+  BATCH_SIZE,
+  FIXTURE_BATCHES,
+  INFERENCE_BATCH,
+  initialWeights,
+  LEARNING_RATE,
+  MARGIN,
+  testImages,
+  trainingBatches,
+} from '../fixture';
 import { servePeer } from './protocol';
 
 /**
@@ -25,8 +35,16 @@ const conv3x3Same = tf.customGrad((...args: unknown[]) => {
       const g = dy as tf.Tensor4D;
       const dx = tf.conv2dTranspose(g, filter, input.shape, 1, 'same');
       // dW[kh,kw,ci,co] = Σ_{n,i,j} xpad[n, i+kh, j+kw, ci]·dy[n,i,j,co]: a valid convolution over the batch axis
-      const padded = tf.pad(input, [[0, 0], [1, 1], [1, 1], [0, 0]]);
-      const dw = tf.transpose(tf.conv2d(tf.transpose(padded, [3, 1, 2, 0]), tf.transpose(g, [1, 2, 0, 3]), 1, 'valid'), [1, 2, 0, 3]);
+      const padded = tf.pad(input, [
+        [0, 0],
+        [1, 1],
+        [1, 1],
+        [0, 0],
+      ]);
+      const dw = tf.transpose(
+        tf.conv2d(tf.transpose(padded, [3, 1, 2, 0]), tf.transpose(g, [1, 2, 0, 3]), 1, 'valid'),
+        [1, 2, 0, 3],
+      );
       return [dx, dw];
     },
   };
@@ -35,9 +53,12 @@ const conv3x3Same = tf.customGrad((...args: unknown[]) => {
 function tripletMask(labels: Int32Array): tf.Tensor3D {
   const b = labels.length;
   const mask = new Float32Array(b * b * b);
-  for (let a = 0; a < b; a++) for (let p = 0; p < b; p++) for (let n = 0; n < b; n++) {
-    if (a !== p && a !== n && p !== n && labels[a] === labels[p] && labels[a] !== labels[n]) mask[(a * b + p) * b + n] = 1;
-  }
+  for (let a = 0; a < b; a++)
+    for (let p = 0; p < b; p++)
+      for (let n = 0; n < b; n++) {
+        if (a !== p && a !== n && p !== n && labels[a] === labels[p] && labels[a] !== labels[n])
+          mask[(a * b + p) * b + n] = 1;
+      }
   return tf.tensor3d(mask, [b, b, b]);
 }
 
@@ -57,21 +78,30 @@ function batchAllLoss(embeddings: tf.Tensor2D, mask: tf.Tensor3D): tf.Scalar {
 async function main([backend = 'wasm']: string[]): Promise<void> {
   await tf.setBackend(backend);
   await tf.ready();
-  const weights = new Map([...initialWeights()].map(([name, t]) => [name, tf.variable(tf.tensor(t.data as Float32Array, [...t.shape]))]));
+  const weights = new Map(
+    [...initialWeights()].map(([name, t]) => [name, tf.variable(tf.tensor(t.data as Float32Array, [...t.shape]))]),
+  );
   const v = (name: string): tf.Variable => weights.get(name)!;
   const embed = (x: tf.Tensor4D): tf.Tensor2D => {
-    let h = tf.maxPool(tf.relu(tf.add(conv3x3Same(x, v('conv1.weight')), v('conv1.bias'))) as tf.Tensor4D, 2, 2, 'valid');
+    let h = tf.maxPool(
+      tf.relu(tf.add(conv3x3Same(x, v('conv1.weight')), v('conv1.bias'))) as tf.Tensor4D,
+      2,
+      2,
+      'valid',
+    );
     h = tf.maxPool(tf.relu(tf.add(conv3x3Same(h, v('conv2.weight')), v('conv2.bias'))) as tf.Tensor4D, 2, 2, 'valid');
     return tf.add(tf.matMul(tf.reshape(h, [x.shape[0], -1]), v('dense.weight')), v('dense.bias')) as tf.Tensor2D;
   };
   const optimizer = tf.train.adam(LEARNING_RATE, 0.9, 0.999, 1e-8);
   const batches = trainingBatches(FIXTURE_BATCHES);
-  const lossOf = (b: Batch) => (): tf.Scalar => batchAllLoss(embed(tf.tensor4d(b.images, [BATCH_SIZE, 28, 28, 1])), tripletMask(b.labels));
+  const lossOf = (b: Batch) => (): tf.Scalar =>
+    batchAllLoss(embed(tf.tensor4d(b.images, [BATCH_SIZE, 28, 28, 1])), tripletMask(b.labels));
   const images = testImages(1792);
   servePeer({
     peer: `TensorFlow.js ${tf.version.tfjs} ${backend}`,
     batches: batches.length,
-    step: (i) => tf.tidy(() => (optimizer.minimize(lossOf(batches[i]), true, [...weights.values()]) as tf.Scalar).dataSync()[0]),
+    step: (i) =>
+      tf.tidy(() => (optimizer.minimize(lossOf(batches[i]), true, [...weights.values()]) as tf.Scalar).dataSync()[0]),
     firstGradient: (i) =>
       tf.tidy(() => {
         const { value, grads } = tf.variableGrads(lossOf(batches[i]), [...weights.values()]);
@@ -80,7 +110,11 @@ async function main([backend = 'wasm']: string[]): Promise<void> {
       }),
     infer: () => {
       for (let start = 0; start < 1792; start += INFERENCE_BATCH) {
-        tf.tidy(() => embed(tf.tensor4d(images.subarray(start * 784, (start + INFERENCE_BATCH) * 784), [INFERENCE_BATCH, 28, 28, 1])).dataSync());
+        tf.tidy(() =>
+          embed(
+            tf.tensor4d(images.subarray(start * 784, (start + INFERENCE_BATCH) * 784), [INFERENCE_BATCH, 28, 28, 1]),
+          ).dataSync(),
+        );
       }
     },
   });

@@ -1,5 +1,26 @@
-import { Adam, batchAllTripletLoss, EmbeddingNet, embedDataset, getBackend, holdInBackend, Rng, setBackend, stepArena, Tensor, trainingState } from '../../lib';
-import { BATCH_SIZE, FIXTURE_BATCHES, INFERENCE_BATCH, LEARNING_RATE, MARGIN, NETWORK, testImages, trainingBatches } from '../fixture';
+import {
+  Adam,
+  batchAllTripletLoss,
+  EmbeddingNet,
+  embedDataset,
+  getBackend,
+  holdInBackend,
+  Rng,
+  setBackend,
+  stepArena,
+  Tensor,
+  trainingState,
+} from '../../lib';
+import {
+  BATCH_SIZE,
+  FIXTURE_BATCHES,
+  INFERENCE_BATCH,
+  LEARNING_RATE,
+  MARGIN,
+  NETWORK,
+  testImages,
+  trainingBatches,
+} from '../fixture';
 import { servePeer } from './protocol';
 
 /**
@@ -16,14 +37,19 @@ function main([backendName = 'js', gpuMode]: string[]): void {
   const inStep = <T>(fn: () => T): T => arena.step(fn);
   const lossAndGradient = (i: number): number => {
     adam.zeroGrad();
-    const { loss } = batchAllTripletLoss(batches[i].labels, net.forward(new Tensor(batches[i].images, [BATCH_SIZE, 28, 28, 1])), MARGIN);
+    const { loss } = batchAllTripletLoss(
+      batches[i].labels,
+      net.forward(new Tensor(batches[i].images, [BATCH_SIZE, 28, 28, 1])),
+      MARGIN,
+    );
     loss.backward();
     return loss.item();
   };
   const images = testImages(1792);
   const dataset = { images, labels: new Uint8Array(1792), count: 1792, imageSize: 28, source: 'bench' };
   const backend = getBackend() as { name: string; threads?: number; mode?: string };
-  const peer = backend.threads !== undefined ? 'triplet js' : `triplet ${backend.name}${backend.mode ? ` (${backend.mode})` : ''}`;
+  const peer =
+    backend.threads !== undefined ? 'triplet js' : `triplet ${backend.name}${backend.mode ? ` (${backend.mode})` : ''}`;
   servePeer({
     peer,
     batches: batches.length,

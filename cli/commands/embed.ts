@@ -21,7 +21,9 @@ export function labelsFileFor(out: string): string {
 export function embedCommand(): Command {
   const command = new Command('embed')
     .summary('write the embeddings of a data split as TSV')
-    .description('Write the embeddings of the test (or training) images as a TSV file, one row per image, and their labels\nbeside it (FILE.labels.tsv), for other tools: the TensorBoard projector, pandas, R, …')
+    .description(
+      'Write the embeddings of the test (or training) images as a TSV file, one row per image, and their labels\nbeside it (FILE.labels.tsv), for other tools: the TensorBoard projector, pandas, R, …',
+    )
     .requiredOption('--out <file>', 'where to write the embeddings (TSV)')
     .option('--model_dir <dir>', `experiment folder [default: ${DEFAULT_MODEL_DIR}]`)
     .option('--data_dir <dir>', 'folder with the MNIST IDX files [default: the embedded digits]')
@@ -38,6 +40,8 @@ export function embedCommand(): Command {
     writeFileAtomic(flags.out, embeddingsTsv(embeddings));
     const labelsFile = labelsFileFor(flags.out);
     writeFileAtomic(labelsFile, Array.from(dataset.labels).join('\n') + '\n');
-    console.log(`wrote ${n} embeddings of size ${dim} (${flags.split} split, ${file}) to ${flags.out}, and their labels to ${labelsFile}`);
+    console.log(
+      `wrote ${n} embeddings of size ${dim} (${flags.split} split, ${file}) to ${flags.out}, and their labels to ${labelsFile}`,
+    );
   });
 }

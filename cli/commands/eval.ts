@@ -32,6 +32,12 @@ export function evalCommand(): Command {
     const metrics = evaluateModel(model, params, data.test);
     const baselines = flags.baselines ? baselineMetrics(params, data.test) : undefined;
     const heading = `${file}: step ${meta.step}, evaluated on ${data.test.count} test images (${data.test.source}), leave-one-out:`;
-    reportEvaluation(heading, modelDir, { checkpoint: file, step: meta.step, epoch: meta.epoch, data: data.description }, metrics, baselines);
+    reportEvaluation(
+      heading,
+      modelDir,
+      { checkpoint: file, step: meta.step, epoch: meta.epoch, data: data.description },
+      metrics,
+      baselines,
+    );
   });
 }

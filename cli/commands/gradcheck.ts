@@ -20,13 +20,23 @@ export function gradcheckCommand(): Command {
     .option('--rtol <x>', 'relative tolerance (default 1e-3)', parseNumber('--rtol'));
   return withBackendOptions(command, 'reference, the ground truth').action(
     (options: { op?: string; seed: number; atol?: number; rtol?: number } & BackendFlags) => {
-      const names = listOps().filter((op) => op.differentiable).map((op) => op.name);
+      const names = listOps()
+        .filter((op) => op.differentiable)
+        .map((op) => op.name);
       if (options.op !== undefined && !names.includes(options.op)) {
         const guess = closest(options.op, names);
-        throw new UsageError(`gradcheck: no differentiable op named '${options.op}'${guess ? ` (did you mean '${guess}'?)` : ''}`);
+        throw new UsageError(
+          `gradcheck: no differentiable op named '${options.op}'${guess ? ` (did you mean '${guess}'?)` : ''}`,
+        );
       }
       const backend = applyBackend(options, 'reference');
-      const rows = gradcheckRegistered({ name: options.op, seed: options.seed, atol: options.atol, rtol: options.rtol, backend: backend.name });
+      const rows = gradcheckRegistered({
+        name: options.op,
+        seed: options.seed,
+        atol: options.atol,
+        rtol: options.rtol,
+        backend: backend.name,
+      });
       const table = rows.map((r) => [
         r.kind,
         r.name,
@@ -38,7 +48,9 @@ export function gradcheckCommand(): Command {
       console.log(formatTable(['kind', 'name', 'inputs', 'max abs err', 'max rel err', 'result'], table));
       const failed = rows.filter((r) => !r.report.passed);
       for (const r of failed) console.log(`\n${r.report.message}`);
-      console.log(`\n${rows.length - failed.length} of ${rows.length} gradient checks passed (seed ${options.seed}, backend ${describeBackend(backend)}).`);
+      console.log(
+        `\n${rows.length - failed.length} of ${rows.length} gradient checks passed (seed ${options.seed}, backend ${describeBackend(backend)}).`,
+      );
       if (failed.length > 0) process.exitCode = 1;
     },
   );

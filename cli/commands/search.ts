@@ -18,7 +18,7 @@ export function searchCommand(): Command {
   const command = new Command('search')
     .summary('train one sub-experiment per value of a parameter, and rank them')
     .description(
-      'As the original search_hyperparams.py: for each value, PARENT_DIR/<param>_<value>/ gets the parent\'s\n' +
+      "As the original search_hyperparams.py: for each value, PARENT_DIR/<param>_<value>/ gets the parent's\n" +
         'params.json with that value, and a full training (resumed if it was interrupted). Then a table of the final\n' +
         'test metrics, best precision@1 first, printed and saved as PARENT_DIR/search_results.json and .csv.',
     )
@@ -31,7 +31,10 @@ export function searchCommand(): Command {
       const guess = closest(flags.param, PARAM_KEYS);
       throw new UsageError(`--param: unknown key '${flags.param}'${guess ? ` (did you mean '${guess}'?)` : ''}`);
     }
-    const values = flags.values.split(',').map((v) => v.trim()).filter((v) => v !== '');
+    const values = flags.values
+      .split(',')
+      .map((v) => v.trim())
+      .filter((v) => v !== '');
     if (values.length === 0) throw new UsageError('--values: give at least one value');
     const base = readExperiment(flags.parent_dir, { createDefault: false });
     const backend = describeBackend(applyBackend(flags));
@@ -40,9 +43,16 @@ export function searchCommand(): Command {
     for (const [k, run] of runs.entries()) {
       console.log(`\n[${k + 1}/${runs.length}] ${flags.param} = ${run.text}`);
       const data = loadData(flags.data_dir, run.params);
-      const outcome = await runTraining({ experiment: { modelDir: run.dir, params: run.params, defaulted: [], created: false }, params: run.params, data, backend, baselines: false });
+      const outcome = await runTraining({
+        experiment: { modelDir: run.dir, params: run.params, defaulted: [], created: false },
+        params: run.params,
+        data,
+        backend,
+        baselines: false,
+      });
       if (outcome.status === 'interrupted') return; // Ctrl-C: the search resumes where it stopped when run again
-      const metrics: EvalMetrics = outcome.metrics ?? evaluateModel(loadTrainedModel(run.dir, run.params).model, run.params, data.test);
+      const metrics: EvalMetrics =
+        outcome.metrics ?? evaluateModel(loadTrainedModel(run.dir, run.params).model, run.params, data.test);
       results.push({ value: run.text, model_dir: run.dir, metrics: metricRecord(metrics) });
     }
     reportSearch(flags.parent_dir, flags.param, results);

@@ -24,18 +24,34 @@ export function trainCommand(): Command {
         'are printed next to two baselines (the untrained network, the raw pixels) and written to metrics_eval.json.',
     )
     .option('--model_dir <dir>', `experiment folder with params.json [default: ${DEFAULT_MODEL_DIR}]`)
-    .option('--data_dir <dir>', 'folder with the MNIST IDX files (train-images-idx3-ubyte[.gz], …) [default: the embedded digits]')
+    .option(
+      '--data_dir <dir>',
+      'folder with the MNIST IDX files (train-images-idx3-ubyte[.gz], …) [default: the embedded digits]',
+    )
     .option('--seed <n>', 'seed of every random choice (overrides params.seed)', parseInteger('--seed'))
     .option('--no-baselines', 'skip the untrained-network and raw-pixel baselines at the end')
-    .option('--profile', 'measure where each step\'s time goes (data, forward, loss, backward, optimiser; each kernel) and print it at the end');
+    .option(
+      '--profile',
+      "measure where each step's time goes (data, forward, loss, backward, optimiser; each kernel) and print it at the end",
+    );
   return withBackendOptions(command).action((flags: TrainFlags) => train(flags));
 }
 
 async function train(flags: TrainFlags): Promise<void> {
   const experiment = readExperiment(flags.model_dir, { createDefault: true });
   const params = withSeed(experiment.params, flags.seed);
-  if (experiment.created) console.log(`wrote default parameters to ${path.join(experiment.modelDir, 'params.json')} (edit it to change the experiment)`);
+  if (experiment.created)
+    console.log(
+      `wrote default parameters to ${path.join(experiment.modelDir, 'params.json')} (edit it to change the experiment)`,
+    );
   const data = loadData(flags.data_dir, params);
   const backend = applyBackend(flags);
-  await runTraining({ experiment, params, data, backend: describeBackend(backend), baselines: flags.baselines, profile: flags.profile });
+  await runTraining({
+    experiment,
+    params,
+    data,
+    backend: describeBackend(backend),
+    baselines: flags.baselines,
+    profile: flags.profile,
+  });
 }

@@ -77,7 +77,8 @@ export function arange(start: number, stop?: number, step = 1, options: TensorOp
 }
 
 function checkRng(rng: unknown, op: string): asserts rng is Rng {
-  if (!(rng instanceof Rng)) throw new ValueError(`${op}: pass a seeded Rng (new Rng(seed)); Math.random is never used`);
+  if (!(rng instanceof Rng))
+    throw new ValueError(`${op}: pass a seeded Rng (new Rng(seed)); Math.random is never used`);
 }
 
 /** Normally distributed values (mean 0, std 1 unless given) from a seeded generator. */

@@ -44,10 +44,23 @@ function unravel(flat: number, shape: readonly number[]): number[] {
  * An input that is a leaf requiring grad (a layer's parameter) is perturbed in place, as PyTorch's gradcheck does,
  * and its values and `.grad` are restored afterwards; any other input is copied into a fresh leaf.
  */
-export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly Tensor[], options: GradcheckOptions = {}): GradcheckReport {
-  const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, seed = 0, raise = true, name = fn.name || 'fn', backend = 'reference' } = options;
+export function gradcheck(
+  fn: (...inputs: Tensor[]) => Tensor,
+  inputs: readonly Tensor[],
+  options: GradcheckOptions = {},
+): GradcheckReport {
+  const {
+    eps = 1e-6,
+    atol = 1e-5,
+    rtol = 1e-3,
+    seed = 0,
+    raise = true,
+    name = fn.name || 'fn',
+    backend = 'reference',
+  } = options;
   inputs.forEach((x, i) => {
-    if (x.dtype !== 'float64') throw new DTypeError(`gradcheck: input ${i} is ${x.dtype}; finite differences need float64`);
+    if (x.dtype !== 'float64')
+      throw new DTypeError(`gradcheck: input ${i} is ${x.dtype}; finite differences need float64`);
   });
   const leaves = inputs.map((x) => (x.isLeaf && x.requiresGrad ? x : x.clone({ requiresGrad: true })));
   const savedGrads = leaves.map((leaf) => leaf.grad);
@@ -134,9 +147,15 @@ export interface GradcheckRow {
  * Runs the registered gradient checks (all of them, or those of one name), inputs drawn from `seed`.
  * Tolerances given here override each case's own.
  */
-export function gradcheckRegistered(options: { name?: string; seed?: number; atol?: number; rtol?: number; backend?: string } = {}): GradcheckRow[] {
+export function gradcheckRegistered(
+  options: { name?: string; seed?: number; atol?: number; rtol?: number; backend?: string } = {},
+): GradcheckRow[] {
   const { name, seed = 0 } = options;
-  const overrides = Object.fromEntries(Object.entries({ atol: options.atol, rtol: options.rtol, backend: options.backend }).filter(([, v]) => v !== undefined));
+  const overrides = Object.fromEntries(
+    Object.entries({ atol: options.atol, rtol: options.rtol, backend: options.backend }).filter(
+      ([, v]) => v !== undefined,
+    ),
+  );
   const rows: GradcheckRow[] = [];
   for (const info of listOps()) {
     if (!info.differentiable || (name !== undefined && info.name !== name)) continue;

@@ -3,8 +3,29 @@ import '../tensor/backends';
 // Gives Tensor its methods (x.mul(y).sum(1), loss.backward()).
 import './methods';
 export * from './ops';
-export { arange, eye, full, ones, onesLike, randn, scalar, tensor, TensorOptions, uniform, zeros, zerosLike } from './creation';
-export { gradcheck, gradcheckCase, GradcheckError, GradcheckMismatch, gradcheckRegistered, GradcheckReport, GradcheckRow } from './gradcheck';
+export {
+  arange,
+  eye,
+  full,
+  ones,
+  onesLike,
+  randn,
+  scalar,
+  tensor,
+  TensorOptions,
+  uniform,
+  zeros,
+  zerosLike,
+} from './creation';
+export {
+  gradcheck,
+  gradcheckCase,
+  GradcheckError,
+  GradcheckMismatch,
+  gradcheckRegistered,
+  GradcheckReport,
+  GradcheckRow,
+} from './gradcheck';
 export { GradcheckCase, GradcheckOptions, listOps, OpInfo, registerOp } from './registry';
 export { isGradEnabled, noGrad, record } from './tape';
 export { BackwardFn, fromNDArray, GradNode, Tensor, TensorLike } from './tensor';

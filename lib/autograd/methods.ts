@@ -36,7 +36,27 @@ declare module './tensor' {
   }
 }
 
-type Method = 'backward' | 'add' | 'sub' | 'mul' | 'div' | 'neg' | 'pow' | 'exp' | 'log' | 'sqrt' | 'square' | 'abs' | 'relu' | 'sum' | 'mean' | 'max' | 'min' | 'reshape' | 'transpose' | 'matmul';
+type Method =
+  | 'backward'
+  | 'add'
+  | 'sub'
+  | 'mul'
+  | 'div'
+  | 'neg'
+  | 'pow'
+  | 'exp'
+  | 'log'
+  | 'sqrt'
+  | 'square'
+  | 'abs'
+  | 'relu'
+  | 'sum'
+  | 'mean'
+  | 'max'
+  | 'min'
+  | 'reshape'
+  | 'transpose'
+  | 'matmul';
 
 const methods: Pick<Tensor, Method> & ThisType<Tensor> = {
   backward(gradient) {
@@ -102,4 +122,5 @@ const methods: Pick<Tensor, Method> & ThisType<Tensor> = {
 };
 
 // as a class's own methods are: not enumerable
-for (const [name, method] of Object.entries(methods)) Object.defineProperty(Tensor.prototype, name, { value: method, writable: true, configurable: true });
+for (const [name, method] of Object.entries(methods))
+  Object.defineProperty(Tensor.prototype, name, { value: method, writable: true, configurable: true });

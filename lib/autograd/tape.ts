@@ -62,7 +62,9 @@ function topologicalOrder(root: Tensor): Tensor[] {
 export function sumTo(grad: Tensor, shape: Shape, op: string): Tensor {
   if (sameShape(grad.shape, shape)) return grad;
   if (!sameShape(broadcastShapes(grad.shape, shape, op), grad.shape)) {
-    throw new ShapeError(`${op}: backward returned a gradient of shape ${formatShape(grad.shape)} for an input of shape ${formatShape(shape)}`);
+    throw new ShapeError(
+      `${op}: backward returned a gradient of shape ${formatShape(grad.shape)} for an input of shape ${formatShape(shape)}`,
+    );
   }
   const lead = grad.rank - shape.length;
   const axes = grad.shape.map((_, axis) => axis).filter((axis) => axis < lead || shape[axis - lead] === 1);
@@ -73,15 +75,23 @@ export function sumTo(grad: Tensor, shape: Shape, op: string): Tensor {
 /** Reverse-mode differentiation from `root`, seeded with ∂L/∂root (1 for a scalar). */
 export function backward(root: Tensor, seed?: Tensor): void {
   if (!root.requiresGrad) {
-    throw new ValueError('backward: this tensor does not require grad (no input had requiresGrad: true, or it was computed under noGrad)');
+    throw new ValueError(
+      'backward: this tensor does not require grad (no input had requiresGrad: true, or it was computed under noGrad)',
+    );
   }
   if (seed === undefined && root.size !== 1) {
-    throw new ValueError(`backward: output has shape ${formatShape(root.shape)}; pass the upstream gradient for a non-scalar output`);
+    throw new ValueError(
+      `backward: output has shape ${formatShape(root.shape)}; pass the upstream gradient for a non-scalar output`,
+    );
   }
   if (seed !== undefined && (!sameShape(seed.shape, root.shape) || seed.dtype !== root.dtype)) {
-    throw new ShapeError(`backward: gradient ${seed.dtype} ${formatShape(seed.shape)} does not match output ${root.dtype} ${formatShape(root.shape)}`);
+    throw new ShapeError(
+      `backward: gradient ${seed.dtype} ${formatShape(seed.shape)} does not match output ${root.dtype} ${formatShape(root.shape)}`,
+    );
   }
-  const grads = new Map<Tensor, Tensor>([[root, seed ?? new Tensor(allocate(root.dtype, root.size, false).fill(1), root.shape)]]);
+  const grads = new Map<Tensor, Tensor>([
+    [root, seed ?? new Tensor(allocate(root.dtype, root.size, false).fill(1), root.shape)],
+  ]);
   const accumulate = (t: Tensor, g: Tensor): void => {
     const previous = grads.get(t);
     grads.set(t, previous ? fromNDArray(zip(previous, g, 'a + b', 'backward')) : g);

@@ -66,7 +66,9 @@ export class Tensor implements NDArray {
   /** The single value of a one-element tensor. */
   item(): number {
     if (this.size !== 1) {
-      throw new ValueError(`item: tensor of shape ${formatShape(this.shape)} has ${this.size} elements; item() needs exactly one`);
+      throw new ValueError(
+        `item: tensor of shape ${formatShape(this.shape)} has ${this.size} elements; item() needs exactly one`,
+      );
     }
     return this.data[0];
   }
@@ -83,7 +85,9 @@ export class Tensor implements NDArray {
    */
   moveTo(data: TypedArray): void {
     if (data.length !== this.data.length || dtypeOf(data) !== this.dtype) {
-      throw new ValueError(`moveTo: expected a ${this.dtype} array of ${this.data.length} values, got ${dtypeOf(data)} of ${data.length}`);
+      throw new ValueError(
+        `moveTo: expected a ${this.dtype} array of ${this.data.length} values, got ${dtypeOf(data)} of ${data.length}`,
+      );
     }
     if (data !== this.data) data.set(this.data);
     this.data = data;

@@ -54,7 +54,9 @@ function balancedBatches(labels: Uint8Array, options: BatchOptions, rng: Rng): I
 export function epochBatches(labels: Uint8Array, options: BatchOptions, rng: Rng): Int32Array[] {
   if (options.sampler === 'balanced') {
     if (options.imagesPerClass < 2 || options.batchSize % options.imagesPerClass !== 0) {
-      throw new ValueError(`epochBatches: batch size ${options.batchSize} is not a multiple of images per class ${options.imagesPerClass} (≥ 2)`);
+      throw new ValueError(
+        `epochBatches: batch size ${options.batchSize} is not a multiple of images per class ${options.imagesPerClass} (≥ 2)`,
+      );
     }
     return balancedBatches(labels, options, rng);
   }

@@ -26,7 +26,9 @@ export interface DataSplits {
 export function checkDataset(d: Dataset): Dataset {
   if (d.count === 0) throw new DataError(`${d.source}: the data set is empty`);
   if (d.images.length !== d.count * d.imageSize * d.imageSize || d.labels.length !== d.count) {
-    throw new DataError(`${d.source}: ${d.count} images of ${d.imageSize}×${d.imageSize} do not match ${d.images.length} pixels and ${d.labels.length} labels`);
+    throw new DataError(
+      `${d.source}: ${d.count} images of ${d.imageSize}×${d.imageSize} do not match ${d.images.length} pixels and ${d.labels.length} labels`,
+    );
   }
   return d;
 }
@@ -44,7 +46,8 @@ export function imageBatch(d: Dataset, indices: ArrayLike<number>): Tensor {
   const out = allocate('float32', indices.length * pixels, false); // a training step's: from its arena
   for (let i = 0; i < indices.length; i++) {
     const k = indices[i];
-    if (!Number.isInteger(k) || k < 0 || k >= d.count) throw new ValueError(`imageBatch: index ${k} out of range for ${d.count} images`);
+    if (!Number.isInteger(k) || k < 0 || k >= d.count)
+      throw new ValueError(`imageBatch: index ${k} out of range for ${d.count} images`);
     for (let p = 0, from = k * pixels, to = i * pixels; p < pixels; p++) out[to + p] = d.images[from + p];
   }
   return new Tensor(out, [indices.length, d.imageSize, d.imageSize, 1]);
@@ -63,7 +66,9 @@ export function checkAgainstParams(d: Dataset, imageSize: number, numLabels: num
   }
   for (let i = 0; i < d.count; i++) {
     if (d.labels[i] >= numLabels) {
-      throw new DataError(`${d.source}: label ${d.labels[i]} (image ${i}) is not below params.num_labels = ${numLabels}`);
+      throw new DataError(
+        `${d.source}: label ${d.labels[i]} (image ${i}) is not below params.num_labels = ${numLabels}`,
+      );
     }
   }
 }

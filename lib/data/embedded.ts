@@ -62,16 +62,23 @@ export function loadEmbeddedDigits(): DataSplits {
     try {
       values = (JSON.parse(fs.readFileSync(file, 'utf8')) as { data?: unknown }).data;
     } catch (error) {
-      throw new DataError(`${file}: cannot read the embedded digits (${error instanceof Error ? error.message : String(error)})`);
+      throw new DataError(
+        `${file}: cannot read the embedded digits (${error instanceof Error ? error.message : String(error)})`,
+      );
     }
-    if (!Array.isArray(values) || values.length % pixels !== 0) throw new DataError(`${file}: not a list of 28×28 images`);
+    if (!Array.isArray(values) || values.length % pixels !== 0)
+      throw new DataError(`${file}: not a list of 28×28 images`);
     perClass.push(Float32Array.from(values as number[]));
   }
   const counts = perClass.map((d) => d.length / pixels);
   const testCount = counts.reduce((sum, n) => sum + Math.round(TEST_FRACTION * n), 0);
   const total = counts.reduce((a, b) => a + b, 0);
   const make = (count: number, name: string): Dataset => ({
-    images: new Float32Array(count * pixels), labels: new Uint8Array(count), count, imageSize: 28, source: `embedded digits (${name})`,
+    images: new Float32Array(count * pixels),
+    labels: new Uint8Array(count),
+    count,
+    imageSize: 28,
+    source: `embedded digits (${name})`,
   });
   const train = make(total - testCount, 'train');
   const test = make(testCount, 'test');
@@ -83,6 +90,10 @@ export function loadEmbeddedDigits(): DataSplits {
       set.labels[filled[key]++] = digit;
     }
   });
-  cache = { train: shuffled(train), test: shuffled(test), description: `embedded MNIST digits (mnist package): ${train.count} train / ${test.count} test, stratified by class` };
+  cache = {
+    train: shuffled(train),
+    test: shuffled(test),
+    description: `embedded MNIST digits (mnist package): ${train.count} train / ${test.count} test, stratified by class`,
+  };
   return cache;
 }

@@ -45,10 +45,13 @@ function readBytes(file: string): Buffer {
 }
 
 function header(bytes: Buffer, file: string, magic: number, fields: number): number[] {
-  if (bytes.length < 4 * fields) throw new DataError(`${file}: truncated: ${bytes.length} bytes, shorter than the IDX header`);
+  if (bytes.length < 4 * fields)
+    throw new DataError(`${file}: truncated: ${bytes.length} bytes, shorter than the IDX header`);
   const values = Array.from({ length: fields }, (_, i) => bytes.readUInt32BE(4 * i));
   if (values[0] !== magic) {
-    throw new DataError(`${file}: wrong magic number ${values[0]} (expected ${magic}, ${magic === IMAGES_MAGIC ? 'images' : 'labels'})`);
+    throw new DataError(
+      `${file}: wrong magic number ${values[0]} (expected ${magic}, ${magic === IMAGES_MAGIC ? 'images' : 'labels'})`,
+    );
   }
   return values;
 }
@@ -57,7 +60,10 @@ export function readIdxImages(file: string): { images: Float32Array; count: numb
   const bytes = readBytes(file);
   const [, count, rows, cols] = header(bytes, file, IMAGES_MAGIC, 4);
   const expected = 16 + count * rows * cols;
-  if (bytes.length < expected) throw new DataError(`${file}: truncated: ${count} images of ${rows}×${cols} need ${expected} bytes, the file has ${bytes.length}`);
+  if (bytes.length < expected)
+    throw new DataError(
+      `${file}: truncated: ${count} images of ${rows}×${cols} need ${expected} bytes, the file has ${bytes.length}`,
+    );
   if (rows !== cols) throw new DataError(`${file}: images are ${rows}×${cols}; only square images are supported`);
   const images = new Float32Array(count * rows * cols);
   for (let i = 0; i < images.length; i++) images[i] = bytes[16 + i] / 255;
@@ -67,7 +73,8 @@ export function readIdxImages(file: string): { images: Float32Array; count: numb
 export function readIdxLabels(file: string): Uint8Array {
   const bytes = readBytes(file);
   const [, count] = header(bytes, file, LABELS_MAGIC, 2);
-  if (bytes.length < 8 + count) throw new DataError(`${file}: truncated: ${count} labels need ${8 + count} bytes, the file has ${bytes.length}`);
+  if (bytes.length < 8 + count)
+    throw new DataError(`${file}: truncated: ${count} labels need ${8 + count} bytes, the file has ${bytes.length}`);
   return Uint8Array.from(bytes.subarray(8, 8 + count));
 }
 
@@ -76,7 +83,8 @@ function readSplit(dir: string, imagesBase: string, labelsBase: string): Dataset
   const labelsFile = findFile(dir, labelsBase);
   const { images, count, rows } = readIdxImages(imagesFile);
   const labels = readIdxLabels(labelsFile);
-  if (labels.length !== count) throw new DataError(`${labelsFile}: ${labels.length} labels for ${count} images in ${imagesFile}`);
+  if (labels.length !== count)
+    throw new DataError(`${labelsFile}: ${labels.length} labels for ${count} images in ${imagesFile}`);
   return checkDataset({ images, labels, count, imageSize: rows, source: imagesFile });
 }
 
@@ -85,6 +93,13 @@ export function loadIdxDirectory(dir: string): DataSplits {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new DataError(`${dir}: no such data directory`);
   const train = readSplit(dir, IDX_FILES.trainImages, IDX_FILES.trainLabels);
   const test = readSplit(dir, IDX_FILES.testImages, IDX_FILES.testLabels);
-  if (train.imageSize !== test.imageSize) throw new DataError(`${dir}: training images are ${train.imageSize}×${train.imageSize}, test images ${test.imageSize}×${test.imageSize}`);
-  return { train, test, description: `IDX files in ${dir}: ${train.count} train / ${test.count} test, ${train.imageSize}×${train.imageSize}` };
+  if (train.imageSize !== test.imageSize)
+    throw new DataError(
+      `${dir}: training images are ${train.imageSize}×${train.imageSize}, test images ${test.imageSize}×${test.imageSize}`,
+    );
+  return {
+    train,
+    test,
+    description: `IDX files in ${dir}: ${train.count} train / ${test.count} test, ${train.imageSize}×${train.imageSize}`,
+  };
 }

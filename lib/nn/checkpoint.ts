@@ -54,10 +54,20 @@ function collect(parts: TrainingParts): Checkpoint {
     for (const [name, m] of state.m) tensors.set(MOMENT_M + name, m);
     for (const [name, v] of state.v) tensors.set(MOMENT_V + name, v);
   }
-  const optimizer = opt ? { lr: opt.lr, beta1: opt.beta1, beta2: opt.beta2, epsilon: opt.epsilon, iterations: opt.iterations } : null;
+  const optimizer = opt
+    ? { lr: opt.lr, beta1: opt.beta1, beta2: opt.beta2, epsilon: opt.epsilon, iterations: opt.iterations }
+    : null;
   return {
     tensors,
-    meta: { step: parts.step, epoch: parts.epoch, stepInEpoch: parts.stepInEpoch ?? 0, rng: parts.rng?.state() ?? null, params: parts.params ?? null, metrics: parts.metrics ?? null, optimizer },
+    meta: {
+      step: parts.step,
+      epoch: parts.epoch,
+      stepInEpoch: parts.stepInEpoch ?? 0,
+      rng: parts.rng?.state() ?? null,
+      params: parts.params ?? null,
+      metrics: parts.metrics ?? null,
+      optimizer,
+    },
   };
 }
 
@@ -72,7 +82,14 @@ function checksum(metaJson: string, tensors: ReadonlyMap<string, NDArray>): stri
 export function saveCheckpoint(file: string, parts: TrainingParts): Checkpoint {
   const checkpoint = collect(parts);
   const metaJson = JSON.stringify(checkpoint.meta);
-  writeFileAtomic(file, encodeSafetensors(checkpoint.tensors, { format: FORMAT, meta: metaJson, sha256: checksum(metaJson, checkpoint.tensors) }));
+  writeFileAtomic(
+    file,
+    encodeSafetensors(checkpoint.tensors, {
+      format: FORMAT,
+      meta: metaJson,
+      sha256: checksum(metaJson, checkpoint.tensors),
+    }),
+  );
   return checkpoint;
 }
 
@@ -80,7 +97,10 @@ export function saveCheckpoint(file: string, parts: TrainingParts): Checkpoint {
 export function loadCheckpoint(file: string): Checkpoint {
   if (!fs.existsSync(file)) throw new CheckpointError(`no checkpoint at ${file}`);
   const { tensors, metadata } = decodeSafetensors(readFile(file), file);
-  if (metadata.format !== FORMAT) throw new CheckpointError(`${file}: not a triplet checkpoint (format '${metadata.format ?? 'none'}', expected '${FORMAT}')`);
+  if (metadata.format !== FORMAT)
+    throw new CheckpointError(
+      `${file}: not a triplet checkpoint (format '${metadata.format ?? 'none'}', expected '${FORMAT}')`,
+    );
   if (checksum(metadata.meta ?? '', tensors) !== metadata.sha256) {
     throw new CheckpointError(`${file}: corrupted: the contents do not match their checksum`);
   }
@@ -88,14 +108,20 @@ export function loadCheckpoint(file: string): Checkpoint {
 }
 
 function withPrefix(tensors: ReadonlyMap<string, NDArray>, prefix: string): Map<string, NDArray> {
-  return new Map([...tensors].filter(([name]) => name.startsWith(prefix)).map(([name, t]) => [name.slice(prefix.length), t]));
+  return new Map(
+    [...tensors].filter(([name]) => name.startsWith(prefix)).map(([name, t]) => [name.slice(prefix.length), t]),
+  );
 }
 
 /**
  * Puts a checkpoint's values into a model (and optimiser): every tensor's name, shape and dtype is checked
  * first, and a mismatch names the tensor and both shapes.
  */
-export function restoreCheckpoint(checkpoint: Checkpoint, parts: { model: Module; optimizer?: Adam }, source = 'checkpoint'): CheckpointMeta {
+export function restoreCheckpoint(
+  checkpoint: Checkpoint,
+  parts: { model: Module; optimizer?: Adam },
+  source = 'checkpoint',
+): CheckpointMeta {
   parts.model.loadStateDict(withPrefix(checkpoint.tensors, MODEL), source);
   if (parts.optimizer) {
     if (!checkpoint.meta.optimizer) throw new CheckpointError(`${source}: holds no optimiser state to resume from`);

@@ -29,8 +29,13 @@ export class EmbeddingNet extends Sequential {
 
   constructor(options: EmbeddingNetOptions, rng: Rng) {
     const { imageSize, numChannels, embeddingSize, useBatchNorm = false, bnMomentum = 0.99, dtype } = options;
-    for (const [name, value, min] of [['imageSize', imageSize, 4], ['numChannels', numChannels, 1], ['embeddingSize', embeddingSize, 1]] as const) {
-      if (!Number.isInteger(value) || value < min) throw new ValueError(`EmbeddingNet: ${name} must be an integer ≥ ${min}, got ${value}`);
+    for (const [name, value, min] of [
+      ['imageSize', imageSize, 4],
+      ['numChannels', numChannels, 1],
+      ['embeddingSize', embeddingSize, 1],
+    ] as const) {
+      if (!Number.isInteger(value) || value < min)
+        throw new ValueError(`EmbeddingNet: ${name} must be an integer ≥ ${min}, got ${value}`);
     }
     const layers: Array<[string, Module]> = [];
     let channels = 1;
@@ -40,7 +45,10 @@ export class EmbeddingNet extends Sequential {
       // conv → relu → max-pool is one fused pass; with batch norm in between, the ReLU and the pool are layers of
       // their own
       if (useBatchNorm) {
-        layers.push([`conv${block}`, new Conv2d(channels, c, rng, { dtype })], [`bn${block}`, new BatchNorm(c, { momentum: bnMomentum, dtype })]);
+        layers.push(
+          [`conv${block}`, new Conv2d(channels, c, rng, { dtype })],
+          [`bn${block}`, new BatchNorm(c, { momentum: bnMomentum, dtype })],
+        );
         layers.push([`relu${block}`, new ReLU()], [`pool${block}`, new MaxPool2d({ size: 2, stride: 2 })]);
       } else {
         layers.push([`conv${block}`, new Conv2d(channels, c, rng, { dtype, activation: 'relu', pool: 2 })]);
@@ -48,7 +56,10 @@ export class EmbeddingNet extends Sequential {
       channels = c;
       side = Math.floor(side / 2);
     });
-    layers.push(['flatten', new Flatten()], ['dense', new Dense(side * side * channels, embeddingSize, rng, { dtype })]);
+    layers.push(
+      ['flatten', new Flatten()],
+      ['dense', new Dense(side * side * channels, embeddingSize, rng, { dtype })],
+    );
     super(layers);
     this.options = { imageSize, numChannels, embeddingSize, useBatchNorm, bnMomentum };
   }
@@ -56,7 +67,9 @@ export class EmbeddingNet extends Sequential {
   override forward(x: Tensor): Tensor {
     const s = this.options.imageSize;
     if (x.rank !== 4 || x.shape[1] !== s || x.shape[2] !== s || x.shape[3] !== 1) {
-      throw new ShapeError(`EmbeddingNet: expects images [N,${s},${s},1] (image_size ${s}), got ${formatShape(x.shape)}`);
+      throw new ShapeError(
+        `EmbeddingNet: expects images [N,${s},${s},1] (image_size ${s}), got ${formatShape(x.shape)}`,
+      );
     }
     return super.forward(x);
   }
@@ -67,8 +80,14 @@ export class EmbeddingNet extends Sequential {
 }
 
 const small = (useBatchNorm: boolean) => (rng: Rng) =>
-  new EmbeddingNet({ imageSize: 8, numChannels: 2, embeddingSize: 3, useBatchNorm, bnMomentum: 0.9, dtype: 'float64' }, rng);
+  new EmbeddingNet(
+    { imageSize: 8, numChannels: 2, embeddingSize: 3, useBatchNorm, bnMomentum: 0.9, dtype: 'float64' },
+    rng,
+  );
 registerOp('EmbeddingNet', {
   kind: 'network',
-  cases: [moduleCheck('[3,8,8,1], 2 channels → 3', small(false), [3, 8, 8, 1]), moduleCheck('[3,8,8,1] with batch norm', small(true), [3, 8, 8, 1])],
+  cases: [
+    moduleCheck('[3,8,8,1], 2 channels → 3', small(false), [3, 8, 8, 1]),
+    moduleCheck('[3,8,8,1] with batch norm', small(true), [3, 8, 8, 1]),
+  ],
 });

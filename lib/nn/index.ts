@@ -1,4 +1,12 @@
-export { Checkpoint, CheckpointDir, CheckpointMeta, loadCheckpoint, restoreCheckpoint, saveCheckpoint, TrainingParts } from './checkpoint';
+export {
+  Checkpoint,
+  CheckpointDir,
+  CheckpointMeta,
+  loadCheckpoint,
+  restoreCheckpoint,
+  saveCheckpoint,
+  TrainingParts,
+} from './checkpoint';
 export { EmbeddingNet, EmbeddingNetOptions } from './embedding-net';
 export { CheckpointError } from './errors';
 export { fans, glorotUniform, zeroParameter } from './init';

@@ -22,7 +22,8 @@ export abstract class Module {
   }
 
   protected addParameter(name: string, value: Tensor): Tensor {
-    if (!value.isLeaf || !value.requiresGrad) throw new ValueError(`${this.constructor.name}: parameter '${name}' must be a leaf with requiresGrad`);
+    if (!value.isLeaf || !value.requiresGrad)
+      throw new ValueError(`${this.constructor.name}: parameter '${name}' must be a leaf with requiresGrad`);
     this.params.set(checkName(name, this), value);
     return value;
   }
@@ -92,14 +93,25 @@ export abstract class Module {
     const own = this.stateDict();
     for (const [name, target] of own) {
       const saved = state.get(name);
-      if (saved === undefined) throw new CheckpointError(`${source}: no tensor '${name}' (the model has ${own.size} tensors; is it another architecture?)`);
+      if (saved === undefined)
+        throw new CheckpointError(
+          `${source}: no tensor '${name}' (the model has ${own.size} tensors; is it another architecture?)`,
+        );
       if (formatShape(saved.shape) !== formatShape(target.shape)) {
-        throw new CheckpointError(`${source}: tensor '${name}' has shape ${formatShape(saved.shape)} but the model expects ${formatShape(target.shape)}`);
+        throw new CheckpointError(
+          `${source}: tensor '${name}' has shape ${formatShape(saved.shape)} but the model expects ${formatShape(target.shape)}`,
+        );
       }
-      if (saved.dtype !== target.dtype) throw new CheckpointError(`${source}: tensor '${name}' is ${saved.dtype} but the model expects ${target.dtype}`);
+      if (saved.dtype !== target.dtype)
+        throw new CheckpointError(
+          `${source}: tensor '${name}' is ${saved.dtype} but the model expects ${target.dtype}`,
+        );
     }
     const unexpected = [...state.keys()].filter((name) => !own.has(name));
-    if (unexpected.length > 0) throw new CheckpointError(`${source}: unexpected tensor '${unexpected[0]}' (not in this model; another architecture?)`);
+    if (unexpected.length > 0)
+      throw new CheckpointError(
+        `${source}: unexpected tensor '${unexpected[0]}' (not in this model; another architecture?)`,
+      );
     for (const [name, target] of own) target.data.set(state.get(name)!.data);
   }
 
@@ -112,7 +124,8 @@ export abstract class Module {
 }
 
 function checkName(name: string, owner: Module): string {
-  if (!/^[A-Za-z0-9_]+$/.test(name)) throw new ValueError(`${owner.constructor.name}: '${name}' is not a valid name (letters, digits, _)`);
+  if (!/^[A-Za-z0-9_]+$/.test(name))
+    throw new ValueError(`${owner.constructor.name}: '${name}' is not a valid name (letters, digits, _)`);
   return name;
 }
 

@@ -22,7 +22,10 @@ function checkLittleEndian(): void {
   if (os.endianness() !== 'LE') throw new CheckpointError('safetensors: only little-endian machines are supported');
 }
 
-export function encodeSafetensors(tensors: ReadonlyMap<string, NDArray>, metadata: Record<string, string> = {}): Buffer {
+export function encodeSafetensors(
+  tensors: ReadonlyMap<string, NDArray>,
+  metadata: Record<string, string> = {},
+): Buffer {
   checkLittleEndian();
   const header: Record<string, unknown> = { __metadata__: metadata };
   let offset = 0;
@@ -60,20 +63,32 @@ function parseEntry(name: string, value: unknown, source: string): Entry {
   const { dtype, shape, data_offsets: offsets } = value as Record<string, unknown>;
   if (typeof dtype !== 'string' || !(dtype in DTYPES)) return fail(`has dtype ${String(dtype)} (supported: F32, F64)`);
   if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) return fail('has an invalid shape');
-  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isInteger(o) && o >= 0)) return fail('has invalid data offsets');
-  const entry = { dtype: DTYPES[dtype], shape: shape as number[], begin: offsets[0] as number, end: offsets[1] as number };
+  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isInteger(o) && o >= 0))
+    return fail('has invalid data offsets');
+  const entry = {
+    dtype: DTYPES[dtype],
+    shape: shape as number[],
+    begin: offsets[0] as number,
+    end: offsets[1] as number,
+  };
   const bytes = entry.shape.reduce((a, b) => a * b, 1) * BYTES[entry.dtype];
-  if (entry.end - entry.begin !== bytes) fail(`spans ${entry.end - entry.begin} bytes but shape [${shape.join(',')}] needs ${bytes}`);
+  if (entry.end - entry.begin !== bytes)
+    fail(`spans ${entry.end - entry.begin} bytes but shape [${shape.join(',')}] needs ${bytes}`);
   return entry;
 }
 
 /** Reads a safetensors file, checking every field: a truncated or corrupted file is an error, never garbage. */
 export function decodeSafetensors(bytes: Buffer, source: string): Safetensors {
   checkLittleEndian();
-  if (bytes.length < 8) throw new CheckpointError(`${source}: truncated (${bytes.length} bytes; the file starts with an 8-byte header length)`);
+  if (bytes.length < 8)
+    throw new CheckpointError(
+      `${source}: truncated (${bytes.length} bytes; the file starts with an 8-byte header length)`,
+    );
   const headerLength = Number(bytes.readBigUInt64LE(0));
   if (8 + headerLength > bytes.length) {
-    throw new CheckpointError(`${source}: truncated or not a safetensors file (header of ${headerLength} bytes, file of ${bytes.length})`);
+    throw new CheckpointError(
+      `${source}: truncated or not a safetensors file (header of ${headerLength} bytes, file of ${bytes.length})`,
+    );
   }
   let header: Record<string, unknown>;
   try {
@@ -89,11 +104,16 @@ export function decodeSafetensors(bytes: Buffer, source: string): Safetensors {
   const dataStart = 8 + headerLength;
   let expected = 0;
   for (const [name, e] of entries) {
-    if (e.begin !== expected) throw new CheckpointError(`${source}: corrupted: tensor '${name}' does not follow the previous one (holes or overlaps)`);
+    if (e.begin !== expected)
+      throw new CheckpointError(
+        `${source}: corrupted: tensor '${name}' does not follow the previous one (holes or overlaps)`,
+      );
     expected = e.end;
   }
   if (bytes.length - dataStart !== expected) {
-    throw new CheckpointError(`${source}: truncated or padded: ${expected} bytes of tensor data expected, ${bytes.length - dataStart} found`);
+    throw new CheckpointError(
+      `${source}: truncated or padded: ${expected} bytes of tensor data expected, ${bytes.length - dataStart} found`,
+    );
   }
   const tensors = new Map<string, NDArray>();
   for (const [name, e] of entries) {

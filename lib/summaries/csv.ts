@@ -37,5 +37,7 @@ export class SummaryCsv {
 export function readSummaryCsv(file: string): Array<Record<string, number>> {
   const [header, ...rows] = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
   const columns = header.split(',');
-  return rows.map((row) => Object.fromEntries(row.split(',').flatMap((cell, i) => (cell === '' ? [] : [[columns[i], Number(cell)]]))));
+  return rows.map((row) =>
+    Object.fromEntries(row.split(',').flatMap((cell, i) => (cell === '' ? [] : [[columns[i], Number(cell)]]))),
+  );
 }

@@ -33,7 +33,10 @@ export class EventFileWriter {
   readonly file: string;
 
   /** A new events.out.tfevents.<seconds>.<host> file in `dir` (TensorBoard reads every such file of a run). */
-  constructor(dir: string, private readonly now: () => number = () => Date.now() / 1000) {
+  constructor(
+    dir: string,
+    private readonly now: () => number = () => Date.now() / 1000,
+  ) {
     const start = this.now();
     this.file = path.join(dir, `events.out.tfevents.${String(Math.floor(start)).padStart(10, '0')}.${os.hostname()}`);
     try {
@@ -55,7 +58,8 @@ export class EventFileWriter {
   /** Scalars at a step, one Summary.Value each. */
   scalars(step: number, values: Record<string, number>): void {
     const summary = new ProtoWriter();
-    for (const [tag, value] of Object.entries(values)) summary.message(1, new ProtoWriter().string(1, tag).float(2, value));
+    for (const [tag, value] of Object.entries(values))
+      summary.message(1, new ProtoWriter().string(1, tag).float(2, value));
     this.append(event(step, (e) => e.message(5, summary), this.now()));
   }
 

@@ -65,9 +65,16 @@ export const KERNEL_NAMES = Object.keys(KERNELS) as KernelName[];
  * The backend with every kernel call passed through `around(name, args, call)` (which must return `call()`'s
  * result): how the profiler times kernels and the backend checks count them.
  */
-export function aroundKernels(backend: Backend, around: (name: KernelName, args: unknown[], call: () => unknown) => unknown): Backend {
+export function aroundKernels(
+  backend: Backend,
+  around: (name: KernelName, args: unknown[], call: () => unknown) => unknown,
+): Backend {
   const wrapped = Object.fromEntries(
-    KERNEL_NAMES.map((name) => [name, (...args: unknown[]) => around(name, args, () => (backend[name] as (...a: unknown[]) => unknown).apply(backend, args))]),
+    KERNEL_NAMES.map((name) => [
+      name,
+      (...args: unknown[]) =>
+        around(name, args, () => (backend[name] as (...a: unknown[]) => unknown).apply(backend, args)),
+    ]),
   );
   return { ...backend, name: backend.name, ...wrapped } as Backend;
 }
@@ -124,7 +131,8 @@ export function getBackend(): Backend {
   if (current === null) {
     const fromEnv = process.env.TRIPLET_BACKEND;
     const name = fromEnv === undefined || fromEnv === '' ? DEFAULT_BACKEND : fromEnv;
-    if (!factories.has(name)) throw new ValueError(`TRIPLET_BACKEND: unknown backend '${name}' (known: ${[...factories.keys()].join(', ')})`);
+    if (!factories.has(name))
+      throw new ValueError(`TRIPLET_BACKEND: unknown backend '${name}' (known: ${[...factories.keys()].join(', ')})`);
     setBackend(name, { gpuMode: process.env.TRIPLET_GPU_MODE || undefined });
   }
   return current!;

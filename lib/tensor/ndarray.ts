@@ -72,7 +72,9 @@ function flatten(values: unknown, shape: Shape, op: string): unknown[] {
     }
     if (!isListLike(level) || level.length !== shape[depth]) {
       const got = isListLike(level) ? `length ${level.length}` : typeof level;
-      throw new ShapeError(`${op}: ragged nested array at [${path.join(',')}]: expected length ${shape[depth]}, got ${got}`);
+      throw new ShapeError(
+        `${op}: ragged nested array at [${path.join(',')}]: expected length ${shape[depth]}, got ${got}`,
+      );
     }
     for (let i = 0; i < level.length; i++) walk(level[i], depth + 1, [...path, i]);
   };

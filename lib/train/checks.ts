@@ -11,7 +11,10 @@ type Loss = (labels: number[], embeddings: Tensor, margin: number, options?: Tri
 function networkWithLoss(name: string, loss: Loss): void {
   const labels = [0, 1, 2, 0, 1, 2];
   const build = (rng: Rng): EmbeddingNet =>
-    new EmbeddingNet({ imageSize: 8, numChannels: 2, embeddingSize: 3, useBatchNorm: true, bnMomentum: 0.9, dtype: 'float64' }, rng);
+    new EmbeddingNet(
+      { imageSize: 8, numChannels: 2, embeddingSize: 3, useBatchNorm: true, bnMomentum: 0.9, dtype: 'float64' },
+      rng,
+    );
   const network = moduleCheck(`[6,8,8,1] → EmbeddingNet → ${name}`, build, [6, 8, 8, 1]);
   registerOp(`EmbeddingNet+${name}`, {
     kind: 'network+loss',

@@ -16,7 +16,13 @@ export function embedDataset(model: Module, dataset: Dataset, batchSize = 256): 
       try {
         for (let start = 0; start < dataset.count; start += batchSize) {
           const indices = Int32Array.from({ length: Math.min(batchSize, dataset.count - start) }, (_, i) => start + i);
-          parts.push(arena.step(() => model.forward(imageBatch(dataset, indices)), [], (out) => out.clone()));
+          parts.push(
+            arena.step(
+              () => model.forward(imageBatch(dataset, indices)),
+              [],
+              (out) => out.clone(),
+            ),
+          );
         }
       } finally {
         arena.dispose();
@@ -38,15 +44,30 @@ export interface EvalMetrics extends RetrievalMetrics {
   images: number;
 }
 
-function averageBatchStats(params: Params, dataset: Dataset, embeddings: Tensor): Omit<BatchStats, 'embeddingMeanNorm'> {
+function averageBatchStats(
+  params: Params,
+  dataset: Dataset,
+  embeddings: Tensor,
+): Omit<BatchStats, 'embeddingMeanNorm'> {
   const totals = new Map<string, number>();
   let weight = 0;
   noGrad(() => {
     for (let start = 0; start + 1 < dataset.count; start += params.batch_size) {
-      const indices = Int32Array.from({ length: Math.min(params.batch_size, dataset.count - start) }, (_, i) => start + i);
-      const rows = embeddings.data.subarray(start * embeddings.shape[1], (start + indices.length) * embeddings.shape[1]);
-      const { stats } = tripletLoss(params, labelBatch(dataset, indices), new Tensor(rows.slice(), [indices.length, embeddings.shape[1]]));
-      for (const [key, value] of Object.entries(stats)) if (key !== 'embeddingMeanNorm') totals.set(key, (totals.get(key) ?? 0) + value * indices.length);
+      const indices = Int32Array.from(
+        { length: Math.min(params.batch_size, dataset.count - start) },
+        (_, i) => start + i,
+      );
+      const rows = embeddings.data.subarray(
+        start * embeddings.shape[1],
+        (start + indices.length) * embeddings.shape[1],
+      );
+      const { stats } = tripletLoss(
+        params,
+        labelBatch(dataset, indices),
+        new Tensor(rows.slice(), [indices.length, embeddings.shape[1]]),
+      );
+      for (const [key, value] of Object.entries(stats))
+        if (key !== 'embeddingMeanNorm') totals.set(key, (totals.get(key) ?? 0) + value * indices.length);
       weight += indices.length;
     }
   });
@@ -67,7 +88,10 @@ export function evaluateModel(model: Module, params: Params, dataset: Dataset): 
  * What training buys is only visible against where it started: the retrieval metrics of the raw pixels, and of
  * the same network untrained (initialised from the same seed).
  */
-export function baselineMetrics(params: Params, dataset: Dataset): { rawPixels: RetrievalMetrics; untrained: RetrievalMetrics } {
+export function baselineMetrics(
+  params: Params,
+  dataset: Dataset,
+): { rawPixels: RetrievalMetrics; untrained: RetrievalMetrics } {
   const pixels = dataset.imageSize * dataset.imageSize;
   const raw = new Tensor(dataset.images.slice(), [dataset.count, pixels]);
   const untrained = buildModel(params, new Rng(params.seed));

@@ -26,7 +26,11 @@ export function lockModelDir(dir: string): () => void {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       fs.mkdirSync(dir, { recursive: true });
-      fs.writeFileSync(file, JSON.stringify({ pid: process.pid, host: os.hostname(), since: new Date().toISOString() }), { flag: 'wx' });
+      fs.writeFileSync(
+        file,
+        JSON.stringify({ pid: process.pid, host: os.hostname(), since: new Date().toISOString() }),
+        { flag: 'wx' },
+      );
       removeStaleTempFiles(dir, alive);
       let released = false;
       const release = (): void => {
@@ -41,7 +45,9 @@ export function lockModelDir(dir: string): () => void {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw fileError('write', file, error);
       const holder = readHolder(file);
       if (holder && holder.host === os.hostname() && alive(holder.pid)) {
-        throw new LockError(`${dir} is in use by another training (pid ${holder.pid}, since ${holder.since}); wait for it to finish or stop it`);
+        throw new LockError(
+          `${dir} is in use by another training (pid ${holder.pid}, since ${holder.since}); wait for it to finish or stop it`,
+        );
       }
       fs.rmSync(file, { force: true }); // stale: its process is gone
     }

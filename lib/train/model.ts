@@ -6,7 +6,14 @@ import { Params } from './params';
 /** The original's network, from params. */
 export function buildModel(params: Params, rng: Rng, dtype?: DType): EmbeddingNet {
   return new EmbeddingNet(
-    { imageSize: params.image_size, numChannels: params.num_channels, embeddingSize: params.embedding_size, useBatchNorm: params.use_batch_norm, bnMomentum: params.bn_momentum, dtype },
+    {
+      imageSize: params.image_size,
+      numChannels: params.num_channels,
+      embeddingSize: params.embedding_size,
+      useBatchNorm: params.use_batch_norm,
+      bnMomentum: params.bn_momentum,
+      dtype,
+    },
     rng,
   );
 }
@@ -23,21 +30,44 @@ export interface BatchStats {
 }
 
 /** The mining strategy params ask for, on one batch. */
-export function tripletLoss(params: Params, labels: Int32Array, embeddings: Tensor): { loss: Tensor; stats: BatchStats } {
+export function tripletLoss(
+  params: Params,
+  labels: Int32Array,
+  embeddings: Tensor,
+): { loss: Tensor; stats: BatchStats } {
   const options = { squared: params.squared, softMargin: params.soft_margin };
   const norm = embeddingMeanNorm(embeddings);
   switch (params.triplet_strategy) {
     case 'batch_all': {
       const r = batchAllTripletLoss(labels, embeddings, params.margin, options);
-      return { loss: r.loss, stats: { loss: r.loss.item(), fractionPositive: r.fractionPositive, embeddingMeanNorm: norm } };
+      return {
+        loss: r.loss,
+        stats: { loss: r.loss.item(), fractionPositive: r.fractionPositive, embeddingMeanNorm: norm },
+      };
     }
     case 'batch_hard': {
       const r = batchHardTripletLoss(labels, embeddings, params.margin, options);
-      return { loss: r.loss, stats: { loss: r.loss.item(), hardestPositiveDist: r.hardestPositiveDist, hardestNegativeDist: r.hardestNegativeDist, embeddingMeanNorm: norm } };
+      return {
+        loss: r.loss,
+        stats: {
+          loss: r.loss.item(),
+          hardestPositiveDist: r.hardestPositiveDist,
+          hardestNegativeDist: r.hardestNegativeDist,
+          embeddingMeanNorm: norm,
+        },
+      };
     }
     case 'batch_semihard': {
       const r = batchSemiHardTripletLoss(labels, embeddings, params.margin, options);
-      return { loss: r.loss, stats: { loss: r.loss.item(), hardestPositiveDist: r.hardestPositiveDist, hardestNegativeDist: r.hardestNegativeDist, embeddingMeanNorm: norm } };
+      return {
+        loss: r.loss,
+        stats: {
+          loss: r.loss.item(),
+          hardestPositiveDist: r.hardestPositiveDist,
+          hardestNegativeDist: r.hardestNegativeDist,
+          embeddingMeanNorm: norm,
+        },
+      };
     }
   }
 }

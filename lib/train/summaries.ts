@@ -21,12 +21,17 @@ export function metricRecord(m: AnyMetrics): Record<string, number> {
     map_at_r: m.mapAtR,
     nmi: m.nmi,
   };
-  return Object.fromEntries(Object.entries(record).filter((entry): entry is [string, number] => entry[1] !== undefined));
+  return Object.fromEntries(
+    Object.entries(record).filter((entry): entry is [string, number] => entry[1] !== undefined),
+  );
 }
 
 /** The training scalars of a strategy: the original's (loss, its statistics, the mean norm) and ours. */
 export function trainingScalarNames(params: Params): string[] {
-  const statistics = params.triplet_strategy === 'batch_all' ? ['fraction_positive_triplets'] : ['hardest_positive_dist', 'hardest_negative_dist'];
+  const statistics =
+    params.triplet_strategy === 'batch_all'
+      ? ['fraction_positive_triplets']
+      : ['hardest_positive_dist', 'hardest_negative_dist'];
   return ['loss', ...statistics, 'embedding_mean_norm', 'learning_rate', 'images_per_second'];
 }
 
@@ -44,7 +49,21 @@ function trainingScalars(report: StepReport, params: Params): Record<string, num
   return Object.fromEntries(trainingScalarNames(params).map((name) => [name, all[name]!]));
 }
 
-const EVAL_SCALARS = ['loss', 'fraction_positive_triplets', 'hardest_positive_dist', 'hardest_negative_dist', 'embedding_mean_norm', 'precision_at_1', 'recall_at_1', 'recall_at_2', 'recall_at_4', 'recall_at_8', 'r_precision', 'map_at_r', 'nmi'];
+const EVAL_SCALARS = [
+  'loss',
+  'fraction_positive_triplets',
+  'hardest_positive_dist',
+  'hardest_negative_dist',
+  'embedding_mean_norm',
+  'precision_at_1',
+  'recall_at_1',
+  'recall_at_2',
+  'recall_at_4',
+  'recall_at_8',
+  'r_precision',
+  'map_at_r',
+  'nmi',
+];
 
 /**
  * Training summaries, as the original writes them: TensorBoard event files in the model_dir (training) and in
@@ -57,7 +76,12 @@ export class TrainingSummaries {
   private readonly trainCsv: SummaryCsv;
   private readonly evalCsv: SummaryCsv;
 
-  constructor(modelDir: string, private readonly params: Params, resumeStep: number, now: () => number = () => Date.now() / 1000) {
+  constructor(
+    modelDir: string,
+    private readonly params: Params,
+    resumeStep: number,
+    now: () => number = () => Date.now() / 1000,
+  ) {
     const evalDir = path.join(modelDir, 'eval');
     this.trainEvents = new EventFileWriter(modelDir, now);
     this.evalEvents = new EventFileWriter(evalDir, now);

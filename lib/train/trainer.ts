@@ -1,6 +1,15 @@
 import { ArrayArena, getBackend, Rng, stepArena } from '../autograd';
 import { BatchOptions, checkAgainstParams, DataSplits, epochBatches, imageBatch, labelBatch } from '../data';
-import { Adam, CheckpointDir, EmbeddingNet, holdInBackend, loadCheckpoint, restoreCheckpoint, trainingState, TrainingParts } from '../nn';
+import {
+  Adam,
+  CheckpointDir,
+  EmbeddingNet,
+  holdInBackend,
+  loadCheckpoint,
+  restoreCheckpoint,
+  trainingState,
+  TrainingParts,
+} from '../nn';
 import { TripletError } from '../tensor/errors';
 import { evaluateModel, EvalMetrics } from './evaluate';
 import { BatchStats, buildModel, tripletLoss } from './model';
@@ -22,7 +31,13 @@ export interface StepReport {
 }
 
 export interface TrainEvents {
-  onStart?(info: { step: number; epoch: number; totalSteps: number; resumedFrom: string | null; parameters: number }): void;
+  onStart?(info: {
+    step: number;
+    epoch: number;
+    totalSteps: number;
+    resumedFrom: string | null;
+    parameters: number;
+  }): void;
   onStep?(report: StepReport): void;
   /** Every save_summary_steps steps. */
   onSummary?(report: StepReport): void;
@@ -43,7 +58,9 @@ export interface TrainOutcome {
 function checkArchitecture(saved: Record<string, unknown> | null, params: Params, file: string): void {
   for (const key of ARCHITECTURE_KEYS) {
     if (saved && saved[key] !== undefined && saved[key] !== params[key]) {
-      throw new ConfigError(`params.json sets ${key} to ${String(params[key])} but ${file} was trained with ${String(saved[key])}: use another model_dir, or set it back`);
+      throw new ConfigError(
+        `params.json sets ${key} to ${String(params[key])} but ${file} was trained with ${String(saved[key])}: use another model_dir, or set it back`,
+      );
     }
   }
 }
@@ -114,7 +131,12 @@ class TrainingRun {
     const { params } = options;
     this.checkpoints = new CheckpointDir(options.modelDir);
     this.events = options.events ?? {};
-    this.batchOptions = { batchSize: params.batch_size, sampler: params.sampler, imagesPerClass: params.images_per_class, dropLast: params.drop_last };
+    this.batchOptions = {
+      batchSize: params.batch_size,
+      sampler: params.sampler,
+      imagesPerClass: params.images_per_class,
+      dropLast: params.drop_last,
+    };
     // The data has its own generator, so the order of the epochs does not depend on how the weights were drawn.
     this.at = { epoch: 0, stepInEpoch: 0, step: 0, epochRng: new Rng(params.seed + 1) };
   }
@@ -122,10 +144,20 @@ class TrainingRun {
   async toTheEnd(): Promise<TrainOutcome> {
     const { params, data } = this.options;
     this.resumeIfSaved();
-    const stepsPerEpoch = epochBatches(data.train.labels, this.batchOptions, Rng.fromState(this.at.epochRng.state())).length;
+    const stepsPerEpoch = epochBatches(
+      data.train.labels,
+      this.batchOptions,
+      Rng.fromState(this.at.epochRng.state()),
+    ).length;
     const totalSteps = stepsPerEpoch * params.num_epochs;
     const { step, epoch } = this.at;
-    this.events.onStart?.({ step, epoch, totalSteps, resumedFrom: this.resumedFrom, parameters: this.model.parameterCount() });
+    this.events.onStart?.({
+      step,
+      epoch,
+      totalSteps,
+      resumedFrom: this.resumedFrom,
+      parameters: this.model.parameterCount(),
+    });
     if (epoch >= params.num_epochs) return this.outcome('already-trained', null);
     let metrics: EvalMetrics | null = null;
     while (this.at.epoch < params.num_epochs) {
@@ -143,7 +175,12 @@ class TrainingRun {
     const checkpoint = loadCheckpoint(last);
     checkArchitecture(checkpoint.meta.params, this.options.params, last);
     const meta = restoreCheckpoint(checkpoint, { model: this.model, optimizer: this.optimizer }, last);
-    this.at = { epoch: meta.epoch, stepInEpoch: meta.stepInEpoch, step: meta.step, epochRng: meta.rng ? Rng.fromState(meta.rng) : this.at.epochRng };
+    this.at = {
+      epoch: meta.epoch,
+      stepInEpoch: meta.stepInEpoch,
+      step: meta.step,
+      epochRng: meta.rng ? Rng.fromState(meta.rng) : this.at.epochRng,
+    };
     this.resumedFrom = last;
   }
 
@@ -160,11 +197,20 @@ class TrainingRun {
       const seconds = Number(process.hrtime.bigint() - began) / 1e9;
       this.recent = { images: this.recent.images * 0.9 + batch.length, seconds: this.recent.seconds * 0.9 + seconds };
       const { step, epoch, stepInEpoch } = this.at;
-      const report: StepReport = { step, epoch, stepInEpoch: stepInEpoch + 1, stepsInEpoch: batches.length, totalSteps, stats, imagesPerSecond: this.recent.images / this.recent.seconds };
+      const report: StepReport = {
+        step,
+        epoch,
+        stepInEpoch: stepInEpoch + 1,
+        stepsInEpoch: batches.length,
+        totalSteps,
+        stats,
+        imagesPerSecond: this.recent.images / this.recent.seconds,
+      };
       this.events.onStep?.(report);
       if (step % params.save_summary_steps === 0) this.events.onSummary?.(report);
       const stopping = this.events.shouldStop?.() ?? false;
-      if (stopping || step % params.save_checkpoint_steps === 0) this.saveLast({ ...this.at, stepInEpoch: stepInEpoch + 1 });
+      if (stopping || step % params.save_checkpoint_steps === 0)
+        this.saveLast({ ...this.at, stepInEpoch: stepInEpoch + 1 });
       if (stopping) return 'stopped';
       await yieldToEventLoop();
     }
@@ -190,7 +236,13 @@ class TrainingRun {
   /** One training step, its arrays the arena's: all of them go back to it after, except the training state. */
   private stepOn(batch: Int32Array): BatchStats {
     const { arena } = this.options;
-    const run = (): BatchStats => trainStep({ ...this.options, model: this.model, optimizer: this.optimizer }, batch, this.at.step + 1, this.checkpoints.last);
+    const run = (): BatchStats =>
+      trainStep(
+        { ...this.options, model: this.model, optimizer: this.optimizer },
+        batch,
+        this.at.step + 1,
+        this.checkpoints.last,
+      );
     if (!arena) return run();
     const keep = trainingState(this.model, this.optimizer).map((t) => t.data);
     // the gradients are the step's arrays too: dropped with them, so that no parameter points at a reused array
@@ -205,7 +257,12 @@ class TrainingRun {
   private parts(at: Position, metrics?: EvalMetrics): TrainingParts {
     const { model, optimizer } = this;
     return {
-      model, optimizer, step: at.step, epoch: at.epoch, stepInEpoch: at.stepInEpoch, rng: at.epochRng,
+      model,
+      optimizer,
+      step: at.step,
+      epoch: at.epoch,
+      stepInEpoch: at.stepInEpoch,
+      rng: at.epochRng,
       params: this.options.params as unknown as Record<string, unknown>,
       metrics: metrics as unknown as Record<string, number> | undefined,
     };
@@ -226,7 +283,12 @@ interface StepInputs {
 }
 
 /** Forward, loss, backward, a check that nothing became NaN or infinite, and Adam's update. */
-function trainStep({ model, optimizer, params, data, profiler }: StepInputs, batch: Int32Array, step: number, lastCheckpoint: string): BatchStats {
+function trainStep(
+  { model, optimizer, params, data, profiler }: StepInputs,
+  batch: Int32Array,
+  step: number,
+  lastCheckpoint: string,
+): BatchStats {
   profiler?.beginStep();
   optimizer.zeroGrad();
   const images = imageBatch(data.train, batch);
@@ -237,12 +299,15 @@ function trainStep({ model, optimizer, params, data, profiler }: StepInputs, bat
   const { loss, stats } = tripletLoss(params, labels, embeddings);
   profiler?.mark('backward');
   const diverged = (what: string): TrainingError =>
-    new TrainingError(`step ${step}: ${what} is not finite (NaN or infinite); nothing was saved, the last good checkpoint stays at ${lastCheckpoint} (try a lower learning_rate)`);
+    new TrainingError(
+      `step ${step}: ${what} is not finite (NaN or infinite); nothing was saved, the last good checkpoint stays at ${lastCheckpoint} (try a lower learning_rate)`,
+    );
   if (!Number.isFinite(stats.loss)) throw diverged('the loss');
   if (loss.requiresGrad) loss.backward();
   profiler?.mark('optimizer');
   const backend = getBackend();
-  for (const [name, p] of model.namedParameters()) if (p.grad && !backend.allFinite(p.grad.data)) throw diverged(`the gradient of ${name}`);
+  for (const [name, p] of model.namedParameters())
+    if (p.grad && !backend.allFinite(p.grad.data)) throw diverged(`the gradient of ${name}`);
   optimizer.step();
   profiler?.endStep();
   return stats;

@@ -65,7 +65,12 @@ function batchAllOnDistances(d: Tensor, labels: Int32Array, margin: number, soft
  * Batch-all triplet loss (omoindrot's `batch_all_triplet_loss`): every valid triplet of the batch counts, and the
  * mean is taken over the triplets with a positive loss only, so easy triplets do not wash out the informative ones.
  */
-export function batchAllTripletLoss(labels: Labels, embeddings: Tensor, margin: number, options: TripletLossOptions = {}): BatchAllResult {
+export function batchAllTripletLoss(
+  labels: Labels,
+  embeddings: Tensor,
+  margin: number,
+  options: TripletLossOptions = {},
+): BatchAllResult {
   checkEmbeddings(embeddings, 'batchAllTripletLoss');
   const l = labelArray(labels, embeddings.shape[0], 'batchAllTripletLoss');
   checkMargin(margin, 'batchAllTripletLoss');

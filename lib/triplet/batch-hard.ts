@@ -27,12 +27,18 @@ export function hardestDistances(d: Tensor, labels: Int32Array): { positive: Ten
   return { positive, negative };
 }
 
-function detachedMeans(positive: Tensor, negative: Tensor): { hardestPositiveDist: number; hardestNegativeDist: number } {
+function detachedMeans(
+  positive: Tensor,
+  negative: Tensor,
+): { hardestPositiveDist: number; hardestNegativeDist: number } {
   return noGrad(() => ({ hardestPositiveDist: mean(positive).item(), hardestNegativeDist: mean(negative).item() }));
 }
 
 /** Means of the hardest distances, for the logs: never differentiated. */
-export function hardestDistanceMeans(d: Tensor, labels: Int32Array): { hardestPositiveDist: number; hardestNegativeDist: number } {
+export function hardestDistanceMeans(
+  d: Tensor,
+  labels: Int32Array,
+): { hardestPositiveDist: number; hardestNegativeDist: number } {
   return noGrad(() => {
     const { positive, negative } = hardestDistances(d, labels);
     return detachedMeans(positive, negative);
@@ -44,7 +50,12 @@ export function hardestDistanceMeans(d: Tensor, labels: Int32Array): { hardestPo
  * hardest positive and hardest negative, loss = mean over anchors of relu(hp − hn + margin) — or
  * softplus(hp − hn) with softMargin.
  */
-export function batchHardTripletLoss(labels: Labels, embeddings: Tensor, margin: number, options: TripletLossOptions = {}): BatchHardResult {
+export function batchHardTripletLoss(
+  labels: Labels,
+  embeddings: Tensor,
+  margin: number,
+  options: TripletLossOptions = {},
+): BatchHardResult {
   checkEmbeddings(embeddings, 'batchHardTripletLoss');
   const l = labelArray(labels, embeddings.shape[0], 'batchHardTripletLoss');
   checkMargin(margin, 'batchHardTripletLoss');
@@ -56,4 +67,7 @@ export function batchHardTripletLoss(labels: Labels, embeddings: Tensor, margin:
   return { loss: mean(perAnchor), ...detachedMeans(positive, negative) };
 }
 
-registerOp('batchHardTripletLoss', { kind: 'loss', cases: lossChecks((...args) => batchHardTripletLoss(...args).loss) });
+registerOp('batchHardTripletLoss', {
+  kind: 'loss',
+  cases: lossChecks((...args) => batchHardTripletLoss(...args).loss),
+});

@@ -39,7 +39,12 @@ function semiHardNegative(d: Tensor, row: number, dap: number, negatives: readon
  * Departures from TensorFlow, on purpose: a batch without positive pairs gives 0, not NaN (0/0); a pair whose
  * anchor has no negative in the batch adds 0 (TensorFlow compares it with a distance of 0).
  */
-function semiHardOnDistances(d: Tensor, labels: Int32Array, margin: number, softMargin: boolean): { loss: Tensor; numPairs: number } {
+function semiHardOnDistances(
+  d: Tensor,
+  labels: Int32Array,
+  margin: number,
+  softMargin: boolean,
+): { loss: Tensor; numPairs: number } {
   const b = labels.length;
   const term = tripletTerm(margin, softMargin);
   const slopes = slopeBuffer(d);
@@ -63,7 +68,12 @@ function semiHardOnDistances(d: Tensor, labels: Int32Array, margin: number, soft
 }
 
 /** Batch-semi-hard triplet loss (FaceNet; TensorFlow's `triplet_semihard_loss`), on our distances. */
-export function batchSemiHardTripletLoss(labels: Labels, embeddings: Tensor, margin: number, options: TripletLossOptions = {}): BatchSemiHardResult {
+export function batchSemiHardTripletLoss(
+  labels: Labels,
+  embeddings: Tensor,
+  margin: number,
+  options: TripletLossOptions = {},
+): BatchSemiHardResult {
   checkEmbeddings(embeddings, 'batchSemiHardTripletLoss');
   const l = labelArray(labels, embeddings.shape[0], 'batchSemiHardTripletLoss');
   checkMargin(margin, 'batchSemiHardTripletLoss');
@@ -72,4 +82,7 @@ export function batchSemiHardTripletLoss(labels: Labels, embeddings: Tensor, mar
   return { loss, numPairs, ...hardestDistanceMeans(d, l) };
 }
 
-registerOp('batchSemiHardTripletLoss', { kind: 'loss', cases: lossChecks((...args) => batchSemiHardTripletLoss(...args).loss) });
+registerOp('batchSemiHardTripletLoss', {
+  kind: 'loss',
+  cases: lossChecks((...args) => batchSemiHardTripletLoss(...args).loss),
+});

@@ -10,7 +10,13 @@ export function slopeBuffer(d: Tensor): Float64Array | null {
 }
 
 /** Records loss = sum·scale as a function of D, with ∂loss/∂D = slopes·scale. */
-export function recordFusedLoss(op: string, d: Tensor, sum: number, scale: number, slopes: Float64Array | null): Tensor {
+export function recordFusedLoss(
+  op: string,
+  d: Tensor,
+  sum: number,
+  scale: number,
+  slopes: Float64Array | null,
+): Tensor {
   return record(op, [d], scalar(sum * scale, { dtype: d.dtype }), (g) => {
     const grad = allocate(d.dtype, d.size, false);
     for (let i = 0; i < grad.length; i++) grad[i] = slopes![i] * scale * g.data[0];

@@ -44,7 +44,10 @@ function groupsOf(labels: Int32Array): Map<number, number[]> {
  * Calls visit(a, p, negatives) for every anchor–positive pair (a ≠ p, same label), in anchor order, with the rows
  * whose label differs from the anchor's: the enumeration every mining strategy starts from.
  */
-export function forEachPositivePair(labels: Int32Array, visit: (a: number, p: number, negatives: readonly number[]) => void): void {
+export function forEachPositivePair(
+  labels: Int32Array,
+  visit: (a: number, p: number, negatives: readonly number[]) => void,
+): void {
   const groups = groupsOf(labels);
   const negativesOf = new Map<number, number[]>();
   for (const label of groups.keys()) {

@@ -6,7 +6,12 @@ export interface MaskOptions {
   dtype?: DType;
 }
 
-function pairMask(labels: Labels, keep: (a: number, b: number, i: number, j: number) => boolean, op: string, options: MaskOptions): Tensor {
+function pairMask(
+  labels: Labels,
+  keep: (a: number, b: number, i: number, j: number) => boolean,
+  op: string,
+  options: MaskOptions,
+): Tensor {
   const l = labelArray(labels, undefined, op);
   const b = l.length;
   const mask = zeros([b, b], options);

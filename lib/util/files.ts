@@ -54,7 +54,8 @@ function makeDirectory(dir: string): void {
   try {
     fs.mkdirSync(dir, { recursive: true });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST')
+      throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
     throw error;
   }
 }
@@ -64,7 +65,7 @@ function makeDirectory(dir: string): void {
  * call fails with ENOSPC. So keep writing until every byte is out: a short file must never be renamed into place.
  */
 function writeAll(fd: number, bytes: Uint8Array): void {
-  for (let offset = 0; offset < bytes.length; ) offset += fs.writeSync(fd, bytes, offset, bytes.length - offset);
+  for (let offset = 0; offset < bytes.length;) offset += fs.writeSync(fd, bytes, offset, bytes.length - offset);
 }
 
 function removeQuietly(file: string): void {

@@ -9,7 +9,10 @@ export interface JsonProblem {
 }
 
 class Stop extends Error {
-  constructor(readonly at: number, readonly expected: string) {
+  constructor(
+    readonly at: number,
+    readonly expected: string,
+  ) {
     super(expected);
   }
 }
@@ -110,6 +113,10 @@ export function locateJsonError(text: string): JsonProblem | null {
     const before = text.slice(0, error.at);
     const c = text[error.at];
     const found = error.at >= text.length ? 'the end of the text' : c === '\n' ? 'a line break' : `'${c}'`;
-    return { line: before.split('\n').length, column: error.at - before.lastIndexOf('\n'), message: `expected ${error.expected}, found ${found}` };
+    return {
+      line: before.split('\n').length,
+      column: error.at - before.lastIndexOf('\n'),
+      message: `expected ${error.expected}, found ${found}`,
+    };
   }
 }

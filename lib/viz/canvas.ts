@@ -10,15 +10,27 @@ export const GREY: Color = [160, 160, 160];
 
 /** Matplotlib's tab10: ten colours that stay apart, one per class. */
 export const PALETTE: readonly Color[] = [
-  [31, 119, 180], [255, 127, 14], [44, 160, 44], [214, 39, 40], [148, 103, 189],
-  [140, 86, 75], [227, 119, 194], [127, 127, 127], [188, 189, 34], [23, 190, 207],
+  [31, 119, 180],
+  [255, 127, 14],
+  [44, 160, 44],
+  [214, 39, 40],
+  [148, 103, 189],
+  [140, 86, 75],
+  [227, 119, 194],
+  [127, 127, 127],
+  [188, 189, 34],
+  [23, 190, 207],
 ];
 
 /** A picture in memory: RGBA pixels, drawing with alpha blending, encoded as PNG. */
 export class Canvas {
   readonly pixels: Uint8Array;
 
-  constructor(readonly width: number, readonly height: number, background: Color = WHITE) {
+  constructor(
+    readonly width: number,
+    readonly height: number,
+    background: Color = WHITE,
+  ) {
     this.pixels = new Uint8Array(width * height * 4);
     for (let i = 0; i < width * height; i++) this.pixels.set([...background, 255], i * 4);
   }
@@ -32,7 +44,8 @@ export class Canvas {
   }
 
   rect(x: number, y: number, w: number, h: number, color: Color, alpha = 1): void {
-    for (let j = Math.round(y); j < Math.round(y + h); j++) for (let i = Math.round(x); i < Math.round(x + w); i++) this.plot(i, j, color, alpha);
+    for (let j = Math.round(y); j < Math.round(y + h); j++)
+      for (let i = Math.round(x); i < Math.round(x + w); i++) this.plot(i, j, color, alpha);
   }
 
   /** A line, drawn by stepping along its longer axis. */
@@ -63,7 +76,8 @@ export class Canvas {
       const rows = glyph(char);
       for (let row = 0; row < GLYPH_HEIGHT; row++) {
         for (let col = 0; col < GLYPH_WIDTH; col++) {
-          if (rows[row] & (1 << (GLYPH_WIDTH - 1 - col))) this.rect(x + (k * (GLYPH_WIDTH + 1) + col) * scale, y + row * scale, scale, scale, color);
+          if (rows[row] & (1 << (GLYPH_WIDTH - 1 - col)))
+            this.rect(x + (k * (GLYPH_WIDTH + 1) + col) * scale, y + row * scale, scale, scale, color);
         }
       }
     });

@@ -5,7 +5,9 @@ export function niceTicks(low: number, high: number, count = 5): number[] {
   if (!(high > low)) return [low];
   const raw = (high - low) / count;
   const power = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * power).reduce((best, s) => (Math.abs(Math.log(s / raw)) < Math.abs(Math.log(best / raw)) ? s : best));
+  const step = [1, 2, 5, 10]
+    .map((m) => m * power)
+    .reduce((best, s) => (Math.abs(Math.log(s / raw)) < Math.abs(Math.log(best / raw)) ? s : best));
   const ticks: number[] = [];
   for (let v = Math.ceil(low / step) * step; v <= high + step * 1e-9; v += step) ticks.push(Number(v.toPrecision(12)));
   return ticks;
@@ -21,7 +23,8 @@ function formatTick(v: number): string {
 /** The range of values, padded by a fraction so points do not sit on the frame. */
 function extent(values: ArrayLike<number>, pad = 0.05): [number, number] {
   let [low, high] = [Infinity, -Infinity];
-  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) [low, high] = [Math.min(low, values[i]), Math.max(high, values[i])];
+  for (let i = 0; i < values.length; i++)
+    if (Number.isFinite(values[i])) [low, high] = [Math.min(low, values[i]), Math.max(high, values[i])];
   if (low === Infinity) return [0, 1];
   const margin = (high - low || Math.abs(high) || 1) * pad;
   return [low - margin, high + margin];
@@ -50,7 +53,8 @@ export function scatterPlot(points: ArrayLike<number>, labels: ArrayLike<number>
   const scale = Math.min((box.right - box.left) / (x1 - x0), (box.bottom - box.top) / (y1 - y0));
   const cx = (box.left + box.right) / 2 - ((x0 + x1) / 2) * scale;
   const cy = (box.top + box.bottom) / 2 + ((y0 + y1) / 2) * scale;
-  for (let i = 0; i < labels.length; i++) canvas.disc(cx + xs[i] * scale, cy - ys[i] * scale, 2.6, PALETTE[labels[i] % PALETTE.length], 0.75);
+  for (let i = 0; i < labels.length; i++)
+    canvas.disc(cx + xs[i] * scale, cy - ys[i] * scale, 2.6, PALETTE[labels[i] % PALETTE.length], 0.75);
   const classes = [...new Set(Array.from(labels))].sort((a, b) => a - b);
   classes.forEach((label, k) => {
     const y = box.top + k * 26;
@@ -73,7 +77,10 @@ export interface Panel {
 }
 
 /** Panels stacked vertically, each a framed line chart with ticks and, for several series, a legend. */
-export function linePanels(panels: readonly Panel[], options: { xLabel: string; width?: number; panelHeight?: number }): Canvas {
+export function linePanels(
+  panels: readonly Panel[],
+  options: { xLabel: string; width?: number; panelHeight?: number },
+): Canvas {
   const { width = 900, panelHeight = 240 } = options;
   const canvas = new Canvas(width, panels.length * panelHeight + 40);
   panels.forEach((panel, p) => {
@@ -95,12 +102,18 @@ export function linePanels(panels: readonly Panel[], options: { xLabel: string; 
       const label = formatTick(t);
       canvas.text(px(t) - Canvas.textWidth(label, 2) / 2, box.bottom + 8, label, GREY, 2);
     }
-    for (const [a, b, c, d] of [[box.left, box.top, box.right, box.top], [box.left, box.bottom, box.right, box.bottom], [box.left, box.top, box.left, box.bottom], [box.right, box.top, box.right, box.bottom]]) {
+    for (const [a, b, c, d] of [
+      [box.left, box.top, box.right, box.top],
+      [box.left, box.bottom, box.right, box.bottom],
+      [box.left, box.top, box.left, box.bottom],
+      [box.right, box.top, box.right, box.bottom],
+    ]) {
       canvas.line(a, b, c, d, GREY);
     }
     panel.series.forEach((s, k) => {
       const color = s.color ?? PALETTE[k % PALETTE.length];
-      for (let i = 1; i < s.xs.length; i++) canvas.line(px(s.xs[i - 1]), py(s.ys[i - 1]), px(s.xs[i]), py(s.ys[i]), color, 2);
+      for (let i = 1; i < s.xs.length; i++)
+        canvas.line(px(s.xs[i - 1]), py(s.ys[i - 1]), px(s.xs[i]), py(s.ys[i]), color, 2);
       if (s.xs.length === 1) canvas.disc(px(s.xs[0]), py(s.ys[0]), 3, color);
       if (panel.series.length > 1) {
         // the legend sits on the title line, right-aligned, one entry after another

@@ -33,7 +33,8 @@ export function shortFloat(v: number): string {
 export function embeddingsTsv(embeddings: Tensor): string {
   const [n, dim] = embeddings.shape;
   const rows: string[] = [];
-  for (let i = 0; i < n; i++) rows.push(Array.from(embeddings.data.subarray(i * dim, (i + 1) * dim), shortFloat).join('\t'));
+  for (let i = 0; i < n; i++)
+    rows.push(Array.from(embeddings.data.subarray(i * dim, (i + 1) * dim), shortFloat).join('\t'));
   return rows.join('\n') + '\n';
 }
 

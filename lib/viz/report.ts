@@ -19,11 +19,15 @@ export function trainingCurves(trainCsv: string, evalCsv: string | null): Canvas
   if (train.some((r) => r.fraction_positive_triplets !== undefined)) {
     panels.push({ title: 'fraction of positive triplets', series: [series(train, 'fraction_positive_triplets')] });
   } else {
-    panels.push({ title: 'hardest distances (batch mean)', series: [series(train, 'hardest_positive_dist', 'positive'), series(train, 'hardest_negative_dist', 'negative')] });
+    panels.push({
+      title: 'hardest distances (batch mean)',
+      series: [series(train, 'hardest_positive_dist', 'positive'), series(train, 'hardest_negative_dist', 'negative')],
+    });
   }
   if (evalCsv && fs.existsSync(evalCsv)) {
     const evaluation = readSummaryCsv(evalCsv);
-    if (evaluation.length > 0) panels.push({ title: 'test precision@1 (leave-one-out)', series: [series(evaluation, 'precision_at_1')] });
+    if (evaluation.length > 0)
+      panels.push({ title: 'test precision@1 (leave-one-out)', series: [series(evaluation, 'precision_at_1')] });
   }
   return linePanels(panels, { xLabel: 'step' });
 }
@@ -50,7 +54,10 @@ export function reportHtml(page: ReportPage): string {
     ...page.rows.map(([name, ...values]) => `<tr><td>${escape(name)}</td>${values.map(cell).join('')}</tr>`),
   ].join('\n');
   const pictures = page.pictures
-    .map((p) => `<figure><img alt="${escape(p.caption)}" src="data:image/png;base64,${p.png.toString('base64')}"><figcaption>${escape(p.caption)}</figcaption></figure>`)
+    .map(
+      (p) =>
+        `<figure><img alt="${escape(p.caption)}" src="data:image/png;base64,${p.png.toString('base64')}"><figcaption>${escape(p.caption)}</figcaption></figure>`,
+    )
     .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escape(page.title)}</title>

@@ -57,9 +57,16 @@ function affinities(data: ArrayLike<number>, n: number, dim: number, perplexity:
  * the first 250 iterations). Starting points are drawn from the seeded generator: same seed, same map.
  * Returns [N·2] coordinates.
  */
-export function tsne(data: ArrayLike<number>, n: number, dim: number, rng: Rng, options: TsneOptions = {}): Float64Array {
+export function tsne(
+  data: ArrayLike<number>,
+  n: number,
+  dim: number,
+  rng: Rng,
+  options: TsneOptions = {},
+): Float64Array {
   const { perplexity = 25, iterations = 750, learningRate = Math.max(n / 12 / 4, 50) } = options;
-  if (n < 3 || perplexity >= n) throw new ValueError(`tsne: needs more points (${n}) than the perplexity (${perplexity}), and at least 3`);
+  if (n < 3 || perplexity >= n)
+    throw new ValueError(`tsne: needs more points (${n}) than the perplexity (${perplexity}), and at least 3`);
   const p = affinities(data, n, dim, perplexity);
   const y = new Float64Array(2 * n).map(() => rng.normal(0, 1e-4));
   const update = new Float64Array(2 * n);

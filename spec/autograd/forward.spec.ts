@@ -2,16 +2,47 @@ import { expect } from 'chai';
 import * as t from '../../lib';
 import { Tensor, tensor } from '../../lib';
 import {
-  expectClose, flatIndex, indices, lcgValues, naiveBroadcast, naiveConv2d, naiveMatmul, naiveMaxPool, naiveReduce,
-  naiveTranspose2d, range,
+  expectClose,
+  flatIndex,
+  indices,
+  lcgValues,
+  naiveBroadcast,
+  naiveConv2d,
+  naiveMatmul,
+  naiveMaxPool,
+  naiveReduce,
+  naiveTranspose2d,
+  range,
 } from '../support/reference';
 
 const f64 = (shape: number[], seed: number): Tensor =>
-  tensor(lcgValues(shape.reduce((a, b) => a * b, 1), seed), shape, { dtype: 'float64' });
+  tensor(
+    lcgValues(
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+    ),
+    shape,
+    { dtype: 'float64' },
+  );
 
 describe('autograd ops: forward values against naive loops', () => {
   describe('elementwise with broadcasting', () => {
-    const pairs: Array<[number[], number[]]> = [[[3, 4], [3, 4]], [[2, 3, 4], [4]], [[3, 1], [1, 4]], [[2, 1, 3], [4, 1]], [[2, 3], []]];
+    const pairs: Array<[number[], number[]]> = [
+      [
+        [3, 4],
+        [3, 4],
+      ],
+      [[2, 3, 4], [4]],
+      [
+        [3, 1],
+        [1, 4],
+      ],
+      [
+        [2, 1, 3],
+        [4, 1],
+      ],
+      [[2, 3], []],
+    ];
     const binary: Array<[string, (a: Tensor, b: Tensor) => Tensor, (x: number, y: number) => number]> = [
       ['add', t.add, (x, y) => x + y],
       ['sub', t.sub, (x, y) => x - y],
@@ -45,10 +76,18 @@ describe('autograd ops: forward values against naive loops', () => {
     it('unary ops match Math', () => {
       const x = f64([7], 3);
       const cases: Array<[(v: Tensor) => Tensor, (v: number) => number]> = [
-        [t.neg, (v) => -v], [t.exp, Math.exp], [t.abs, Math.abs], [t.square, (v) => v * v], [t.relu, (v) => Math.max(v, 0)],
-        [t.sign, Math.sign], [(v) => t.pow(v, 3), (v) => v ** 3], [(v) => t.clamp(v, -0.2, 0.3), (v) => Math.min(Math.max(v, -0.2), 0.3)],
-        [t.sigmoid, (v) => 1 / (1 + Math.exp(-v))], [t.softplus, (v) => Math.log(1 + Math.exp(v))],
-        [(v) => t.log(t.abs(v)), (v) => Math.log(Math.abs(v))], [(v) => t.sqrt(t.abs(v)), (v) => Math.sqrt(Math.abs(v))],
+        [t.neg, (v) => -v],
+        [t.exp, Math.exp],
+        [t.abs, Math.abs],
+        [t.square, (v) => v * v],
+        [t.relu, (v) => Math.max(v, 0)],
+        [t.sign, Math.sign],
+        [(v) => t.pow(v, 3), (v) => v ** 3],
+        [(v) => t.clamp(v, -0.2, 0.3), (v) => Math.min(Math.max(v, -0.2), 0.3)],
+        [t.sigmoid, (v) => 1 / (1 + Math.exp(-v))],
+        [t.softplus, (v) => Math.log(1 + Math.exp(v))],
+        [(v) => t.log(t.abs(v)), (v) => Math.log(Math.abs(v))],
+        [(v) => t.sqrt(t.abs(v)), (v) => Math.sqrt(Math.abs(v))],
       ];
       for (const [op, f] of cases) expectClose(op(x).data, Array.from(x.data, f), 1e-14);
     });
@@ -71,7 +110,21 @@ describe('autograd ops: forward values against naive loops', () => {
 
     it('where picks by mask with broadcasting; logical ops combine masks', () => {
       const m = tensor([[1], [0]]);
-      expect(t.where(m, tensor([1, 2]), tensor([[7, 8], [9, 10]])).toArray()).to.deep.equal([[1, 2], [9, 10]]);
+      expect(
+        t
+          .where(
+            m,
+            tensor([1, 2]),
+            tensor([
+              [7, 8],
+              [9, 10],
+            ]),
+          )
+          .toArray(),
+      ).to.deep.equal([
+        [1, 2],
+        [9, 10],
+      ]);
       const a = tensor([0, 1, 1, 0]);
       const b = tensor([0, 0, 1, 1]);
       expect(t.logicalAnd(a, b).toArray()).to.deep.equal([0, 0, 1, 0]);
@@ -105,7 +158,10 @@ describe('autograd ops: forward values against naive loops', () => {
     }
 
     it('argmax / argmin along an axis, first index on ties', () => {
-      const m = tensor([[1, 5, 5], [7, 0, 7]]);
+      const m = tensor([
+        [1, 5, 5],
+        [7, 0, 7],
+      ]);
       expect(t.argmax(m, 1).toArray()).to.deep.equal([1, 0]);
       expect(t.argmin(m, 1).toArray()).to.deep.equal([0, 1]);
       expect(t.argmax(m, 0).toArray()).to.deep.equal([1, 0, 1]);
@@ -125,7 +181,11 @@ describe('autograd ops: forward values against naive loops', () => {
   describe('layout', () => {
     it('reshape (with -1), expandDims, squeeze', () => {
       const x = tensor(range(6), [2, 3]);
-      expect(t.reshape(x, [3, -1]).toArray()).to.deep.equal([[0, 1], [2, 3], [4, 5]]);
+      expect(t.reshape(x, [3, -1]).toArray()).to.deep.equal([
+        [0, 1],
+        [2, 3],
+        [4, 5],
+      ]);
       expect(t.expandDims(x, 0).shape).to.deep.equal([1, 2, 3]);
       expect(t.expandDims(x, -1).shape).to.deep.equal([2, 3, 1]);
       expect(t.squeeze(tensor(range(3), [1, 3, 1])).shape).to.deep.equal([3]);
@@ -149,14 +209,49 @@ describe('autograd ops: forward values against naive loops', () => {
 
     it('slice, concat, gather, diag, broadcastTo, cast', () => {
       const x = tensor(range(12), [3, 4]);
-      expect(t.slice(x, [1, 1], [2, 2]).toArray()).to.deep.equal([[5, 6], [9, 10]]);
+      expect(t.slice(x, [1, 1], [2, 2]).toArray()).to.deep.equal([
+        [5, 6],
+        [9, 10],
+      ]);
       expect(t.slice(x, [2, 0], [-1, 3]).toArray()).to.deep.equal([[8, 9, 10]]);
-      expect(t.concat([tensor([[1], [2]]), tensor([[3, 4], [5, 6]])], 1).toArray()).to.deep.equal([[1, 3, 4], [2, 5, 6]]);
+      expect(
+        t
+          .concat(
+            [
+              tensor([[1], [2]]),
+              tensor([
+                [3, 4],
+                [5, 6],
+              ]),
+            ],
+            1,
+          )
+          .toArray(),
+      ).to.deep.equal([
+        [1, 3, 4],
+        [2, 5, 6],
+      ]);
       expect(t.concat([tensor([1]), tensor([2, 3])]).toArray()).to.deep.equal([1, 2, 3]);
-      expect(t.gather(x, [2, 0, 2]).toArray()).to.deep.equal([[8, 9, 10, 11], [0, 1, 2, 3], [8, 9, 10, 11]]);
+      expect(t.gather(x, [2, 0, 2]).toArray()).to.deep.equal([
+        [8, 9, 10, 11],
+        [0, 1, 2, 3],
+        [8, 9, 10, 11],
+      ]);
       expect(t.diag(x).toArray()).to.deep.equal([0, 5, 10]);
-      expect(t.diag(tensor([1, 2])).toArray()).to.deep.equal([[1, 0], [0, 2]]);
-      expect(t.broadcastTo(tensor([[1], [2]]), [2, 2, 3]).toArray()).to.deep.equal([[[1, 1, 1], [2, 2, 2]], [[1, 1, 1], [2, 2, 2]]]);
+      expect(t.diag(tensor([1, 2])).toArray()).to.deep.equal([
+        [1, 0],
+        [0, 2],
+      ]);
+      expect(t.broadcastTo(tensor([[1], [2]]), [2, 2, 3]).toArray()).to.deep.equal([
+        [
+          [1, 1, 1],
+          [2, 2, 2],
+        ],
+        [
+          [1, 1, 1],
+          [2, 2, 2],
+        ],
+      ]);
       const c = t.cast(tensor([0.1], undefined, { dtype: 'float64' }), 'float32');
       expect(c.dtype).to.equal('float32');
       expect(c.data[0]).to.equal(Math.fround(0.1));
@@ -164,7 +259,12 @@ describe('autograd ops: forward values against naive loops', () => {
   });
 
   describe('matmul', () => {
-    const shapes: Array<[number, number, number]> = [[1, 1, 1], [3, 7, 5], [7, 1, 3], [8, 33, 6]];
+    const shapes: Array<[number, number, number]> = [
+      [1, 1, 1],
+      [3, 7, 5],
+      [7, 1, 3],
+      [8, 33, 6],
+    ];
     for (const [m, k, n] of shapes) {
       it(`[${m},${k}]·[${k},${n}] with every combination of transposes`, () => {
         const a = lcgValues(m * k, m + k);
@@ -172,8 +272,12 @@ describe('autograd ops: forward values against naive loops', () => {
         const expected = naiveMatmul(a, b, m, k, n);
         for (const transA of [false, true]) {
           for (const transB of [false, true]) {
-            const A = transA ? tensor(naiveTranspose2d(a, m, k), [k, m], { dtype: 'float64' }) : tensor(a, [m, k], { dtype: 'float64' });
-            const B = transB ? tensor(naiveTranspose2d(b, k, n), [n, k], { dtype: 'float64' }) : tensor(b, [k, n], { dtype: 'float64' });
+            const A = transA
+              ? tensor(naiveTranspose2d(a, m, k), [k, m], { dtype: 'float64' })
+              : tensor(a, [m, k], { dtype: 'float64' });
+            const B = transB
+              ? tensor(naiveTranspose2d(b, k, n), [n, k], { dtype: 'float64' })
+              : tensor(b, [k, n], { dtype: 'float64' });
             const C = t.matmul(A, B, transA, transB);
             expect(C.shape).to.deep.equal([m, n]);
             expectClose(C.data, expected, 1e-13, `transA=${transA} transB=${transB}`);
@@ -186,9 +290,16 @@ describe('autograd ops: forward values against naive loops', () => {
   describe('conv2d and maxPool2d (NHWC, TensorFlow padding)', () => {
     it("'same' padding puts the odd padding cell at the bottom/right, as TensorFlow (worked by hand)", () => {
       // 3×3 image 1…9, 2×2 filter of ones: each output sums its window, the window hanging off the bottom/right.
-      const x = tensor(range(9).map((v) => v + 1), [1, 3, 3, 1]);
+      const x = tensor(
+        range(9).map((v) => v + 1),
+        [1, 3, 3, 1],
+      );
       const y = t.conv2d(x, t.ones([2, 2, 1, 1]));
-      expect(t.reshape(y, [3, 3]).toArray()).to.deep.equal([[12, 16, 9], [24, 28, 15], [15, 17, 9]]);
+      expect(t.reshape(y, [3, 3]).toArray()).to.deep.equal([
+        [12, 16, 9],
+        [24, 28, 15],
+        [15, 17, 9],
+      ]);
     });
 
     const convCases: Array<{ x: number[]; w: number[]; stride: [number, number]; padding: 'same' | 'valid' }> = [
@@ -209,7 +320,12 @@ describe('autograd ops: forward values against naive loops', () => {
       });
     }
 
-    const poolCases: Array<{ x: number[]; size: [number, number]; stride: [number, number]; padding: 'same' | 'valid' }> = [
+    const poolCases: Array<{
+      x: number[];
+      size: [number, number];
+      stride: [number, number];
+      padding: 'same' | 'valid';
+    }> = [
       { x: [2, 4, 6, 3], size: [2, 2], stride: [2, 2], padding: 'valid' },
       { x: [1, 5, 5, 2], size: [2, 2], stride: [2, 2], padding: 'valid' },
       { x: [1, 5, 5, 2], size: [3, 3], stride: [2, 2], padding: 'same' },

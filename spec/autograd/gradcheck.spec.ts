@@ -1,6 +1,16 @@
 import { expect } from 'chai';
 import * as t from '../../lib';
-import { DTypeError, gradcheck, gradcheckCase, GradcheckError, listOps, record, registerOp, Tensor, tensor } from '../../lib';
+import {
+  DTypeError,
+  gradcheck,
+  gradcheckCase,
+  GradcheckError,
+  listOps,
+  record,
+  registerOp,
+  Tensor,
+  tensor,
+} from '../../lib';
 import { map } from '../../lib/tensor/kernels/elementwise';
 
 describe('autograd/gradcheck', () => {
@@ -27,10 +37,18 @@ describe('autograd/gradcheck', () => {
   describe('the checker itself', () => {
     // An op with a deliberately wrong derivative: d/dx x³ claimed to be 2x² instead of 3x².
     registerOp('spec_wrongCube', { kind: 'spec', cases: [] });
-    const wrongCube = (x: Tensor): Tensor => record('spec_wrongCube', [x], map(x, 'a * a * a'), (g) => [t.mul(g, t.mul(t.square(x), 2))]);
+    const wrongCube = (x: Tensor): Tensor =>
+      record('spec_wrongCube', [x], map(x, 'a * a * a'), (g) => [t.mul(g, t.mul(t.square(x), 2))]);
 
     it('fails a wrong gradient and names the input, the element and both values', () => {
-      const x = tensor([[0.5, -1], [2, 1.5]], undefined, { dtype: 'float64' });
+      const x = tensor(
+        [
+          [0.5, -1],
+          [2, 1.5],
+        ],
+        undefined,
+        { dtype: 'float64' },
+      );
       const report = gradcheck(wrongCube, [x], { raise: false, name: 'wrongCube' });
       expect(report.passed).to.equal(false);
       expect(report.worst).to.not.equal(null);
@@ -42,20 +60,35 @@ describe('autograd/gradcheck', () => {
     });
 
     it('passes the true gradient of the same function', () => {
-      const x = tensor([[0.5, -1], [2, 1.5]], undefined, { dtype: 'float64' });
+      const x = tensor(
+        [
+          [0.5, -1],
+          [2, 1.5],
+        ],
+        undefined,
+        { dtype: 'float64' },
+      );
       expect(gradcheck((v) => t.pow(v, 3), [x]).passed).to.equal(true);
     });
 
     it('catches a gradient missing for one input', () => {
       registerOp('spec_forgetsY', { kind: 'spec', cases: [] });
-      const forgetsY = (x: Tensor, y: Tensor): Tensor => record('spec_forgetsY', [x, y], t.mul(x, y), (g) => [t.mul(g, y), null]);
-      const report = gradcheck(forgetsY, [tensor([1, 2], undefined, { dtype: 'float64' }), tensor([3, 4], undefined, { dtype: 'float64' })], { raise: false });
+      const forgetsY = (x: Tensor, y: Tensor): Tensor =>
+        record('spec_forgetsY', [x, y], t.mul(x, y), (g) => [t.mul(g, y), null]);
+      const report = gradcheck(
+        forgetsY,
+        [tensor([1, 2], undefined, { dtype: 'float64' }), tensor([3, 4], undefined, { dtype: 'float64' })],
+        { raise: false },
+      );
       expect(report.passed).to.equal(false);
       expect(report.worst!.input).to.equal(1);
     });
 
     it('insists on float64 inputs', () => {
-      expect(() => gradcheck(t.exp, [tensor([1])])).to.throw(DTypeError, 'gradcheck: input 0 is float32; finite differences need float64');
+      expect(() => gradcheck(t.exp, [tensor([1])])).to.throw(
+        DTypeError,
+        'gradcheck: input 0 is float32; finite differences need float64',
+      );
     });
   });
 });

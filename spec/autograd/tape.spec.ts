@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import * as t from '../../lib';
 import { isGradEnabled, noGrad, ShapeError, Tensor, tensor, ValueError } from '../../lib';
 
-const leaf = (values: number[] | number[][]): Tensor => tensor(values, undefined, { dtype: 'float64', requiresGrad: true });
+const leaf = (values: number[] | number[][]): Tensor =>
+  tensor(values, undefined, { dtype: 'float64', requiresGrad: true });
 
 describe('autograd/tape', () => {
   it('differentiates a small expression exactly (by hand: f = Σ (x·y + x²), ∂f/∂x = y + 2x, ∂f/∂y = x)', () => {
@@ -34,7 +35,10 @@ describe('autograd/tape', () => {
 
   it('sums a broadcast input’s gradient back to its shape', () => {
     const bias = leaf([1, 2, 3]);
-    const x = leaf([[1, 1, 1], [2, 2, 2]]);
+    const x = leaf([
+      [1, 1, 1],
+      [2, 2, 2],
+    ]);
     t.sum(t.mul(t.add(x, bias), 2)).backward();
     expect(bias.grad!.toArray()).to.deep.equal([4, 4, 4]);
     expect(x.grad!.shape).to.deep.equal([2, 3]);
@@ -60,7 +64,11 @@ describe('autograd/tape', () => {
       return t.mul(x, 2);
     });
     expect(y.requiresGrad).to.equal(false);
-    expect(() => noGrad(() => { throw new Error('boom'); })).to.throw('boom');
+    expect(() =>
+      noGrad(() => {
+        throw new Error('boom');
+      }),
+    ).to.throw('boom');
     expect(isGradEnabled()).to.equal(true);
   });
 
@@ -76,8 +84,14 @@ describe('autograd/tape', () => {
   it('backward of a non-scalar needs the upstream gradient, of the right shape', () => {
     const x = leaf([1, 2]);
     const y = t.mul(x, x);
-    expect(() => y.backward()).to.throw(ValueError, 'backward: output has shape [2]; pass the upstream gradient for a non-scalar output');
-    expect(() => y.backward(tensor([1, 1, 1], undefined, { dtype: 'float64' }))).to.throw(ShapeError, /does not match output/);
+    expect(() => y.backward()).to.throw(
+      ValueError,
+      'backward: output has shape [2]; pass the upstream gradient for a non-scalar output',
+    );
+    expect(() => y.backward(tensor([1, 1, 1], undefined, { dtype: 'float64' }))).to.throw(
+      ShapeError,
+      /does not match output/,
+    );
     y.backward(tensor([1, 10], undefined, { dtype: 'float64' }));
     expect(x.grad!.toArray()).to.deep.equal([2, 40]);
     expect(() => tensor([1]).backward()).to.throw(ValueError, /does not require grad/);
@@ -100,10 +114,18 @@ describe('autograd/tape', () => {
 
     it('relu at 0 has gradient 0', () => expect(gradOf(t.relu, [-1, 0, 2])).to.deep.equal([0, 0, 1]));
     it('abs at 0 has gradient 0', () => expect(gradOf(t.abs, [-1, 0, 2])).to.deep.equal([-1, 0, 1]));
-    it('clamp passes the gradient on its bounds', () => expect(gradOf((x) => t.clamp(x, 0, 1), [-1, 0, 0.5, 1, 2])).to.deep.equal([0, 1, 1, 1, 0]));
+    it('clamp passes the gradient on its bounds', () =>
+      expect(gradOf((x) => t.clamp(x, 0, 1), [-1, 0, 0.5, 1, 2])).to.deep.equal([0, 1, 1, 1, 0]));
     it('max/min split the gradient equally among ties', () => {
       expect(gradOf((x) => t.max(x), [1, 3, 3, 0])).to.deep.equal([0, 0.5, 0.5, 0]);
-      expect(gradOf((x) => t.min(t.reshape(x, [2, 3]), 1), [0, 0, 0, 5, 1, 9])).to.deep.equal([1 / 3, 1 / 3, 1 / 3, 0, 1, 0]);
+      expect(gradOf((x) => t.min(t.reshape(x, [2, 3]), 1), [0, 0, 0, 5, 1, 9])).to.deep.equal([
+        1 / 3,
+        1 / 3,
+        1 / 3,
+        0,
+        1,
+        0,
+      ]);
     });
     it('maximum/minimum send a tie entirely to the first operand', () => {
       const x = leaf([1, 2]);

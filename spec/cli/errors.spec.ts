@@ -31,20 +31,50 @@ describe('cli: bad input gets one clear line and exit code 2', () => {
 
   describe('params.json', () => {
     const cases: Array<[string, string, RegExp]> = [
-      ['invalid JSON (where)', '{"margin": 0.5,\n "batch_size": }', /^triplet: .*params\.json: invalid JSON at line 2, column 16: expected a value, found '}'$/],
-      ['an unknown key (the nearest known one)', '{"num_epoch": 3}', /^triplet: .*params\.json: unknown key "num_epoch" \(did you mean "num_epochs"\?\)$/],
-      ['a wrong type', '{"use_batch_norm": 1}', /^triplet: .*params\.json: use_batch_norm must be true or false, got 1 \(a number\)$/],
+      [
+        'invalid JSON (where)',
+        '{"margin": 0.5,\n "batch_size": }',
+        /^triplet: .*params\.json: invalid JSON at line 2, column 16: expected a value, found '}'$/,
+      ],
+      [
+        'an unknown key (the nearest known one)',
+        '{"num_epoch": 3}',
+        /^triplet: .*params\.json: unknown key "num_epoch" \(did you mean "num_epochs"\?\)$/,
+      ],
+      [
+        'a wrong type',
+        '{"use_batch_norm": 1}',
+        /^triplet: .*params\.json: use_batch_norm must be true or false, got 1 \(a number\)$/,
+      ],
       ['batch_size < 2', '{"batch_size": 1}', /^triplet: .*params\.json: batch_size must be ≥ 2, got 1$/],
       ['margin < 0', '{"margin": -1}', /^triplet: .*params\.json: margin must be ≥ 0, got -1$/],
-      ['learning_rate ≤ 0', '{"learning_rate": -0.001}', /^triplet: .*params\.json: learning_rate must be > 0, got -0\.001$/],
+      [
+        'learning_rate ≤ 0',
+        '{"learning_rate": -0.001}',
+        /^triplet: .*params\.json: learning_rate must be > 0, got -0\.001$/,
+      ],
       ['num_epochs < 1', '{"num_epochs": 0}', /^triplet: .*params\.json: num_epochs must be ≥ 1, got 0$/],
       ['embedding_size < 1', '{"embedding_size": -4}', /^triplet: .*params\.json: embedding_size must be ≥ 1, got -4$/],
-      ['an unknown triplet_strategy', '{"triplet_strategy": "semihard"}', /^triplet: .*params\.json: triplet_strategy must be one of "batch_all", "batch_hard", "batch_semihard", got "semihard" \(a string\)$/],
-      ['a batch too small for the sampler', '{"sampler": "balanced", "batch_size": 6, "images_per_class": 6}', /^triplet: .*the balanced sampler takes batch_size \/ images_per_class = 1 classes per batch/],
-      ['image_size not matching the data', '{"image_size": 32}', /^triplet: embedded digits \(train\): images are 28×28 but params\.image_size is 32$/],
+      [
+        'an unknown triplet_strategy',
+        '{"triplet_strategy": "semihard"}',
+        /^triplet: .*params\.json: triplet_strategy must be one of "batch_all", "batch_hard", "batch_semihard", got "semihard" \(a string\)$/,
+      ],
+      [
+        'a batch too small for the sampler',
+        '{"sampler": "balanced", "batch_size": 6, "images_per_class": 6}',
+        /^triplet: .*the balanced sampler takes batch_size \/ images_per_class = 1 classes per batch/,
+      ],
+      [
+        'image_size not matching the data',
+        '{"image_size": 32}',
+        /^triplet: embedded digits \(train\): images are 28×28 but params\.image_size is 32$/,
+      ],
     ];
-    for (const [what, text, message] of cases) it(what, () => check(['train', '--model_dir', withParams(what.replace(/\W+/g, '-'), text)], message));
-    it('a missing file', () => check(['eval', '--model_dir', path.join(root, 'nowhere')], /^triplet: .*nowhere\/params\.json: no such file/));
+    for (const [what, text, message] of cases)
+      it(what, () => check(['train', '--model_dir', withParams(what.replace(/\W+/g, '-'), text)], message));
+    it('a missing file', () =>
+      check(['eval', '--model_dir', path.join(root, 'nowhere')], /^triplet: .*nowhere\/params\.json: no such file/));
   });
 
   describe('data', () => {
@@ -52,15 +82,48 @@ describe('cli: bad input gets one clear line and exit code 2', () => {
     before(() => (modelDir = withParams('data-model', '{"num_epochs": 1, "image_size": 8, "num_labels": 3}')));
     const cases: Array<[string, (dir: string) => void, RegExp]> = [
       ['a missing directory', () => undefined, /^triplet: .*: no such data directory$/],
-      ['a missing file', (dir) => {
-        writeIdxFolder(dir);
-        fs.rmSync(path.join(dir, 'train-labels-idx1-ubyte'));
-      }, /^triplet: .*train-labels-idx1-ubyte: missing \(looked for/],
-      ['a wrong magic number', (dir) => writeIdxFolder(dir, { override: { 't10k-images-idx3-ubyte': idxImages(30, 8, 8, () => 0, 1234) } }), /^triplet: .*t10k-images-idx3-ubyte: wrong magic number 1234 \(expected 2051, images\)$/],
-      ['a truncated file', (dir) => writeIdxFolder(dir, { override: { 'train-images-idx3-ubyte': idxImages(60, 8, 8, () => 0).subarray(0, 1000) } }), /^triplet: .*train-images-idx3-ubyte: truncated: 60 images of 8×8 need 3856 bytes, the file has 1000$/],
-      ['label count ≠ image count', (dir) => writeIdxFolder(dir, { override: { 't10k-labels-idx1-ubyte': idxLabels([0, 1]) } }), /^triplet: .*t10k-labels-idx1-ubyte: 2 labels for 30 images in /],
-      ['labels beyond num_labels', (dir) => writeIdxFolder(dir, { classes: 5 }), /^triplet: .*train-images-idx3-ubyte: label 3 \(image 3\) is not below params\.num_labels = 3$/],
-      ['an empty data set', (dir) => writeIdxFolder(dir, { override: { 'train-images-idx3-ubyte': idxImages(0, 8, 8, () => 0), 'train-labels-idx1-ubyte': idxLabels([]) } }), /^triplet: .*train-images-idx3-ubyte: the data set is empty$/],
+      [
+        'a missing file',
+        (dir) => {
+          writeIdxFolder(dir);
+          fs.rmSync(path.join(dir, 'train-labels-idx1-ubyte'));
+        },
+        /^triplet: .*train-labels-idx1-ubyte: missing \(looked for/,
+      ],
+      [
+        'a wrong magic number',
+        (dir) => writeIdxFolder(dir, { override: { 't10k-images-idx3-ubyte': idxImages(30, 8, 8, () => 0, 1234) } }),
+        /^triplet: .*t10k-images-idx3-ubyte: wrong magic number 1234 \(expected 2051, images\)$/,
+      ],
+      [
+        'a truncated file',
+        (dir) =>
+          writeIdxFolder(dir, {
+            override: { 'train-images-idx3-ubyte': idxImages(60, 8, 8, () => 0).subarray(0, 1000) },
+          }),
+        /^triplet: .*train-images-idx3-ubyte: truncated: 60 images of 8×8 need 3856 bytes, the file has 1000$/,
+      ],
+      [
+        'label count ≠ image count',
+        (dir) => writeIdxFolder(dir, { override: { 't10k-labels-idx1-ubyte': idxLabels([0, 1]) } }),
+        /^triplet: .*t10k-labels-idx1-ubyte: 2 labels for 30 images in /,
+      ],
+      [
+        'labels beyond num_labels',
+        (dir) => writeIdxFolder(dir, { classes: 5 }),
+        /^triplet: .*train-images-idx3-ubyte: label 3 \(image 3\) is not below params\.num_labels = 3$/,
+      ],
+      [
+        'an empty data set',
+        (dir) =>
+          writeIdxFolder(dir, {
+            override: {
+              'train-images-idx3-ubyte': idxImages(0, 8, 8, () => 0),
+              'train-labels-idx1-ubyte': idxLabels([]),
+            },
+          }),
+        /^triplet: .*train-images-idx3-ubyte: the data set is empty$/,
+      ],
     ];
     for (const [what, make, message] of cases) {
       it(what, () => {
@@ -76,10 +139,23 @@ describe('cli: bad input gets one clear line and exit code 2', () => {
     it('an unknown option', () => check(['train', '--epochs', '3'], /^error: unknown option '--epochs'/));
     it('a missing value', () => check(['train', '--model_dir'], /^error: option '--model_dir <dir>' argument missing/));
     it('a bad number', () => check(['train', '--seed', '1.5'], /^triplet: --seed expects an integer, got '1\.5'$/));
-    it('an unknown backend', () => check(['eval', '--backend', 'wasm'], /^triplet: --backend must be one of reference, js, gpu; got 'wasm'$/));
-    it('an unknown gpu mode', () => check(['eval', '--gpu-mode', 'cuda'], /^triplet: --gpu-mode must be one of auto, webgpu, headlessgl, webasm, cpu; got 'cuda'$/));
-    it('embed with no checkpoint', () => check(['embed', '--model_dir', withParams('fresh', '{}'), '--out', 'e.tsv'], /^triplet: no last checkpoint in .*fresh \(train first/));
-    it('eval --checkpoint best when only the last exists would be named', () => check(['eval', '--model_dir', withParams('fresh2', '{}'), '--checkpoint', 'best'], /^triplet: no best checkpoint in .*fresh2/));
+    it('an unknown backend', () =>
+      check(['eval', '--backend', 'wasm'], /^triplet: --backend must be one of reference, js, gpu; got 'wasm'$/));
+    it('an unknown gpu mode', () =>
+      check(
+        ['eval', '--gpu-mode', 'cuda'],
+        /^triplet: --gpu-mode must be one of auto, webgpu, headlessgl, webasm, cpu; got 'cuda'$/,
+      ));
+    it('embed with no checkpoint', () =>
+      check(
+        ['embed', '--model_dir', withParams('fresh', '{}'), '--out', 'e.tsv'],
+        /^triplet: no last checkpoint in .*fresh \(train first/,
+      ));
+    it('eval --checkpoint best when only the last exists would be named', () =>
+      check(
+        ['eval', '--model_dir', withParams('fresh2', '{}'), '--checkpoint', 'best'],
+        /^triplet: no best checkpoint in .*fresh2/,
+      ));
   });
 
   for (const command of ['', 'train', 'eval', 'embed', 'visualize', 'search', 'gradcheck']) {

@@ -39,7 +39,19 @@ describe('cli: triplet gradcheck', () => {
     const js = runCli(['gradcheck', '--op', 'conv2d', '--backend', 'js']);
     expect(js.code).to.equal(0);
     expect(js.stdout).to.match(/5 of 5 gradient checks passed \(seed 0, backend js \(\d+ threads?, .*\)\)\./);
-    const gpu = runCli(['gradcheck', '--op', 'maxPool2d', '--backend', 'gpu', '--gpu-mode', 'webasm', '--atol', '1e-3', '--rtol', '1e-2']);
+    const gpu = runCli([
+      'gradcheck',
+      '--op',
+      'maxPool2d',
+      '--backend',
+      'gpu',
+      '--gpu-mode',
+      'webasm',
+      '--atol',
+      '1e-3',
+      '--rtol',
+      '1e-2',
+    ]);
     expect(gpu.code).to.equal(0);
     expect(gpu.stdout).to.contain('backend gpu (webasm: webasm)');
     const bad = runCli(['gradcheck', '--backend', 'cuda']);
@@ -48,9 +60,19 @@ describe('cli: triplet gradcheck', () => {
   });
 
   it('says so, in one line, when a GPU mode cannot start, and falls back to js', () => {
-    const { code, stdout, stderr } = runCli(['gradcheck', '--op', 'relu', '--backend', 'gpu', '--gpu-mode', 'headlessgl']);
+    const { code, stdout, stderr } = runCli([
+      'gradcheck',
+      '--op',
+      'relu',
+      '--backend',
+      'gpu',
+      '--gpu-mode',
+      'headlessgl',
+    ]);
     expect(code).to.equal(0);
-    expect(stderr).to.match(/^triplet: backend 'gpu' is unavailable \(gpu\.js headlessgl: headless-gl is not available .*\); using 'js' instead$/m);
+    expect(stderr).to.match(
+      /^triplet: backend 'gpu' is unavailable \(gpu\.js headlessgl: headless-gl is not available .*\); using 'js' instead$/m,
+    );
     expect(stdout).to.match(/backend js \(/);
   });
 

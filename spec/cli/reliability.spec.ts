@@ -6,7 +6,14 @@ import { loadCheckpoint, Rng } from '../../lib';
 import { runCli, runCliAsync } from '../support/cli';
 import { fillDisk, makeReadOnly, releaseDisk, smallDisk, withSizeLimit } from '../support/disks';
 
-const TINY = { num_channels: 4, embedding_size: 8, batch_size: 32, train_size: 256, eval_size: 64, save_summary_steps: 1 };
+const TINY = {
+  num_channels: 4,
+  embedding_size: 8,
+  batch_size: 32,
+  train_size: 256,
+  eval_size: 64,
+  save_summary_steps: 1,
+};
 const TEMP_FILE = /^\..*\.tmp-\d+$/;
 
 function experiment(dir: string, params: object): string {
@@ -17,7 +24,9 @@ function experiment(dir: string, params: object): string {
 
 function tensorsOf(file: string): Map<string, Buffer> {
   const { tensors } = loadCheckpoint(file);
-  return new Map([...tensors].map(([name, t]) => [name, Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength)]));
+  return new Map(
+    [...tensors].map(([name, t]) => [name, Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength)]),
+  );
 }
 
 describe('cli: reliability — nothing is lost', () => {
@@ -92,7 +101,9 @@ describe('cli: reliability — nothing is lost', () => {
       }
     });
     expect(second!.code).to.equal(2);
-    expect(second!.stderr.trim()).to.match(/^triplet: .*busy is in use by another training \(pid \d+, since .*\); wait for it to finish or stop it$/);
+    expect(second!.stderr.trim()).to.match(
+      /^triplet: .*busy is in use by another training \(pid \d+, since .*\); wait for it to finish or stop it$/,
+    );
   });
 
   describe('a full or read-only disk when saving: one line, exit 1, the last checkpoint intact', () => {
@@ -103,7 +114,10 @@ describe('cli: reliability — nothing is lost', () => {
       smallDisk(disk(), 1024);
       const dir = experiment(path.join(disk(), 'run'), { ...TINY, num_epochs: 1, save_checkpoint_steps: 1000 });
       expect(runCli(['train', '--model_dir', dir, '--no-baselines']).code).to.equal(0);
-      fs.writeFileSync(path.join(dir, 'params.json'), JSON.stringify({ ...TINY, num_epochs: 2, save_checkpoint_steps: 1000 }));
+      fs.writeFileSync(
+        path.join(dir, 'params.json'),
+        JSON.stringify({ ...TINY, num_epochs: 2, save_checkpoint_steps: 1000 }),
+      );
       return dir;
     }
 
@@ -111,9 +125,14 @@ describe('cli: reliability — nothing is lost', () => {
       const dir = trainOneEpoch();
       fillDisk(disk(), 32); // room for the lock, event files and CSVs, not for a 44 kB checkpoint
       const limited = withSizeLimit([], 20);
-      const { code, stderr } = runCli(['train', '--model_dir', dir, '--no-baselines'], { command: limited.command, prefix: limited.args });
+      const { code, stderr } = runCli(['train', '--model_dir', dir, '--no-baselines'], {
+        command: limited.command,
+        prefix: limited.args,
+      });
       expect(code, stderr).to.equal(1);
-      expect(stderr.trim()).to.match(/^triplet: cannot write .*checkpoint-last\.safetensors: (no space left on device \(ENOSPC\)|file too large .* \(EFBIG\))$/);
+      expect(stderr.trim()).to.match(
+        /^triplet: cannot write .*checkpoint-last\.safetensors: (no space left on device \(ENOSPC\)|file too large .* \(EFBIG\))$/,
+      );
       expect(loadCheckpoint(path.join(dir, 'checkpoint-last.safetensors')).meta).to.deep.include({ step: 8, epoch: 1 });
     });
 
@@ -122,10 +141,14 @@ describe('cli: reliability — nothing is lost', () => {
       makeReadOnly(disk());
       const train = runCli(['train', '--model_dir', dir]);
       expect(train.code).to.equal(1);
-      expect(train.stderr.trim()).to.match(/^triplet: cannot write .*\.lock: (read-only file system \(EROFS\)|permission denied \(EACCES\))$/);
+      expect(train.stderr.trim()).to.match(
+        /^triplet: cannot write .*\.lock: (read-only file system \(EROFS\)|permission denied \(EACCES\))$/,
+      );
       const evaluation = runCli(['eval', '--model_dir', dir, '--no-baselines']);
       expect(evaluation.code).to.equal(1);
-      expect(evaluation.stderr.trim()).to.match(/^triplet: cannot write .*metrics_eval\.json: (read-only file system \(EROFS\)|permission denied \(EACCES\))$/);
+      expect(evaluation.stderr.trim()).to.match(
+        /^triplet: cannot write .*metrics_eval\.json: (read-only file system \(EROFS\)|permission denied \(EACCES\))$/,
+      );
       expect(loadCheckpoint(path.join(dir, 'checkpoint-last.safetensors')).meta.step).to.equal(8);
     });
   });
@@ -140,13 +163,25 @@ describe('cli: reliability — nothing is lost', () => {
     });
 
     const cases: Array<[string, (bytes: Buffer) => Buffer, RegExp]> = [
-      ['truncated', (b) => b.subarray(0, b.length - 100), /^triplet: .*checkpoint-last\.safetensors: truncated or padded: \d+ bytes of tensor data expected, \d+ found$/],
-      ['cut inside its header', (b) => b.subarray(0, 20), /^triplet: .*checkpoint-last\.safetensors: truncated or not a safetensors file/],
-      ['a flipped byte', (b) => {
-        const copy = Buffer.from(b);
-        copy[copy.length - 5] ^= 1;
-        return copy;
-      }, /^triplet: .*checkpoint-last\.safetensors: corrupted: the contents do not match their checksum$/],
+      [
+        'truncated',
+        (b) => b.subarray(0, b.length - 100),
+        /^triplet: .*checkpoint-last\.safetensors: truncated or padded: \d+ bytes of tensor data expected, \d+ found$/,
+      ],
+      [
+        'cut inside its header',
+        (b) => b.subarray(0, 20),
+        /^triplet: .*checkpoint-last\.safetensors: truncated or not a safetensors file/,
+      ],
+      [
+        'a flipped byte',
+        (b) => {
+          const copy = Buffer.from(b);
+          copy[copy.length - 5] ^= 1;
+          return copy;
+        },
+        /^triplet: .*checkpoint-last\.safetensors: corrupted: the contents do not match their checksum$/,
+      ],
       ['empty', () => Buffer.alloc(0), /^triplet: .*checkpoint-last\.safetensors: truncated \(0 bytes/],
     ];
     for (const [what, damage, message] of cases) {
@@ -171,7 +206,9 @@ describe('cli: reliability — nothing is lost', () => {
       try {
         const { code, stderr } = runCli(['eval', '--model_dir', dir]);
         expect(code).to.equal(1);
-        expect(stderr.trim()).to.match(/^triplet: .*checkpoint-last\.safetensors: tensor 'conv1\.weight' has shape \[3,3,1,4\] but the model expects \[3,3,1,6\]$/);
+        expect(stderr.trim()).to.match(
+          /^triplet: .*checkpoint-last\.safetensors: tensor 'conv1\.weight' has shape \[3,3,1,4\] but the model expects \[3,3,1,6\]$/,
+        );
       } finally {
         fs.writeFileSync(path.join(dir, 'params.json'), JSON.stringify({ ...TINY, num_epochs: 1 }));
       }

@@ -6,7 +6,15 @@ import { loadCheckpoint, loadEmbeddedDigits } from '../../lib';
 import { runCli, runCliAsync } from '../support/cli';
 import { idxImages, idxLabels, writeIdxFolder } from '../support/idx';
 
-const TINY = { num_epochs: 1, num_channels: 4, embedding_size: 8, batch_size: 32, train_size: 128, eval_size: 64, save_summary_steps: 2 };
+const TINY = {
+  num_epochs: 1,
+  num_channels: 4,
+  embedding_size: 8,
+  batch_size: 32,
+  train_size: 128,
+  eval_size: 64,
+  save_summary_steps: 2,
+};
 
 describe('cli: train → eval → embed, through the real entry', () => {
   let dir: string;
@@ -25,17 +33,21 @@ describe('cli: train → eval → embed, through the real entry', () => {
     expect(code, stderr).to.equal(0);
     expect(stdout).to.contain(`triplet train: ${modelDir}`);
     // conv1 3·3·1·4 + 4, conv2 3·3·4·8 + 8, dense 7·7·8·8 + 8
-    expect(stdout).to.match(/model {4}EmbeddingNet, 3,480 parameters; batch_all, margin 0\.5; Adam lr 0\.001; batch 32 \(shuffle\)/);
+    expect(stdout).to.match(
+      /model {4}EmbeddingNet, 3,480 parameters; batch_all, margin 0\.5; Adam lr 0\.001; batch 32 \(shuffle\)/,
+    );
     expect(stdout).to.match(/^step 2\/4 \(epoch 1\/1\) {2}loss \d\.\d{4} {2}positive \d\.\d{3} {2}\d+ img\/s {2}ETA /m);
     expect(stdout).to.match(/eval after epoch 1: precision@1 \d\.\d{4} {2}MAP@R \d\.\d{4}/);
     expect(stdout).to.match(/^precision_at_1 +\d\.\d{4} +\d\.\d{4} +\d\.\d{4}$/m);
-    for (const file of ['checkpoint-last.safetensors', 'checkpoint-best.safetensors', 'metrics_eval.json']) expect(fs.existsSync(path.join(modelDir, file)), file).to.equal(true);
+    for (const file of ['checkpoint-last.safetensors', 'checkpoint-best.safetensors', 'metrics_eval.json'])
+      expect(fs.existsSync(path.join(modelDir, file)), file).to.equal(true);
     expect(fs.existsSync(path.join(modelDir, '.lock'))).to.equal(false);
     const report = JSON.parse(fs.readFileSync(path.join(modelDir, 'metrics_eval.json'), 'utf8'));
     trained = report.metrics;
     expect(report.step).to.equal(4);
     expect(report.images).to.equal(64);
-    for (const key of ['precision_at_1', 'recall_at_8', 'r_precision', 'map_at_r', 'nmi']) expect(trained[key], key).to.be.within(0, 1);
+    for (const key of ['precision_at_1', 'recall_at_8', 'r_precision', 'map_at_r', 'nmi'])
+      expect(trained[key], key).to.be.within(0, 1);
     expect(report.baselines.raw_pixels.precision_at_1).to.be.within(0, 1);
     expect(report.baselines.untrained_net.precision_at_1).to.be.within(0, 1);
   });
@@ -56,7 +68,8 @@ describe('cli: train → eval → embed, through the real entry', () => {
     expect(stdout).to.contain(`wrote 64 embeddings of size 8 (test split`);
     const rows = fs.readFileSync(out, 'utf8').trim().split('\n');
     expect(rows).to.have.length(64);
-    for (const row of rows) expect(row.split('\t').map(Number).every(Number.isFinite) && row.split('\t').length === 8).to.equal(true);
+    for (const row of rows)
+      expect(row.split('\t').map(Number).every(Number.isFinite) && row.split('\t').length === 8).to.equal(true);
     const labels = fs.readFileSync(path.join(dir, 'emb.labels.tsv'), 'utf8').trim().split('\n').map(Number);
     expect(labels).to.deep.equal(Array.from(loadEmbeddedDigits().test.labels.subarray(0, 64)));
     const train = runCli(['embed', '--model_dir', modelDir, '--split', 'train', '--out', path.join(dir, 'train.tsv')]);
@@ -68,8 +81,13 @@ describe('cli: train → eval → embed, through the real entry', () => {
     fs.writeFileSync(path.join(modelDir, 'params.json'), JSON.stringify({ ...TINY, num_epochs: 2 }));
     const { code, stdout } = runCli(['train', '--model_dir', modelDir, '--no-baselines']);
     expect(code).to.equal(0);
-    expect(stdout).to.contain(`resuming from ${path.join(modelDir, 'checkpoint-last.safetensors')} at step 4 (epoch 2)`);
-    expect(loadCheckpoint(path.join(modelDir, 'checkpoint-last.safetensors')).meta).to.deep.include({ step: 8, epoch: 2 });
+    expect(stdout).to.contain(
+      `resuming from ${path.join(modelDir, 'checkpoint-last.safetensors')} at step 4 (epoch 2)`,
+    );
+    expect(loadCheckpoint(path.join(modelDir, 'checkpoint-last.safetensors')).meta).to.deep.include({
+      step: 8,
+      epoch: 2,
+    });
     const again = runCli(['train', '--model_dir', modelDir]);
     expect(again.stdout).to.contain('has already been trained for 2 epochs; raise num_epochs');
   });
@@ -77,7 +95,10 @@ describe('cli: train → eval → embed, through the real entry', () => {
   it('Ctrl-C finishes the step, saves, exits 0 and says how to resume', async () => {
     const interrupted = path.join(dir, 'interrupted');
     fs.mkdirSync(interrupted);
-    fs.writeFileSync(path.join(interrupted, 'params.json'), JSON.stringify({ ...TINY, num_epochs: 50, save_checkpoint_steps: 1000 }));
+    fs.writeFileSync(
+      path.join(interrupted, 'params.json'),
+      JSON.stringify({ ...TINY, num_epochs: 50, save_checkpoint_steps: 1000 }),
+    );
     let sent = false;
     const result = await runCliAsync(['train', '--model_dir', interrupted], (stdout, signal) => {
       if (!sent && /^step 4\//m.test(stdout)) {
@@ -99,7 +120,9 @@ describe('cli: train → eval → embed, through the real entry', () => {
     writeIdxFolder(data, { train: 8, test: 8, size: 28, classes: 2 });
     const { code, stdout, stderr } = runCli(['train', '--data_dir', data, '--no-baselines'], { cwd });
     expect(code, stderr).to.equal(0);
-    expect(stdout.split('\n')[0]).to.equal(`wrote default parameters to ${path.join('experiments', 'base_model', 'params.json')} (edit it to change the experiment)`);
+    expect(stdout.split('\n')[0]).to.equal(
+      `wrote default parameters to ${path.join('experiments', 'base_model', 'params.json')} (edit it to change the experiment)`,
+    );
     const params = JSON.parse(fs.readFileSync(path.join(cwd, 'experiments', 'base_model', 'params.json'), 'utf8'));
     expect(params).to.deep.include({ learning_rate: 1e-3, num_epochs: 20, triplet_strategy: 'batch_all' });
     expect(stdout).to.contain('20 steps: 20 epochs of 1');
@@ -107,31 +130,67 @@ describe('cli: train → eval → embed, through the real entry', () => {
 
   describe('refuses bad input with one line and exit code 2', () => {
     const cases: Array<[string, () => string[], RegExp]> = [
-      ['a --model_dir without params.json', () => ['train', '--model_dir', path.join(dir, 'nothing')], /^triplet: .*nothing\/params\.json: no such file \(create it/],
-      ['invalid JSON in params.json', () => {
-        const bad = path.join(dir, 'bad-json');
-        fs.mkdirSync(bad, { recursive: true });
-        fs.writeFileSync(path.join(bad, 'params.json'), '{\n  "margin": 0.5\n  "batch_size": 4\n}');
-        return ['train', '--model_dir', bad];
-      }, /^triplet: .*bad-json\/params\.json: invalid JSON at line 3, column 3: expected ',' or '}', found '"'$/],
-      ['eval with no checkpoint', () => {
-        const empty = path.join(dir, 'untrained');
-        fs.mkdirSync(empty, { recursive: true });
-        fs.writeFileSync(path.join(empty, 'params.json'), '{}');
-        return ['eval', '--model_dir', empty];
-      }, /^triplet: no last checkpoint in .*untrained \(train first: npx triplet train --model_dir .*untrained\)$/],
-      ['a missing data directory', () => ['train', '--model_dir', modelDir, '--data_dir', path.join(dir, 'no-data')], /^triplet: .*no-data: no such data directory$/],
-      ['images of another size than params.image_size', () => {
-        const small = path.join(dir, 'idx8');
-        writeIdxFolder(small, { size: 8 });
-        return ['train', '--model_dir', modelDir, '--data_dir', small];
-      }, /^triplet: .*train-images-idx3-ubyte: images are 8×8 but params\.image_size is 28$/],
-      ['labels beyond num_labels', () => {
-        const many = path.join(dir, 'idx-labels');
-        writeIdxFolder(many, { size: 28, train: 4, test: 4, override: { 't10k-labels-idx1-ubyte': idxLabels([0, 1, 12, 3]), 't10k-images-idx3-ubyte': idxImages(4, 28, 28, () => 0) } });
-        return ['train', '--model_dir', modelDir, '--data_dir', many];
-      }, /^triplet: .*t10k-images-idx3-ubyte: label 12 \(image 2\) is not below params\.num_labels = 10$/],
-      ['an unknown --split', () => ['embed', '--model_dir', modelDir, '--out', 'x.tsv', '--split', 'valid'], /^triplet: --split must be one of test, train; got 'valid'$/],
+      [
+        'a --model_dir without params.json',
+        () => ['train', '--model_dir', path.join(dir, 'nothing')],
+        /^triplet: .*nothing\/params\.json: no such file \(create it/,
+      ],
+      [
+        'invalid JSON in params.json',
+        () => {
+          const bad = path.join(dir, 'bad-json');
+          fs.mkdirSync(bad, { recursive: true });
+          fs.writeFileSync(path.join(bad, 'params.json'), '{\n  "margin": 0.5\n  "batch_size": 4\n}');
+          return ['train', '--model_dir', bad];
+        },
+        /^triplet: .*bad-json\/params\.json: invalid JSON at line 3, column 3: expected ',' or '}', found '"'$/,
+      ],
+      [
+        'eval with no checkpoint',
+        () => {
+          const empty = path.join(dir, 'untrained');
+          fs.mkdirSync(empty, { recursive: true });
+          fs.writeFileSync(path.join(empty, 'params.json'), '{}');
+          return ['eval', '--model_dir', empty];
+        },
+        /^triplet: no last checkpoint in .*untrained \(train first: npx triplet train --model_dir .*untrained\)$/,
+      ],
+      [
+        'a missing data directory',
+        () => ['train', '--model_dir', modelDir, '--data_dir', path.join(dir, 'no-data')],
+        /^triplet: .*no-data: no such data directory$/,
+      ],
+      [
+        'images of another size than params.image_size',
+        () => {
+          const small = path.join(dir, 'idx8');
+          writeIdxFolder(small, { size: 8 });
+          return ['train', '--model_dir', modelDir, '--data_dir', small];
+        },
+        /^triplet: .*train-images-idx3-ubyte: images are 8×8 but params\.image_size is 28$/,
+      ],
+      [
+        'labels beyond num_labels',
+        () => {
+          const many = path.join(dir, 'idx-labels');
+          writeIdxFolder(many, {
+            size: 28,
+            train: 4,
+            test: 4,
+            override: {
+              't10k-labels-idx1-ubyte': idxLabels([0, 1, 12, 3]),
+              't10k-images-idx3-ubyte': idxImages(4, 28, 28, () => 0),
+            },
+          });
+          return ['train', '--model_dir', modelDir, '--data_dir', many];
+        },
+        /^triplet: .*t10k-images-idx3-ubyte: label 12 \(image 2\) is not below params\.num_labels = 10$/,
+      ],
+      [
+        'an unknown --split',
+        () => ['embed', '--model_dir', modelDir, '--out', 'x.tsv', '--split', 'valid'],
+        /^triplet: --split must be one of test, train; got 'valid'$/,
+      ],
       ['embed without --out', () => ['embed', '--model_dir', modelDir], /required option '--out <file>' not specified/],
     ];
     for (const [what, args, message] of cases) {

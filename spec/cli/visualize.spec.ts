@@ -5,7 +5,15 @@ import * as path from 'node:path';
 import { PNG } from 'pngjs';
 import { runCli } from '../support/cli';
 
-const TINY = { num_epochs: 2, num_channels: 4, embedding_size: 8, batch_size: 32, train_size: 192, eval_size: 90, save_summary_steps: 2 };
+const TINY = {
+  num_epochs: 2,
+  num_channels: 4,
+  embedding_size: 8,
+  batch_size: 32,
+  train_size: 192,
+  eval_size: 90,
+  save_summary_steps: 2,
+};
 
 describe('cli: visualize and search', () => {
   let root: string;
@@ -21,7 +29,15 @@ describe('cli: visualize and search', () => {
     expect(code, stderr).to.equal(0);
     expect(stdout).to.contain('t-SNE of 90 test embeddings');
     const evalDir = path.join(dir, 'eval');
-    for (const file of ['embeddings.tsv', 'metadata.tsv', 'sprite.png', 'projector_config.pbtxt', 'tsne.png', 'curves.png', 'index.html']) {
+    for (const file of [
+      'embeddings.tsv',
+      'metadata.tsv',
+      'sprite.png',
+      'projector_config.pbtxt',
+      'tsne.png',
+      'curves.png',
+      'index.html',
+    ]) {
       expect(fs.existsSync(path.join(evalDir, file)), file).to.equal(true);
     }
     expect(fs.readFileSync(path.join(evalDir, 'embeddings.tsv'), 'utf8').trimEnd().split('\n')).to.have.length(90);
@@ -35,7 +51,10 @@ describe('cli: visualize and search', () => {
     expect(size('curves.png')).to.deep.equal([900, 3 * 240 + 40]); // loss, fraction of positive triplets, precision@1
     const html = fs.readFileSync(path.join(evalDir, 'index.html'), 'utf8');
     expect(html.match(/src="data:image\/png;base64,/g)).to.have.length(2);
-    expect(html).to.contain('<td>precision_at_1</td>').and.contain('<th>untrained net</th>').and.contain('<th>raw pixels</th>');
+    expect(html)
+      .to.contain('<td>precision_at_1</td>')
+      .and.contain('<th>untrained net</th>')
+      .and.contain('<th>raw pixels</th>');
     expect(html).to.not.match(/src="(?!data:)/); // nothing to fetch: it opens offline
   });
 
@@ -43,7 +62,15 @@ describe('cli: visualize and search', () => {
     const parent = path.join(root, 'search');
     fs.mkdirSync(parent);
     fs.writeFileSync(path.join(parent, 'params.json'), JSON.stringify({ ...TINY, num_epochs: 1 }));
-    const { code, stdout, stderr } = runCli(['search', '--parent_dir', parent, '--param', 'margin', '--values', '0.2,1']);
+    const { code, stdout, stderr } = runCli([
+      'search',
+      '--parent_dir',
+      parent,
+      '--param',
+      'margin',
+      '--values',
+      '0.2,1',
+    ]);
     expect(code, stderr).to.equal(0);
     expect(stdout).to.contain('[1/2] margin = 0.2').and.contain('[2/2] margin = 1');
     expect(JSON.parse(fs.readFileSync(path.join(parent, 'margin_0.2', 'params.json'), 'utf8')).margin).to.equal(0.2);
@@ -68,7 +95,9 @@ describe('cli: visualize and search', () => {
     fs.writeFileSync(path.join(parent, 'params.json'), '{}');
     const unknown = runCli(['search', '--parent_dir', parent, '--param', 'learningrate']);
     expect(unknown.code).to.equal(2);
-    expect(unknown.stderr.trim()).to.equal("triplet: --param: unknown key 'learningrate' (did you mean 'learning_rate'?)");
+    expect(unknown.stderr.trim()).to.equal(
+      "triplet: --param: unknown key 'learningrate' (did you mean 'learning_rate'?)",
+    );
     const bad = runCli(['search', '--parent_dir', parent, '--param', 'batch_size', '--values', '32,1']);
     expect(bad.code).to.equal(2);
     expect(bad.stderr.trim()).to.match(/^triplet: .*batch_size_1\/params\.json: batch_size must be ≥ 2, got 1$/);

@@ -8,11 +8,15 @@ describe('data: batches of an epoch', () => {
   it('shuffle: every image exactly once per epoch, in batches of batch_size, the last one smaller', () => {
     const batches = epochBatches(labels, shuffle, new Rng(1));
     expect(batches.map((b) => b.length)).to.deep.equal([...Array(10).fill(10), 3]);
-    expect([...batches.flatMap((b) => Array.from(b))].sort((a, b) => a - b)).to.deep.equal(Array.from({ length: 103 }, (_, i) => i));
+    expect([...batches.flatMap((b) => Array.from(b))].sort((a, b) => a - b)).to.deep.equal(
+      Array.from({ length: 103 }, (_, i) => i),
+    );
   });
 
   it('shuffle: drop_last drops the last batch; a batch of one image is always dropped', () => {
-    expect(epochBatches(labels, { ...shuffle, dropLast: true }, new Rng(1)).map((b) => b.length)).to.deep.equal(Array(10).fill(10));
+    expect(epochBatches(labels, { ...shuffle, dropLast: true }, new Rng(1)).map((b) => b.length)).to.deep.equal(
+      Array(10).fill(10),
+    );
     expect(epochBatches(labels.subarray(0, 21), shuffle, new Rng(1)).map((b) => b.length)).to.deep.equal([10, 10]);
   });
 
@@ -27,7 +31,11 @@ describe('data: batches of an epoch', () => {
   it('balanced: P classes × K images per batch, no image twice in an epoch, until fewer than P classes have K left', () => {
     const counts = [30, 25, 12, 9, 27]; // images per class
     const skewed = Uint8Array.from(counts.flatMap((n, c) => Array(n).fill(c)));
-    const batches = epochBatches(skewed, { batchSize: 12, sampler: 'balanced', imagesPerClass: 4, dropLast: false }, new Rng(3));
+    const batches = epochBatches(
+      skewed,
+      { batchSize: 12, sampler: 'balanced', imagesPerClass: 4, dropLast: false },
+      new Rng(3),
+    );
     const seen = new Set<number>();
     for (const batch of batches) {
       expect(batch.length).to.equal(12);

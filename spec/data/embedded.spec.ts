@@ -3,13 +3,17 @@ import { isTestImage, loadEmbeddedDigits } from '../../lib';
 
 describe('data: the embedded digits (mnist package)', () => {
   const data = loadEmbeddedDigits();
-  const perClass = (labels: Uint8Array): number[] => Array.from({ length: 10 }, (_, c) => labels.filter((l) => l === c).length);
+  const perClass = (labels: Uint8Array): number[] =>
+    Array.from({ length: 10 }, (_, c) => labels.filter((l) => l === c).length);
 
   it('splits the 10,000 digits into 8,000 training and 2,000 test images, 28×28, pixels in [0, 1]', () => {
     expect([data.train.count, data.test.count]).to.deep.equal([8000, 2000]);
     expect(data.train.imageSize).to.equal(28);
     expect(data.train.images.length).to.equal(8000 * 784);
-    const [low, high] = data.test.images.reduce(([lo, hi], v) => [Math.min(lo, v), Math.max(hi, v)], [Infinity, -Infinity]);
+    const [low, high] = data.test.images.reduce(
+      ([lo, hi], v) => [Math.min(lo, v), Math.max(hi, v)],
+      [Infinity, -Infinity],
+    );
     expect([low, high]).to.deep.equal([0, 1]);
   });
 

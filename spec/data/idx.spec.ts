@@ -33,29 +33,62 @@ describe('data: IDX files', () => {
 
   const failures: Array<[string, (d: string) => void, RegExp]> = [
     ['a missing directory', (d) => fs.rmSync(d, { recursive: true }), /: no such data directory$/],
-    ['a missing file', (d) => {
-      writeIdxFolder(d);
-      fs.rmSync(path.join(d, 't10k-labels-idx1-ubyte'));
-    }, /t10k-labels-idx1-ubyte: missing \(looked for t10k-labels-idx1-ubyte and t10k-labels-idx1-ubyte\.gz\)$/],
-    ['a wrong magic number', (d) => writeIdxFolder(d, { override: { 'train-images-idx3-ubyte': idxImages(4, 8, 8, () => 0, 2049) } }),
-      /train-images-idx3-ubyte: wrong magic number 2049 \(expected 2051, images\)$/],
-    ['labels with the images magic', (d) => writeIdxFolder(d, { override: { 'train-labels-idx1-ubyte': idxLabels([0, 1], 2051) } }),
-      /train-labels-idx1-ubyte: wrong magic number 2051 \(expected 2049, labels\)$/],
-    ['a truncated image file', (d) => writeIdxFolder(d, { override: { 't10k-images-idx3-ubyte': idxImages(30, 8, 8, () => 1).subarray(0, 500) } }),
-      /t10k-images-idx3-ubyte: truncated: 30 images of 8×8 need 1936 bytes, the file has 500$/],
-    ['a truncated header', (d) => writeIdxFolder(d, { override: { 't10k-labels-idx1-ubyte': Buffer.from([0, 0, 8]) } }),
-      /t10k-labels-idx1-ubyte: truncated: 3 bytes, shorter than the IDX header$/],
-    ['a label count that differs from the image count', (d) => writeIdxFolder(d, { override: { 'train-labels-idx1-ubyte': idxLabels([0, 1, 2]) } }),
-      /train-labels-idx1-ubyte: 3 labels for 60 images in .*train-images-idx3-ubyte$/],
-    ['an empty data set', (d) => writeIdxFolder(d, { override: { 't10k-images-idx3-ubyte': idxImages(0, 8, 8, () => 0), 't10k-labels-idx1-ubyte': idxLabels([]) } }),
-      /t10k-images-idx3-ubyte: the data set is empty$/],
-    ['non-square images', (d) => writeIdxFolder(d, { override: { 'train-images-idx3-ubyte': idxImages(60, 8, 6, () => 0) } }),
-      /train-images-idx3-ubyte: images are 8×6; only square images are supported$/],
-    ['a corrupted gzip file', (d) => {
-      writeIdxFolder(d, { gzip: true });
-      const file = path.join(d, 'train-images-idx3-ubyte.gz');
-      fs.writeFileSync(file, fs.readFileSync(file).subarray(0, 40));
-    }, /train-images-idx3-ubyte\.gz: corrupted or truncated gzip data$/],
+    [
+      'a missing file',
+      (d) => {
+        writeIdxFolder(d);
+        fs.rmSync(path.join(d, 't10k-labels-idx1-ubyte'));
+      },
+      /t10k-labels-idx1-ubyte: missing \(looked for t10k-labels-idx1-ubyte and t10k-labels-idx1-ubyte\.gz\)$/,
+    ],
+    [
+      'a wrong magic number',
+      (d) => writeIdxFolder(d, { override: { 'train-images-idx3-ubyte': idxImages(4, 8, 8, () => 0, 2049) } }),
+      /train-images-idx3-ubyte: wrong magic number 2049 \(expected 2051, images\)$/,
+    ],
+    [
+      'labels with the images magic',
+      (d) => writeIdxFolder(d, { override: { 'train-labels-idx1-ubyte': idxLabels([0, 1], 2051) } }),
+      /train-labels-idx1-ubyte: wrong magic number 2051 \(expected 2049, labels\)$/,
+    ],
+    [
+      'a truncated image file',
+      (d) =>
+        writeIdxFolder(d, { override: { 't10k-images-idx3-ubyte': idxImages(30, 8, 8, () => 1).subarray(0, 500) } }),
+      /t10k-images-idx3-ubyte: truncated: 30 images of 8×8 need 1936 bytes, the file has 500$/,
+    ],
+    [
+      'a truncated header',
+      (d) => writeIdxFolder(d, { override: { 't10k-labels-idx1-ubyte': Buffer.from([0, 0, 8]) } }),
+      /t10k-labels-idx1-ubyte: truncated: 3 bytes, shorter than the IDX header$/,
+    ],
+    [
+      'a label count that differs from the image count',
+      (d) => writeIdxFolder(d, { override: { 'train-labels-idx1-ubyte': idxLabels([0, 1, 2]) } }),
+      /train-labels-idx1-ubyte: 3 labels for 60 images in .*train-images-idx3-ubyte$/,
+    ],
+    [
+      'an empty data set',
+      (d) =>
+        writeIdxFolder(d, {
+          override: { 't10k-images-idx3-ubyte': idxImages(0, 8, 8, () => 0), 't10k-labels-idx1-ubyte': idxLabels([]) },
+        }),
+      /t10k-images-idx3-ubyte: the data set is empty$/,
+    ],
+    [
+      'non-square images',
+      (d) => writeIdxFolder(d, { override: { 'train-images-idx3-ubyte': idxImages(60, 8, 6, () => 0) } }),
+      /train-images-idx3-ubyte: images are 8×6; only square images are supported$/,
+    ],
+    [
+      'a corrupted gzip file',
+      (d) => {
+        writeIdxFolder(d, { gzip: true });
+        const file = path.join(d, 'train-images-idx3-ubyte.gz');
+        fs.writeFileSync(file, fs.readFileSync(file).subarray(0, 40));
+      },
+      /train-images-idx3-ubyte\.gz: corrupted or truncated gzip data$/,
+    ],
   ];
   for (const [what, setup, message] of failures) {
     it(`names the file and the problem for ${what}`, () => {

@@ -12,7 +12,11 @@ describe('nn/optim: Adam', () => {
     // step 3: m = 0.9·0.025 + 0.1·0.1 = 0.0325, v = 0.999·0.00028975 + 0.001·0.01 = 0.00029946025, lr₃ = 0.1·√(1 − 0.999³) / (1 − 0.9³)
     const ms = [0.05, 0.025, 0.0325];
     const vs = [0.00025, 0.00028975, 0.00029946025];
-    const lrs = [0.1 * Math.sqrt(0.001) / 0.1, 0.1 * Math.sqrt(1 - 0.998001) / 0.19, 0.1 * Math.sqrt(1 - 0.997002999) / 0.271];
+    const lrs = [
+      (0.1 * Math.sqrt(0.001)) / 0.1,
+      (0.1 * Math.sqrt(1 - 0.998001)) / 0.19,
+      (0.1 * Math.sqrt(1 - 0.997002999)) / 0.271,
+    ];
     let expected = 1;
     grads.forEach((g, i) => {
       theta.grad = tensor([g], undefined, { dtype: 'float64' });

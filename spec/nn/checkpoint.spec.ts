@@ -3,11 +3,28 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  Adam, batchAllTripletLoss, CheckpointDir, CheckpointError, EmbeddingNet, EmbeddingNetOptions, FileError, loadCheckpoint, randn,
-  restoreCheckpoint, Rng, saveCheckpoint, writeFileAtomic,
+  Adam,
+  batchAllTripletLoss,
+  CheckpointDir,
+  CheckpointError,
+  EmbeddingNet,
+  EmbeddingNetOptions,
+  FileError,
+  loadCheckpoint,
+  randn,
+  restoreCheckpoint,
+  Rng,
+  saveCheckpoint,
+  writeFileAtomic,
 } from '../../lib';
 
-const OPTIONS: EmbeddingNetOptions = { imageSize: 8, numChannels: 4, embeddingSize: 5, useBatchNorm: true, bnMomentum: 0.9 };
+const OPTIONS: EmbeddingNetOptions = {
+  imageSize: 8,
+  numChannels: 4,
+  embeddingSize: 5,
+  useBatchNorm: true,
+  bnMomentum: 0.9,
+};
 const LABELS = [0, 1, 2, 0, 1, 2, 0, 1];
 
 function trainSteps(net: EmbeddingNet, adam: Adam, x: ReturnType<typeof randn>, steps: number): number[] {
@@ -24,15 +41,22 @@ function trainSteps(net: EmbeddingNet, adam: Adam, x: ReturnType<typeof randn>, 
  * An independent reader of the safetensors layout, written from the format's description: u64 LE header length,
  * JSON header, then little-endian data at the given offsets.
  */
-function tinySafetensorsReader(bytes: Buffer): { header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>; values: (name: string) => number[] } {
+function tinySafetensorsReader(bytes: Buffer): {
+  header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
+  values: (name: string) => number[];
+} {
   const n = Number(bytes.readBigUInt64LE(0));
   const header = JSON.parse(bytes.toString('utf8', 8, 8 + n));
   const base = 8 + n;
   const values = (name: string): number[] => {
-    const { dtype, data_offsets: [begin, end] } = header[name];
+    const {
+      dtype,
+      data_offsets: [begin, end],
+    } = header[name];
     const size = dtype === 'F32' ? 4 : 8;
     const out: number[] = [];
-    for (let at = base + begin; at < base + end; at += size) out.push(size === 4 ? bytes.readFloatLE(at) : bytes.readDoubleLE(at));
+    for (let at = base + begin; at < base + end; at += size)
+      out.push(size === 4 ? bytes.readFloatLE(at) : bytes.readDoubleLE(at));
     return out;
   };
   return { header, values };
@@ -55,7 +79,15 @@ describe('nn: checkpoints', () => {
   it('round-trips bit-exactly, and a restored run continues exactly as the original', () => {
     const { net, adam, rng, x } = trained();
     const file = path.join(dir, 'ckpt.safetensors');
-    saveCheckpoint(file, { model: net, optimizer: adam, step: 3, epoch: 1, rng, params: { margin: 0.5 }, metrics: { precisionAt1: 0.9 } });
+    saveCheckpoint(file, {
+      model: net,
+      optimizer: adam,
+      step: 3,
+      epoch: 1,
+      rng,
+      params: { margin: 0.5 },
+      metrics: { precisionAt1: 0.9 },
+    });
 
     const other = new EmbeddingNet(OPTIONS, new Rng(99));
     const otherAdam = new Adam(other.namedParameters(), { lr: 1e-2 });
@@ -84,7 +116,9 @@ describe('nn: checkpoints', () => {
     expect(weight.shape).to.deep.equal([3, 3, 4, 8]);
     const ours = net.stateDict().get('conv2.weight')!;
     expect(values('model.conv2.weight')).to.deep.equal(Array.from(ours.data));
-    expect(values('model.bn1.movingVariance')).to.deep.equal(Array.from(net.stateDict().get('bn1.movingVariance')!.data));
+    expect(values('model.bn1.movingVariance')).to.deep.equal(
+      Array.from(net.stateDict().get('bn1.movingVariance')!.data),
+    );
     expect(Object.keys(header)).to.include.members(['optimizer.m.dense.weight', 'optimizer.v.dense.weight']);
   });
 
@@ -106,7 +140,10 @@ describe('nn: checkpoints', () => {
     const bytes = fs.readFileSync(file);
     bytes[bytes.length - 3] ^= 0x40;
     fs.writeFileSync(file, bytes);
-    expect(() => loadCheckpoint(file)).to.throw(CheckpointError, `${file}: corrupted: the contents do not match their checksum`);
+    expect(() => loadCheckpoint(file)).to.throw(
+      CheckpointError,
+      `${file}: corrupted: the contents do not match their checksum`,
+    );
     fs.writeFileSync(file, Buffer.concat([Buffer.from([16, 0, 0, 0, 0, 0, 0, 0]), Buffer.from('{not json at all}')]));
     expect(() => loadCheckpoint(file)).to.throw(CheckpointError, 'corrupted: the header is not valid JSON');
   });
@@ -123,7 +160,10 @@ describe('nn: checkpoints', () => {
     );
     expect(Array.from(wider.stateDict().get('conv1.bias')!.data)).to.deep.equal(before);
     const noBatchNorm = new EmbeddingNet({ ...OPTIONS, useBatchNorm: false }, new Rng(1));
-    expect(() => restoreCheckpoint(loadCheckpoint(file), { model: noBatchNorm }, file)).to.throw(CheckpointError, /unexpected tensor 'bn1.gamma'/);
+    expect(() => restoreCheckpoint(loadCheckpoint(file), { model: noBatchNorm }, file)).to.throw(
+      CheckpointError,
+      /unexpected tensor 'bn1.gamma'/,
+    );
     expect(() => loadCheckpoint(path.join(dir, 'missing.safetensors'))).to.throw(CheckpointError, /no checkpoint at/);
   });
 
@@ -133,9 +173,15 @@ describe('nn: checkpoints', () => {
     expect(ckpts.hasLast()).to.equal(false);
     ckpts.saveLast({ model: net, step: 1, epoch: 1 });
     expect(ckpts.hasLast()).to.equal(true);
-    expect(ckpts.saveBestIfBetter({ model: net, step: 1, epoch: 1, metrics: { precisionAt1: 0.8 } }, 'precisionAt1')).to.equal(true);
-    expect(ckpts.saveBestIfBetter({ model: net, step: 2, epoch: 2, metrics: { precisionAt1: 0.7 } }, 'precisionAt1')).to.equal(false);
-    expect(ckpts.saveBestIfBetter({ model: net, step: 3, epoch: 3, metrics: { precisionAt1: 0.85 } }, 'precisionAt1')).to.equal(true);
+    expect(
+      ckpts.saveBestIfBetter({ model: net, step: 1, epoch: 1, metrics: { precisionAt1: 0.8 } }, 'precisionAt1'),
+    ).to.equal(true);
+    expect(
+      ckpts.saveBestIfBetter({ model: net, step: 2, epoch: 2, metrics: { precisionAt1: 0.7 } }, 'precisionAt1'),
+    ).to.equal(false);
+    expect(
+      ckpts.saveBestIfBetter({ model: net, step: 3, epoch: 3, metrics: { precisionAt1: 0.85 } }, 'precisionAt1'),
+    ).to.equal(true);
     expect(loadCheckpoint(ckpts.best).meta.step).to.equal(3);
   });
 

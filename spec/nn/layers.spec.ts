@@ -1,6 +1,23 @@
 import { expect } from 'chai';
 import * as t from '../../lib';
-import { BatchNorm, Conv2d, Dense, EmbeddingNet, fans, Flatten, glorotUniform, gradcheckCase, listOps, MaxPool2d, ReLU, Rng, Sequential, ShapeError, tensor, ValueError } from '../../lib';
+import {
+  BatchNorm,
+  Conv2d,
+  Dense,
+  EmbeddingNet,
+  fans,
+  Flatten,
+  glorotUniform,
+  gradcheckCase,
+  listOps,
+  MaxPool2d,
+  ReLU,
+  Rng,
+  Sequential,
+  ShapeError,
+  tensor,
+  ValueError,
+} from '../../lib';
 import { expectClose } from '../support/reference';
 
 describe('nn: layers', () => {
@@ -14,7 +31,9 @@ describe('nn: layers', () => {
       }
     }
     it('covers Dense, Conv2d, BatchNorm and the EmbeddingNet', () => {
-      const names = listOps().filter((o) => o.cases.length > 0).map((o) => o.name);
+      const names = listOps()
+        .filter((o) => o.cases.length > 0)
+        .map((o) => o.name);
       expect(names).to.include.members(['Dense', 'Conv2d', 'BatchNorm', 'EmbeddingNet']);
     });
   });
@@ -27,7 +46,14 @@ describe('nn: layers', () => {
       bn.beta.data.set([0, 1]);
       return bn;
     };
-    const x = tensor([[1, 2], [3, 6]], undefined, { dtype: 'float64' });
+    const x = tensor(
+      [
+        [1, 2],
+        [3, 6],
+      ],
+      undefined,
+      { dtype: 'float64' },
+    );
 
     it('training: normalises with the batch statistics and updates the moving ones (variance × n/(n−1))', () => {
       const bn = make();
@@ -80,7 +106,12 @@ describe('nn: layers', () => {
       const bytes = (m: EmbeddingNet): Buffer => Buffer.concat(m.parameters().map((p) => Buffer.from(p.data.buffer)));
       expect(bytes(a).equals(bytes(b))).to.equal(true);
       expect(bytes(a).equals(bytes(c))).to.equal(false);
-      expect(a.namedParameters().find(([n]) => n === 'conv1.bias')![1].data.every((v) => v === 0)).to.equal(true);
+      expect(
+        a
+          .namedParameters()
+          .find(([n]) => n === 'conv1.bias')![1]
+          .data.every((v) => v === 0),
+      ).to.equal(true);
     });
   });
 
@@ -91,19 +122,40 @@ describe('nn: layers', () => {
       expect(net.parameterCount()).to.equal(320 + 18496 + 200768);
       expect(net.parameterCount()).to.equal(219584);
       expect(net.forward(t.zeros([2, 28, 28, 1])).shape).to.deep.equal([2, 64]);
-      expect(net.namedParameters().map(([n]) => n)).to.deep.equal(['conv1.weight', 'conv1.bias', 'conv2.weight', 'conv2.bias', 'dense.weight', 'dense.bias']);
+      expect(net.namedParameters().map(([n]) => n)).to.deep.equal([
+        'conv1.weight',
+        'conv1.bias',
+        'conv2.weight',
+        'conv2.bias',
+        'dense.weight',
+        'dense.bias',
+      ]);
     });
     it('with batch norm adds γ and β per channel, and moving statistics as buffers', () => {
-      const net = new EmbeddingNet({ imageSize: 28, numChannels: 32, embeddingSize: 64, useBatchNorm: true, bnMomentum: 0.9 }, new Rng(1));
+      const net = new EmbeddingNet(
+        { imageSize: 28, numChannels: 32, embeddingSize: 64, useBatchNorm: true, bnMomentum: 0.9 },
+        new Rng(1),
+      );
       expect(net.parameterCount()).to.equal(219584 + 2 * (32 + 64));
-      expect(net.namedBuffers().map(([n]) => n)).to.deep.equal(['bn1.movingMean', 'bn1.movingVariance', 'bn2.movingMean', 'bn2.movingVariance']);
+      expect(net.namedBuffers().map(([n]) => n)).to.deep.equal([
+        'bn1.movingMean',
+        'bn1.movingVariance',
+        'bn2.movingMean',
+        'bn2.movingVariance',
+      ]);
       expect(String(net)).to.contain('(bn2): BatchNorm(64, momentum 0.9');
     });
     it('works for other image sizes and says what it expects when the input does not fit', () => {
       const net = new EmbeddingNet({ imageSize: 16, numChannels: 4, embeddingSize: 8 }, new Rng(1));
       expect(net.forward(t.zeros([3, 16, 16, 1])).shape).to.deep.equal([3, 8]);
-      expect(() => net.forward(t.zeros([3, 28, 28, 1]))).to.throw(ShapeError, 'EmbeddingNet: expects images [N,16,16,1] (image_size 16), got [3,28,28,1]');
-      expect(() => new EmbeddingNet({ imageSize: 2, numChannels: 4, embeddingSize: 8 }, new Rng(1))).to.throw(ValueError, 'imageSize must be an integer ≥ 4');
+      expect(() => net.forward(t.zeros([3, 28, 28, 1]))).to.throw(
+        ShapeError,
+        'EmbeddingNet: expects images [N,16,16,1] (image_size 16), got [3,28,28,1]',
+      );
+      expect(() => new EmbeddingNet({ imageSize: 2, numChannels: 4, embeddingSize: 8 }, new Rng(1))).to.throw(
+        ValueError,
+        'imageSize must be an integer ≥ 4',
+      );
     });
     it('train() and eval() reach every layer', () => {
       const net = new EmbeddingNet({ imageSize: 8, numChannels: 2, embeddingSize: 3, useBatchNorm: true }, new Rng(1));

@@ -52,7 +52,13 @@ function readProto(bytes: Buffer): Map<number, Field[]> {
 }
 
 /** Reads a TFRecord file, checking every length and CRC, and decodes each Event. */
-function readEvents(file: string): Array<{ wallTime: number; step: number; fileVersion?: string; scalars: Record<string, number>; sessionStart: boolean }> {
+function readEvents(file: string): Array<{
+  wallTime: number;
+  step: number;
+  fileVersion?: string;
+  scalars: Record<string, number>;
+  sessionStart: boolean;
+}> {
   const bytes = fs.readFileSync(file);
   const events = [];
   let at = 0;
@@ -65,7 +71,7 @@ function readEvents(file: string): Array<{ wallTime: number; step: number; fileV
     at += 16 + length;
     const e = readProto(data);
     const scalars: Record<string, number> = {};
-    for (const value of e.get(5) ? readProto(e.get(5)![0].value as Buffer).get(1) ?? [] : []) {
+    for (const value of e.get(5) ? (readProto(e.get(5)![0].value as Buffer).get(1) ?? []) : []) {
       const v = readProto(value.value as Buffer);
       scalars[(v.get(1)![0].value as Buffer).toString()] = v.get(2)![0].value as number;
     }
@@ -106,37 +112,103 @@ describe('summaries: TensorBoard event files, read back with an independent deco
     expect(events[2].scalars).to.deep.equal({ loss: Math.fround(0.1) });
   });
 
-  it('training summaries: the strategy\'s scalars in the model_dir, evaluation in model_dir/eval, and the same in summaries.csv', () => {
+  it("training summaries: the strategy's scalars in the model_dir, evaluation in model_dir/eval, and the same in summaries.csv", () => {
     const params = { ...defaultParams(), triplet_strategy: 'batch_hard' as const };
     const summaries = new TrainingSummaries(dir, params, 0, () => 1_800_000_000);
     const report = (step: number): StepReport => ({
-      step, epoch: 0, stepInEpoch: step, stepsInEpoch: 10, totalSteps: 10, imagesPerSecond: 123,
+      step,
+      epoch: 0,
+      stepInEpoch: step,
+      stepsInEpoch: 10,
+      totalSteps: 10,
+      imagesPerSecond: 123,
       stats: { loss: step / 10, hardestPositiveDist: 1.5, hardestNegativeDist: 0.75, embeddingMeanNorm: 2 },
     });
     summaries.training(report(5), 1_800_000_000);
     summaries.training(report(10), 1_800_000_001);
-    summaries.evaluation(10, { loss: 0.3, embeddingMeanNorm: 2, precisionAt1: 0.9, recallAt: { 1: 0.9, 2: 0.95 }, rPrecision: 0.7, mapAtR: 0.6, nmi: 0.8, queries: 100, images: 100 } as EvalMetrics);
-    const train = readEvents(fs.readdirSync(dir).filter((f) => f.startsWith('events.')).map((f) => path.join(dir, f))[0]);
-    expect(Object.keys(train[1].scalars)).to.deep.equal(['loss', 'hardest_positive_dist', 'hardest_negative_dist', 'embedding_mean_norm', 'learning_rate', 'images_per_second']);
+    summaries.evaluation(10, {
+      loss: 0.3,
+      embeddingMeanNorm: 2,
+      precisionAt1: 0.9,
+      recallAt: { 1: 0.9, 2: 0.95 },
+      rPrecision: 0.7,
+      mapAtR: 0.6,
+      nmi: 0.8,
+      queries: 100,
+      images: 100,
+    } as EvalMetrics);
+    const train = readEvents(
+      fs
+        .readdirSync(dir)
+        .filter((f) => f.startsWith('events.'))
+        .map((f) => path.join(dir, f))[0],
+    );
+    expect(Object.keys(train[1].scalars)).to.deep.equal([
+      'loss',
+      'hardest_positive_dist',
+      'hardest_negative_dist',
+      'embedding_mean_norm',
+      'learning_rate',
+      'images_per_second',
+    ]);
     expect(train[2].scalars.loss).to.equal(1);
     const evalDir = path.join(dir, 'eval');
-    const evaluation = readEvents(path.join(evalDir, fs.readdirSync(evalDir).find((f) => f.startsWith('events.'))!));
+    const evaluation = readEvents(
+      path.join(
+        evalDir,
+        fs.readdirSync(evalDir).find((f) => f.startsWith('events.'))!,
+      ),
+    );
     expect(evaluation[1].step).to.equal(10);
     expect(evaluation[1].scalars.precision_at_1).to.equal(Math.fround(0.9));
     expect(readSummaryCsv(path.join(dir, 'summaries.csv'))).to.deep.equal([
-      { step: 5, wall_time: 1_800_000_000, loss: 0.5, hardest_positive_dist: 1.5, hardest_negative_dist: 0.75, embedding_mean_norm: 2, learning_rate: 0.001, images_per_second: 123 },
-      { step: 10, wall_time: 1_800_000_001, loss: 1, hardest_positive_dist: 1.5, hardest_negative_dist: 0.75, embedding_mean_norm: 2, learning_rate: 0.001, images_per_second: 123 },
+      {
+        step: 5,
+        wall_time: 1_800_000_000,
+        loss: 0.5,
+        hardest_positive_dist: 1.5,
+        hardest_negative_dist: 0.75,
+        embedding_mean_norm: 2,
+        learning_rate: 0.001,
+        images_per_second: 123,
+      },
+      {
+        step: 10,
+        wall_time: 1_800_000_001,
+        loss: 1,
+        hardest_positive_dist: 1.5,
+        hardest_negative_dist: 0.75,
+        embedding_mean_norm: 2,
+        learning_rate: 0.001,
+        images_per_second: 123,
+      },
     ]);
-    expect(readSummaryCsv(path.join(evalDir, 'summaries.csv'))[0]).to.deep.include({ step: 10, precision_at_1: 0.9, map_at_r: 0.6 });
+    expect(readSummaryCsv(path.join(evalDir, 'summaries.csv'))[0]).to.deep.include({
+      step: 10,
+      precision_at_1: 0.9,
+      map_at_r: 0.6,
+    });
   });
 
   it('on resume: a SessionLog START at the resumed step, and the CSV rows after it dropped', () => {
     const params = defaultParams();
     const first = new TrainingSummaries(dir, params, 0, () => 1_800_000_000);
-    for (const step of [5, 10, 15]) first.training({ step, epoch: 0, stepInEpoch: step, stepsInEpoch: 20, totalSteps: 20, imagesPerSecond: 1, stats: { loss: step, fractionPositive: 0.5, embeddingMeanNorm: 1 } });
+    for (const step of [5, 10, 15])
+      first.training({
+        step,
+        epoch: 0,
+        stepInEpoch: step,
+        stepsInEpoch: 20,
+        totalSteps: 20,
+        imagesPerSecond: 1,
+        stats: { loss: step, fractionPositive: 0.5, embeddingMeanNorm: 1 },
+      });
     const resumed = new TrainingSummaries(dir, params, 10, () => 1_800_000_100);
     expect(readSummaryCsv(path.join(dir, 'summaries.csv')).map((r) => r.step)).to.deep.equal([5, 10]);
-    const files = fs.readdirSync(dir).filter((f) => f.startsWith('events.')).sort();
+    const files = fs
+      .readdirSync(dir)
+      .filter((f) => f.startsWith('events.'))
+      .sort();
     expect(files).to.have.length(2);
     const events = readEvents(path.join(dir, files[1]));
     expect(events[1]).to.deep.include({ step: 10, sessionStart: true });

@@ -33,7 +33,17 @@ export function largestTypedArray<T>(fn: () => T): { result: T; largest: number 
  * that make one from another (map, slice, subarray, filter: their species is spied too) — and where each was made.
  */
 export function spyTypedArrays(): { stop(): { count: number; sites: string[] } } {
-  const names = ['Float32Array', 'Float64Array', 'Int32Array', 'Uint8Array', 'Uint32Array', 'Int8Array', 'Uint16Array', 'Int16Array', 'Uint8ClampedArray'] as const;
+  const names = [
+    'Float32Array',
+    'Float64Array',
+    'Int32Array',
+    'Uint8Array',
+    'Uint32Array',
+    'Int8Array',
+    'Uint16Array',
+    'Int16Array',
+    'Uint8ClampedArray',
+  ] as const;
   const globals = globalThis as unknown as Record<string, new (...args: unknown[]) => ArrayLike<number>>;
   const originals = names.map((name) => globals[name]);
   const sites: string[] = [];
@@ -42,7 +52,13 @@ export function spyTypedArrays(): { stop(): { count: number; sites: string[] } }
     const Spy = class extends Base {
       constructor(...args: unknown[]) {
         super(...args);
-        sites.push(`${name}(${this.length}) ${(new Error().stack ?? '').split('\n').slice(2, 4).map((l) => l.trim()).join(' ← ')}`);
+        sites.push(
+          `${name}(${this.length}) ${(new Error().stack ?? '')
+            .split('\n')
+            .slice(2, 4)
+            .map((l) => l.trim())
+            .join(' ← ')}`,
+        );
       }
       static override [Symbol.hasInstance](value: unknown): boolean {
         return value instanceof Base;

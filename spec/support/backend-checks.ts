@@ -35,9 +35,22 @@ export interface ConvCase {
 }
 
 /** Odd sizes (1, 3, 7, 33, 65), strides and paddings, and the model's real shapes at batch 64. */
-export const MATMUL_SHAPES: Array<[number, number, number]> = [[1, 1, 1], [3, 7, 1], [7, 33, 3], [33, 65, 7], [65, 3, 33], [5, 300, 9], [64, 3136, 64], [300, 64, 70]];
+export const MATMUL_SHAPES: Array<[number, number, number]> = [
+  [1, 1, 1],
+  [3, 7, 1],
+  [7, 33, 3],
+  [33, 65, 7],
+  [65, 3, 33],
+  [5, 300, 9],
+  [64, 3136, 64],
+  [300, 64, 70],
+];
 /** Past the js GEMM's block sizes: k > KC (256), rows > MC (128), columns > NC (1024; the dense layer's input gradient). */
-export const BLOCK_SHAPES: Array<[number, number, number]> = [[64, 64, 3136], [130, 520, 1030], [257, 9, 20]];
+export const BLOCK_SHAPES: Array<[number, number, number]> = [
+  [64, 64, 3136],
+  [130, 520, 1030],
+  [257, 9, 20],
+];
 /**
  * Convolutions for every path of the fast backends: general (odd channels, strides, 1×1 and 5×5 filters), few
  * input channels (the first layer; 36 output channels = a block of 32 and one of 4), Winograd (3×3, stride 1,
@@ -72,7 +85,8 @@ function once<T>(key: string, make: () => T): T {
 /** x with the top-left quarter of every image zero. */
 function zeroCorner(x: NDArray): NDArray {
   const [n, h, w, c] = x.shape;
-  for (let i = 0; i < n; i++) for (let r = 0; r < h / 2; r++) x.data.fill(0, ((i * h + r) * w) * c, ((i * h + r) * w + Math.floor(w / 2)) * c);
+  for (let i = 0; i < n; i++)
+    for (let r = 0; r < h / 2; r++) x.data.fill(0, (i * h + r) * w * c, ((i * h + r) * w + Math.floor(w / 2)) * c);
   return x;
 }
 
@@ -112,14 +126,46 @@ function convData(c: ConvCase, dtype: DType) {
     // the model's shapes cost seconds on the slowest backends: there, all gradients through the ReLU, and the
     // first layer's question (no input gradient) without it
     const asked = (relu: boolean) => (g.batch < 64 ? ASKED : [ASKED[relu ? 0 : 1]]);
-    const backward = (relu: boolean) => asked(relu).map((a) => ({ asked: a, grads: referenceBackend.conv2dBackward({ x, w, dy, g, relu: relu ? y : null, ...a }) }));
+    const backward = (relu: boolean) =>
+      asked(relu).map((a) => ({
+        asked: a,
+        grads: referenceBackend.conv2dBackward({ x, w, dy, g, relu: relu ? y : null, ...a }),
+      }));
     // the conv layer's output max-pooled 2×2 in the same pass, and its backward from the pooled gradient
-    const fusedPool = g.outH >= 2 && g.outW >= 2 ? windowGeometry([g.batch, g.outH, g.outW, g.outC], { kernel: 2, stride: 2, padding: 'valid' }, g.outC, 'spec') : null;
+    const fusedPool =
+      g.outH >= 2 && g.outW >= 2
+        ? windowGeometry([g.batch, g.outH, g.outW, g.outC], { kernel: 2, stride: 2, padding: 'valid' }, g.outC, 'spec')
+        : null;
     const convPool = fusedPool ? referenceBackend.maxPool2d(y, fusedPool) : null; // = conv2dPool, from y
     const convPoolDy = convPool ? random([...convPool.y.shape], rng, dtype) : null;
-    const convPoolBackward = convPool ? ASKED.slice(0, g.batch < 64 ? 3 : 1).map((a) => ({ asked: a, grads: referenceBackend.conv2dBackward({ x, w, dy: convPoolDy!, g, relu: null, pooled: { ...convPool, g: fusedPool!, relu: true }, ...a }) })) : [];
+    const convPoolBackward = convPool
+      ? ASKED.slice(0, g.batch < 64 ? 3 : 1).map((a) => ({
+          asked: a,
+          grads: referenceBackend.conv2dBackward({
+            x,
+            w,
+            dy: convPoolDy!,
+            g,
+            relu: null,
+            pooled: { ...convPool, g: fusedPool!, relu: true },
+            ...a,
+          }),
+        }))
+      : [];
     return {
-      g, x, w, dy, y, fused, pool, maxPool, poolDy, fusedPool, convPool, convPoolDy, convPoolBackward,
+      g,
+      x,
+      w,
+      dy,
+      y,
+      fused,
+      pool,
+      maxPool,
+      poolDy,
+      fusedPool,
+      convPool,
+      convPoolDy,
+      convPoolBackward,
       forward,
       backward: { plain: backward(false), relu: backward(true) },
       poolGrad: referenceBackend.maxPool2dGrad(poolDy, maxPool.argmax, pool),
@@ -131,10 +177,22 @@ function matmulData(dtype: DType, shapes: Array<[number, number, number]>) {
   return once(`matmul ${dtype} ${shapes.length}`, () => {
     const rng = new Rng(1);
     return shapes.flatMap(([m, k, n]) =>
-      [[false, false], [true, false], [false, true], [true, true]].map(([ta, tb]) => {
+      [
+        [false, false],
+        [true, false],
+        [false, true],
+        [true, true],
+      ].map(([ta, tb]) => {
         const a = random(ta ? [k, m] : [m, k], rng, dtype);
         const b = random(tb ? [n, k] : [k, n], rng, dtype);
-        return { label: `[${m},${k}]x[${k},${n}] transA=${ta} transB=${tb}`, a, b, ta, tb, expected: referenceBackend.matmul(a, b, ta, tb) };
+        return {
+          label: `[${m},${k}]x[${k},${n}] transA=${ta} transB=${tb}`,
+          a,
+          b,
+          ta,
+          tb,
+          expected: referenceBackend.matmul(a, b, ta, tb),
+        };
       }),
     );
   });
@@ -145,7 +203,13 @@ function matmulData(dtype: DType, shapes: Array<[number, number, number]>) {
  * minute on them), 'forward' checks only their forward pass; `blockShapes: false` leaves out the products past the
  * js GEMM's blocks.
  */
-export function checkBackendAgainstReference(label: string, make: () => Backend, dtypes: DType[], tolerance: Record<DType, number>, options: { modelShapes?: boolean | 'forward'; blockShapes?: boolean } = {}): void {
+export function checkBackendAgainstReference(
+  label: string,
+  make: () => Backend,
+  dtypes: DType[],
+  tolerance: Record<DType, number>,
+  options: { modelShapes?: boolean | 'forward'; blockShapes?: boolean } = {},
+): void {
   describe(`${label}: every kernel equals the reference`, () => {
     let backend: Backend;
     // every kernel call is counted, so that the last check can say none of the interface went untested
@@ -170,7 +234,12 @@ export function checkBackendAgainstReference(label: string, make: () => Backend,
           const expected = [theta, m, v].map((a) => a.slice());
           referenceBackend.adamUpdate({ theta: expected[0], grad, m: expected[1], v: expected[2], ...constants });
           backend.adamUpdate({ theta, grad, m, v, ...constants });
-          [theta, m, v].forEach((ours, k) => expect(relativeError(ndarray(ours, [size]), ndarray(expected[k], [size])), `size ${size}, array ${k}`).to.be.below(tol));
+          [theta, m, v].forEach((ours, k) =>
+            expect(
+              relativeError(ndarray(ours, [size]), ndarray(expected[k], [size])),
+              `size ${size}, array ${k}`,
+            ).to.be.below(tol),
+          );
           expect(backend.allFinite(grad), `size ${size} finite`).to.equal(true);
           for (const bad of [NaN, Infinity, -Infinity]) {
             const broken = grad.slice();
@@ -184,7 +253,9 @@ export function checkBackendAgainstReference(label: string, make: () => Backend,
       });
 
       // the model's real shapes (batch 64) cost seconds on the reference loops: one dtype is enough for them
-      for (const c of CONV_CASES.filter((cc) => cc.x[0] < 64 || (dtype === 'float32' && options.modelShapes !== false))) {
+      for (const c of CONV_CASES.filter(
+        (cc) => cc.x[0] < 64 || (dtype === 'float32' && options.modelShapes !== false),
+      )) {
         it(`conv2d forward (also max-pooled) and backward, max-pool and its gradient: [${c.x}] ${c.k}×${c.k}→${c.outC} stride ${c.stride} ${c.padding} (${dtype})`, () => {
           const d = convData(c, dtype);
           const forward = backend.conv2d(d.x, d.w, d.g);
@@ -195,7 +266,14 @@ export function checkBackendAgainstReference(label: string, make: () => Backend,
           if (c.x[0] >= 64 && options.modelShapes === 'forward') return;
           for (const [through, cases] of Object.entries(d.backward)) {
             for (const { asked, grads } of cases) {
-              const ours = backend.conv2dBackward({ x: d.x, w: d.w, dy: d.dy, g: d.g, relu: through === 'relu' ? d.y : null, ...asked });
+              const ours = backend.conv2dBackward({
+                x: d.x,
+                w: d.w,
+                dy: d.dy,
+                g: d.g,
+                relu: through === 'relu' ? d.y : null,
+                ...asked,
+              });
               for (const key of ['dx', 'dw', 'db'] as const) {
                 const what = `${key} (${through}, asked ${JSON.stringify(asked)})`;
                 if (grads[key] === null) expect(ours[key], what).to.equal(null);
@@ -207,7 +285,15 @@ export function checkBackendAgainstReference(label: string, make: () => Backend,
             const ours = backend.conv2dPool(d.x, d.w, d.g, d.fused, d.fusedPool!);
             expect(relativeError(ours.y, d.convPool.y), 'conv + bias + relu + max-pool').to.be.below(tol);
             for (const { asked, grads } of d.convPoolBackward) {
-              const back = backend.conv2dBackward({ x: d.x, w: d.w, dy: d.convPoolDy!, g: d.g, relu: null, pooled: { ...ours, g: d.fusedPool!, relu: true }, ...asked });
+              const back = backend.conv2dBackward({
+                x: d.x,
+                w: d.w,
+                dy: d.convPoolDy!,
+                g: d.g,
+                relu: null,
+                pooled: { ...ours, g: d.fusedPool!, relu: true },
+                ...asked,
+              });
               for (const key of ['dx', 'dw', 'db'] as const) {
                 const what = `${key} through the fused pool (asked ${JSON.stringify(asked)})`;
                 if (grads[key] === null) expect(back[key], what).to.equal(null);
@@ -218,13 +304,19 @@ export function checkBackendAgainstReference(label: string, make: () => Backend,
           const pooled = backend.maxPool2d(d.x, d.pool);
           expect(relativeError(pooled.y, d.maxPool.y), 'max-pool').to.equal(0);
           expect(Array.from(pooled.argmax)).to.deep.equal(Array.from(d.maxPool.argmax));
-          expect(relativeError(backend.maxPool2dGrad(d.poolDy, d.maxPool.argmax, d.pool), d.poolGrad), 'max-pool gradient').to.equal(0);
+          expect(
+            relativeError(backend.maxPool2dGrad(d.poolDy, d.maxPool.argmax, d.pool), d.poolGrad),
+            'max-pool gradient',
+          ).to.equal(0);
         });
       }
     }
 
     it('has held every kernel of the interface to the reference', () => {
-      expect(KERNEL_NAMES.filter((name) => !exercised.has(name)), 'kernels no check called').to.deep.equal([]);
+      expect(
+        KERNEL_NAMES.filter((name) => !exercised.has(name)),
+        'kernels no check called',
+      ).to.deep.equal([]);
     });
   });
 }

@@ -12,7 +12,10 @@ export interface CliResult {
 /** Runs the real CLI entry (dist/cli/main.js) in a child process, as a user's shell would. */
 export const CLI_ENTRY = path.resolve(__dirname, '../../cli/main.js');
 
-export function runCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; command?: string; prefix?: string[] } = {}): CliResult {
+export function runCli(
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; command?: string; prefix?: string[] } = {},
+): CliResult {
   const result = spawnSync(options.command ?? process.execPath, [...(options.prefix ?? []), CLI_ENTRY, ...args], {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
@@ -39,5 +42,7 @@ export function runCliAsync(
   });
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   options.onStart?.((s) => child.kill(s));
-  return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code: code ?? -1, stdout, stderr, signal: signal ?? undefined })));
+  return new Promise((resolve) =>
+    child.on('close', (code, signal) => resolve({ code: code ?? -1, stdout, stderr, signal: signal ?? undefined })),
+  );
 }

@@ -41,5 +41,8 @@ export function releaseDisk(dir: string): void {
 /** Arguments that run the CLI with a file-size limit where no small disk can be mounted. */
 export function withSizeLimit(args: string[], kilobytes: number): { command: string; args: string[] } {
   if (isRoot) return { command: process.execPath, args };
-  return { command: 'bash', args: ['-c', `ulimit -f ${kilobytes * 2}; exec "${process.execPath}" "$@"`, 'bash', ...args] };
+  return {
+    command: 'bash',
+    args: ['-c', `ulimit -f ${kilobytes * 2}; exec "${process.execPath}" "$@"`, 'bash', ...args],
+  };
 }

@@ -39,7 +39,11 @@ export function lcgValues(n: number, seed: number, low = -1, high = 1): number[]
 
 /** NumPy broadcasting, spelled out: each output index reads index 0 on an input's size-1 axes. */
 export function naiveBroadcast(
-  a: ArrayLike<number>, aShape: number[], b: ArrayLike<number>, bShape: number[], f: (x: number, y: number) => number,
+  a: ArrayLike<number>,
+  aShape: number[],
+  b: ArrayLike<number>,
+  bShape: number[],
+  f: (x: number, y: number) => number,
 ): { values: number[]; shape: number[] } {
   const rank = Math.max(aShape.length, bShape.length);
   const pa = [...Array(rank - aShape.length).fill(1), ...aShape];
@@ -56,12 +60,19 @@ export function naiveBroadcast(
 
 /** Reduction over `axes` by visiting every input index and folding it into its output cell. */
 export function naiveReduce(
-  x: ArrayLike<number>, shape: number[], axes: number[], fold: (acc: number, v: number) => number, init: number,
+  x: ArrayLike<number>,
+  shape: number[],
+  axes: number[],
+  fold: (acc: number, v: number) => number,
+  init: number,
 ): number[] {
   const outShape = shape.map((d, axis) => (axes.includes(axis) ? 1 : d));
   const out = new Array<number>(outShape.reduce((a, b) => a * b, 1)).fill(init);
   for (const idx of indices(shape)) {
-    const o = flatIndex(idx.map((v, axis) => (axes.includes(axis) ? 0 : v)), outShape);
+    const o = flatIndex(
+      idx.map((v, axis) => (axes.includes(axis) ? 0 : v)),
+      outShape,
+    );
     out[o] = fold(out[o], x[flatIndex(idx, shape)]);
   }
   return out;
@@ -91,7 +102,12 @@ export function naiveMatmul(a: ArrayLike<number>, b: ArrayLike<number>, m: numbe
  * bottom/right), so the window loops below never need a bounds test.
  */
 export function padNHWC(
-  x: ArrayLike<number>, [n, h, w, c]: number[], k: [number, number], s: [number, number], padding: 'same' | 'valid', fill: number,
+  x: ArrayLike<number>,
+  [n, h, w, c]: number[],
+  k: [number, number],
+  s: [number, number],
+  padding: 'same' | 'valid',
+  fill: number,
 ): { data: number[]; shape: number[]; outH: number; outW: number } {
   const plan = (size: number, kk: number, ss: number): [number, number, number] => {
     if (padding === 'valid') return [0, 0, Math.floor((size - kk) / ss) + 1];
@@ -110,7 +126,12 @@ export function padNHWC(
 }
 
 export function naiveConv2d(
-  x: ArrayLike<number>, xShape: number[], w: ArrayLike<number>, wShape: number[], s: [number, number], padding: 'same' | 'valid',
+  x: ArrayLike<number>,
+  xShape: number[],
+  w: ArrayLike<number>,
+  wShape: number[],
+  s: [number, number],
+  padding: 'same' | 'valid',
 ): number[] {
   const [kh, kw, inC, outC] = wShape;
   const p = padNHWC(x, xShape, [kh, kw], s, padding, 0);
@@ -126,13 +147,18 @@ export function naiveConv2d(
 }
 
 export function naiveMaxPool(
-  x: ArrayLike<number>, xShape: number[], k: [number, number], s: [number, number], padding: 'same' | 'valid',
+  x: ArrayLike<number>,
+  xShape: number[],
+  k: [number, number],
+  s: [number, number],
+  padding: 'same' | 'valid',
 ): number[] {
   const p = padNHWC(x, xShape, k, s, padding, -Infinity);
   const out: number[] = [];
   for (const [b, i, j, c] of indices([xShape[0], p.outH, p.outW, xShape[3]])) {
     let best = -Infinity;
-    for (const [a, bb] of indices(k)) best = Math.max(best, p.data[flatIndex([b, i * s[0] + a, j * s[1] + bb, c], p.shape)]);
+    for (const [a, bb] of indices(k))
+      best = Math.max(best, p.data[flatIndex([b, i * s[0] + a, j * s[1] + bb, c], p.shape)]);
     out.push(best);
   }
   return out;
@@ -142,7 +168,9 @@ export function naiveMaxPool(
 export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-9, what = 'value'): void {
   expect(actual.length, `${what}: length`).to.equal(expected.length);
   for (let i = 0; i < expected.length; i++) {
-    const ok = Math.abs(actual[i] - expected[i]) <= tol * (1 + Math.abs(expected[i])) || (Number.isNaN(actual[i]) && Number.isNaN(expected[i]));
+    const ok =
+      Math.abs(actual[i] - expected[i]) <= tol * (1 + Math.abs(expected[i])) ||
+      (Number.isNaN(actual[i]) && Number.isNaN(expected[i]));
     if (!ok) expect.fail(`${what}[${i}]: got ${actual[i]}, expected ${expected[i]} (tol ${tol})`);
   }
 }

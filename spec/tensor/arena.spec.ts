@@ -16,7 +16,12 @@ describe('tensor: ArrayArena', () => {
   it('in a step, an array of the same kind and length taken back after the last step comes back zeroed', () => {
     const arena = new ArrayArena();
     const first = arena.step(() => allocate('float32', 6).fill(7));
-    const again = arena.step(() => [allocate('float64', 6), allocate('float32', 5), allocate('float32', 6), allocateIndices(6)]);
+    const again = arena.step(() => [
+      allocate('float64', 6),
+      allocate('float32', 5),
+      allocate('float32', 6),
+      allocateIndices(6),
+    ]);
     expect(again[2]).to.equal(first);
     expect(Array.from(again[2])).to.deep.equal([0, 0, 0, 0, 0, 0]);
     expect(again[0]).to.be.instanceOf(Float64Array); // another dtype, another list

@@ -11,7 +11,10 @@ describe('tensor/shape', () => {
   });
 
   it('names the op and both shapes when they do not broadcast', () => {
-    expect(() => broadcastShapes([2, 3], [4], 'add')).to.throw(ShapeError, 'add: shapes [2,3] and [4] do not broadcast');
+    expect(() => broadcastShapes([2, 3], [4], 'add')).to.throw(
+      ShapeError,
+      'add: shapes [2,3] and [4] do not broadcast',
+    );
   });
 
   it('computes row-major strides', () => {
@@ -22,7 +25,10 @@ describe('tensor/shape', () => {
   it('normalises axes: negative, sorted, all by default; rejects repeats and out-of-range', () => {
     expect(normalizeAxes([-1, 0], 3, 'sum')).to.deep.equal([0, 2]);
     expect(normalizeAxes(undefined, 3, 'sum')).to.deep.equal([0, 1, 2]);
-    expect(() => normalizeAxes([3], 3, 'sum')).to.throw(ValueError, 'sum: axis 3 is out of range for a tensor of rank 3');
+    expect(() => normalizeAxes([3], 3, 'sum')).to.throw(
+      ValueError,
+      'sum: axis 3 is out of range for a tensor of rank 3',
+    );
     expect(() => normalizeAxes([1, -2], 3, 'sum')).to.throw(ValueError, /repeated axis/);
   });
 });

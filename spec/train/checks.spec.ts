@@ -5,7 +5,11 @@ describe('train: the whole network with each loss, end to end', () => {
   const checks = listOps().filter((o) => o.kind === 'network+loss');
 
   it('has a check for each mining strategy', () => {
-    expect(checks.map((o) => o.name)).to.have.members(['EmbeddingNet+batchAll', 'EmbeddingNet+batchHard', 'EmbeddingNet+batchSemiHard']);
+    expect(checks.map((o) => o.name)).to.have.members([
+      'EmbeddingNet+batchAll',
+      'EmbeddingNet+batchHard',
+      'EmbeddingNet+batchSemiHard',
+    ]);
   });
 
   for (const op of checks) {

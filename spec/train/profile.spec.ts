@@ -34,10 +34,18 @@ describe('train: StepProfiler', () => {
       expect(rows.backward.msPerStep).to.be.greaterThan(rows.data.msPerStep);
       const matmul = rows['matmul (dense, distances) 64×64×64'];
       expect(matmul.msPerStep).to.be.greaterThan(0).and.at.most(rows.forward.msPerStep);
-      const phaseShare = ['data', 'forward', 'loss', 'backward', 'optimizer'].reduce((sum, p) => sum + rows[p].share, 0);
+      const phaseShare = ['data', 'forward', 'loss', 'backward', 'optimizer'].reduce(
+        (sum, p) => sum + rows[p].share,
+        0,
+      );
       expect(phaseShare).to.be.closeTo(1, 1e-9);
       expect(rows.loss.msPerStep).to.equal(0);
-      expect(profiler.table().filter((r) => r.name.startsWith('  ')).map((r) => r.name.trim())).to.deep.equal(['matmul (dense, distances) 64×64×64']);
+      expect(
+        profiler
+          .table()
+          .filter((r) => r.name.startsWith('  '))
+          .map((r) => r.name.trim()),
+      ).to.deep.equal(['matmul (dense, distances) 64×64×64']);
     } finally {
       profiler.stop();
     }
@@ -59,13 +67,33 @@ describe('cli: train --profile', () => {
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('prints each phase and the kernels inside it, per step', () => {
-    fs.writeFileSync(path.join(dir, 'params.json'), JSON.stringify({ num_epochs: 1, num_channels: 4, embedding_size: 8, batch_size: 32, train_size: 64, eval_size: 32 }));
+    fs.writeFileSync(
+      path.join(dir, 'params.json'),
+      JSON.stringify({
+        num_epochs: 1,
+        num_channels: 4,
+        embedding_size: 8,
+        batch_size: 32,
+        train_size: 64,
+        eval_size: 32,
+      }),
+    );
     const { code, stdout, stderr } = runCli(['train', '--model_dir', dir, '--no-baselines', '--profile']);
     expect(code, stderr).to.equal(0);
     expect(stdout).to.match(/where a training step's time goes \(mean of 2 steps, /);
     const table = stdout.slice(stdout.indexOf("where a training step's time goes"));
     // each kernel's row names the shape it ran on: the two conv layers of 4 and 8 channels (each with its max-pool)
-    for (const row of ['data', 'forward', '  conv2d forward \\(\\+ bias, relu, max-pool\\) 28×28×1→4', '  conv2d forward \\(\\+ bias, relu, max-pool\\) 14×14×4→8', 'loss', 'backward', '  conv2d backward 14×14×4→8', '  conv2d backward 28×28×1→4', 'optimizer']) {
+    for (const row of [
+      'data',
+      'forward',
+      '  conv2d forward \\(\\+ bias, relu, max-pool\\) 28×28×1→4',
+      '  conv2d forward \\(\\+ bias, relu, max-pool\\) 14×14×4→8',
+      'loss',
+      'backward',
+      '  conv2d backward 14×14×4→8',
+      '  conv2d backward 28×28×1→4',
+      'optimizer',
+    ]) {
       expect(table, row).to.match(new RegExp(`^${row} +\\d+\\.\\d +\\d+%$`, 'm'));
     }
     expect(stdout).to.match(/\(mean of 2 steps, js \(\d threads?, /);

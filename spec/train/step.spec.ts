@@ -1,5 +1,16 @@
 import { expect } from 'chai';
-import { Adam, batchAllTripletLoss, EmbeddingNet, imageBatch, labelBatch, loadEmbeddedDigits, randn, Rng, setBackend, withBackend } from '../../lib';
+import {
+  Adam,
+  batchAllTripletLoss,
+  EmbeddingNet,
+  imageBatch,
+  labelBatch,
+  loadEmbeddedDigits,
+  randn,
+  Rng,
+  setBackend,
+  withBackend,
+} from '../../lib';
 
 interface StepResult {
   loss: number;
@@ -10,7 +21,10 @@ interface StepResult {
 /** One training step of the original's network (28×28 digits, batch norm on) on the backend in use. */
 function trainingStep(): StepResult {
   const rng = new Rng(21);
-  const net = new EmbeddingNet({ imageSize: 28, numChannels: 8, embeddingSize: 16, useBatchNorm: true, bnMomentum: 0.9 }, rng);
+  const net = new EmbeddingNet(
+    { imageSize: 28, numChannels: 8, embeddingSize: 16, useBatchNorm: true, bnMomentum: 0.9 },
+    rng,
+  );
   const adam = new Adam(net.namedParameters(), { lr: 1e-3 });
   const images = randn([12, 28, 28, 1], rng, { mean: 0.3, std: 0.3 });
   const labels = [0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3];
@@ -18,7 +32,11 @@ function trainingStep(): StepResult {
   loss.backward();
   const grads = new Map(net.namedParameters().map(([name, p]) => [name, p.grad!.data.slice()]));
   adam.step();
-  return { loss: loss.item(), grads, params: new Map(net.namedParameters().map(([name, p]) => [name, p.data.slice()])) };
+  return {
+    loss: loss.item(),
+    grads,
+    params: new Map(net.namedParameters().map(([name, p]) => [name, p.data.slice()])),
+  };
 }
 
 const maxAbs = (xs: ArrayLike<number>): number => Array.from(xs).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
@@ -50,7 +68,8 @@ describe('train: one full step gives the same loss and gradients on every backen
         const after = result.params.get(param)!;
         const expected = reference.params.get(param)!;
         grad.forEach((g, i) => {
-          if (Math.abs(g) > 1e-3 * scale) expect(Math.abs(after[i] - expected[i]), `${param}[${i}] after Adam`).to.be.at.most(1e-5);
+          if (Math.abs(g) > 1e-3 * scale)
+            expect(Math.abs(after[i] - expected[i]), `${param}[${i}] after Adam`).to.be.at.most(1e-5);
         });
       }
       expect(maxAbs(reference.grads.get('conv1.bias')!)).to.be.below(1e-4 * scale);

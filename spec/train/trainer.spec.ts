@@ -4,13 +4,32 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spyTypedArrays } from '../support/allocations';
 import {
-  ArrayArena, stepArena, ConfigError, DataSplits, defaultParams, limitData, loadCheckpoint, loadEmbeddedDigits, lockModelDir, LockError, Params, StepReport,
-  trainModel, TrainingError,
+  ArrayArena,
+  stepArena,
+  ConfigError,
+  DataSplits,
+  defaultParams,
+  limitData,
+  loadCheckpoint,
+  loadEmbeddedDigits,
+  lockModelDir,
+  LockError,
+  Params,
+  StepReport,
+  trainModel,
+  TrainingError,
 } from '../../lib';
 
 const tiny = (overrides: Partial<Params> = {}): Params => ({
-  ...defaultParams(), num_epochs: 2, num_channels: 4, embedding_size: 8, batch_size: 32, train_size: 192, eval_size: 96,
-  save_checkpoint_steps: 100, ...overrides,
+  ...defaultParams(),
+  num_epochs: 2,
+  num_channels: 4,
+  embedding_size: 8,
+  batch_size: 32,
+  train_size: 192,
+  eval_size: 96,
+  save_checkpoint_steps: 100,
+  ...overrides,
 });
 
 describe('train: the training loop', () => {
@@ -18,13 +37,20 @@ describe('train: the training loop', () => {
   beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'triplet-train-'))));
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  async function run(params: Params, data: DataSplits, stopAfter?: number): Promise<{ losses: number[]; status: string }> {
+  async function run(
+    params: Params,
+    data: DataSplits,
+    stopAfter?: number,
+  ): Promise<{ losses: number[]; status: string }> {
     const losses: number[] = [];
     const outcome = await trainModel({
       modelDir: dir,
       params,
       data,
-      events: { onStep: (r: StepReport) => losses.push(r.stats.loss), shouldStop: () => stopAfter !== undefined && losses.length >= stopAfter },
+      events: {
+        onStep: (r: StepReport) => losses.push(r.stats.loss),
+        shouldStop: () => stopAfter !== undefined && losses.length >= stopAfter,
+      },
     });
     return { losses, status: outcome.status };
   }
@@ -40,25 +66,40 @@ describe('train: the training loop', () => {
     fs.mkdirSync(dir);
     const first = await run(params, data, 8); // stops in the middle of the second epoch
     expect(first.status).to.equal('interrupted');
-    expect(loadCheckpoint(path.join(dir, 'checkpoint-last.safetensors')).meta).to.deep.include({ step: 8, epoch: 1, stepInEpoch: 2 });
+    expect(loadCheckpoint(path.join(dir, 'checkpoint-last.safetensors')).meta).to.deep.include({
+      step: 8,
+      epoch: 1,
+      stepInEpoch: 2,
+    });
     const second = await run(params, data);
     expect([...first.losses, ...second.losses]).to.deep.equal(straight.losses);
     const resumedWeights = loadCheckpoint(path.join(dir, 'checkpoint-last.safetensors'));
     fs.writeFileSync(path.join(dir, 'straight.safetensors'), weights);
     const straightWeights = loadCheckpoint(path.join(dir, 'straight.safetensors'));
     for (const [name, t] of straightWeights.tensors) {
-      expect(Buffer.from(resumedWeights.tensors.get(name)!.data.buffer).equals(Buffer.from(t.data.buffer)), name).to.equal(true);
+      expect(
+        Buffer.from(resumedWeights.tensors.get(name)!.data.buffer).equals(Buffer.from(t.data.buffer)),
+        name,
+      ).to.equal(true);
     }
   });
 
   it("reuses each step's arrays: none made new after the first step, and the same losses and weights as without reuse", async () => {
     const params = tiny({ num_epochs: 1, use_batch_norm: true, learning_rate: 1e-2 });
     const data = limitData(loadEmbeddedDigits(), params);
-    const train = async (arena: ArrayArena | false): Promise<{ losses: number[]; created: number[]; weights: Buffer; grads: unknown[] }> => {
+    const train = async (
+      arena: ArrayArena | false,
+    ): Promise<{ losses: number[]; created: number[]; weights: Buffer; grads: unknown[] }> => {
       const [losses, created]: number[][] = [[], []];
       fs.rmSync(dir, { recursive: true, force: true });
       fs.mkdirSync(dir);
-      const { model } = await trainModel({ modelDir: dir, params, data, arena, events: { onStep: (r) => (losses.push(r.stats.loss), created.push(arena ? arena.created : 0)) } });
+      const { model } = await trainModel({
+        modelDir: dir,
+        params,
+        data,
+        arena,
+        events: { onStep: (r) => (losses.push(r.stats.loss), created.push(arena ? arena.created : 0)) },
+      });
       const grads = model.parameters().map((p) => p.grad);
       return { losses, created, weights: fs.readFileSync(path.join(dir, 'checkpoint-last.safetensors')), grads };
     };
@@ -76,7 +117,15 @@ describe('train: the training loop', () => {
 
   for (const strategy of ['batch_all', 'batch_hard'] as const) {
     it(`makes no typed array at all in a step after the first (${strategy}, the original's network): every array reused`, async () => {
-      const params = { ...defaultParams(), num_epochs: 1, batch_size: 64, train_size: 256, eval_size: 64, triplet_strategy: strategy, save_checkpoint_steps: 100 };
+      const params = {
+        ...defaultParams(),
+        num_epochs: 1,
+        batch_size: 64,
+        train_size: 256,
+        eval_size: 64,
+        triplet_strategy: strategy,
+        save_checkpoint_steps: 100,
+      };
       const counts: Array<{ count: number; sites: string[] }> = [];
       let spy: ReturnType<typeof spyTypedArrays> | null = null;
       // counted from the end of one step to the end of the next: the whole of a step, the trainer's own work too
@@ -90,7 +139,8 @@ describe('train: the training loop', () => {
         (spy as ReturnType<typeof spyTypedArrays> | null)?.stop();
       }
       expect(counts.length).to.be.at.least(2);
-      for (const { count, sites } of counts) expect(count, `typed arrays made in a step:\n${[...new Set(sites)].join('\n')}`).to.equal(0);
+      for (const { count, sites } of counts)
+        expect(count, `typed arrays made in a step:\n${[...new Set(sites)].join('\n')}`).to.equal(0);
     });
   }
 
@@ -112,7 +162,9 @@ describe('train: the training loop', () => {
       () => expect.fail('resumed a different architecture'),
       (error: Error) => {
         expect(error).to.be.instanceOf(ConfigError);
-        expect(error.message).to.match(/^params\.json sets num_channels to 6 but .*checkpoint-last\.safetensors was trained with 4/);
+        expect(error.message).to.match(
+          /^params\.json sets num_channels to 6 but .*checkpoint-last\.safetensors was trained with 4/,
+        );
       },
     );
   });
@@ -131,9 +183,14 @@ describe('train: the training loop', () => {
           if (++calls === 3) poisoned.train.images.fill(NaN); // from step 4 on, every batch is NaN
         },
       },
-    }).then(() => null, (e: Error) => e);
+    }).then(
+      () => null,
+      (e: Error) => e,
+    );
     expect(error).to.be.instanceOf(TrainingError);
-    expect(error!.message).to.match(/^step 4: the loss is not finite \(NaN or infinite\); nothing was saved, the last good checkpoint stays at .*checkpoint-last\.safetensors/);
+    expect(error!.message).to.match(
+      /^step 4: the loss is not finite \(NaN or infinite\); nothing was saved, the last good checkpoint stays at .*checkpoint-last\.safetensors/,
+    );
     expect(loadCheckpoint(path.join(dir, 'checkpoint-last.safetensors')).meta.step).to.equal(2);
   });
 
@@ -141,7 +198,10 @@ describe('train: the training loop', () => {
     const release = lockModelDir(dir);
     expect(() => lockModelDir(dir)).to.throw(LockError, /is in use by another training \(pid \d+, since /);
     release();
-    fs.writeFileSync(path.join(dir, '.lock'), JSON.stringify({ pid: 2 ** 22 + 12345, host: os.hostname(), since: 'long ago' }));
+    fs.writeFileSync(
+      path.join(dir, '.lock'),
+      JSON.stringify({ pid: 2 ** 22 + 12345, host: os.hostname(), since: 'long ago' }),
+    );
     lockModelDir(dir)();
     expect(fs.existsSync(path.join(dir, '.lock'))).to.equal(false);
   });

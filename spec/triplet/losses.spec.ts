@@ -1,8 +1,28 @@
 import { expect } from 'chai';
 import {
-  add, anchorNegativeMask, anchorPositiveMask, batchAllTripletLoss, batchHardTripletLoss, batchSemiHardTripletLoss, div,
-  expandDims, gradcheckCase, gt, listOps, maximum, mul, pairwiseDistances, randn, Rng, ShapeError, sub, sum, Tensor, tensor,
-  tripletMask, ValueError,
+  add,
+  anchorNegativeMask,
+  anchorPositiveMask,
+  batchAllTripletLoss,
+  batchHardTripletLoss,
+  batchSemiHardTripletLoss,
+  div,
+  expandDims,
+  gradcheckCase,
+  gt,
+  listOps,
+  maximum,
+  mul,
+  pairwiseDistances,
+  randn,
+  Rng,
+  ShapeError,
+  sub,
+  sum,
+  Tensor,
+  tensor,
+  tripletMask,
+  ValueError,
 } from '../../lib';
 import { largestTypedArray } from '../support/allocations';
 import { expectClose, lcgValues } from '../support/reference';
@@ -54,11 +74,13 @@ describe('triplet: masks against triple loops', () => {
   const n = labels.length;
   it('anchor–positive: a ≠ p and same label', () => {
     const mask = anchorPositiveMask(labels).toArray() as number[][];
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) expect(mask[i][j]).to.equal(i !== j && labels[i] === labels[j] ? 1 : 0);
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) expect(mask[i][j]).to.equal(i !== j && labels[i] === labels[j] ? 1 : 0);
   });
   it('anchor–negative: different label', () => {
     const mask = anchorNegativeMask(labels).toArray() as number[][];
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) expect(mask[i][j]).to.equal(labels[i] !== labels[j] ? 1 : 0);
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) expect(mask[i][j]).to.equal(labels[i] !== labels[j] ? 1 : 0);
   });
   it('triplet: distinct, label(a) = label(p) ≠ label(n)', () => {
     const mask = tripletMask(labels).toArray() as number[][][];
@@ -140,7 +162,10 @@ describe('triplet: losses against brute-force loops', () => {
       const negatives = d[a].filter((_, j) => LABELS[j] !== LABELS[a]);
       return softplus(Math.max(0, ...positives) - Math.min(...negatives));
     });
-    expect(batchHardTripletLoss(LABELS, e, 0.5, { softMargin: true }).loss.item()).to.be.closeTo(perAnchor.reduce((x, y) => x + y) / B, 1e-12);
+    expect(batchHardTripletLoss(LABELS, e, 0.5, { softMargin: true }).loss.item()).to.be.closeTo(
+      perAnchor.reduce((x, y) => x + y) / B,
+      1e-12,
+    );
     expect(hard.loss).to.be.a('number');
   });
 
@@ -207,12 +232,27 @@ describe('triplet: gradients', () => {
 describe('triplet: argument checks', () => {
   const e = randn([4, 3], new Rng(1));
   it('labels must match the batch and be integers; [B,1] label tensors are refused', () => {
-    expect(() => batchAllTripletLoss([0, 1, 0], e, 0.5)).to.throw(ShapeError, 'batchAllTripletLoss: 3 labels for a batch of 4 embeddings');
-    expect(() => batchHardTripletLoss([0, 1, 0.5, 1], e, 0.5)).to.throw(ValueError, 'batchHardTripletLoss: label 2 is 0.5, not an integer');
-    expect(() => batchAllTripletLoss(tensor([[0], [1], [0], [1]]), e, 0.5)).to.throw(ShapeError, 'batchAllTripletLoss: labels must be a vector [B], got a tensor of shape [4,1]');
+    expect(() => batchAllTripletLoss([0, 1, 0], e, 0.5)).to.throw(
+      ShapeError,
+      'batchAllTripletLoss: 3 labels for a batch of 4 embeddings',
+    );
+    expect(() => batchHardTripletLoss([0, 1, 0.5, 1], e, 0.5)).to.throw(
+      ValueError,
+      'batchHardTripletLoss: label 2 is 0.5, not an integer',
+    );
+    expect(() => batchAllTripletLoss(tensor([[0], [1], [0], [1]]), e, 0.5)).to.throw(
+      ShapeError,
+      'batchAllTripletLoss: labels must be a vector [B], got a tensor of shape [4,1]',
+    );
   });
   it('embeddings must be a matrix and the margin finite', () => {
-    expect(() => batchSemiHardTripletLoss([0, 1], randn([2, 2, 2], new Rng(1)), 0.5)).to.throw(ShapeError, 'batchSemiHardTripletLoss: embeddings must be a matrix [B,D], got [2,2,2]');
-    expect(() => batchAllTripletLoss([0, 1, 0, 1], e, NaN)).to.throw(ValueError, 'batchAllTripletLoss: margin must be a finite number, got NaN');
+    expect(() => batchSemiHardTripletLoss([0, 1], randn([2, 2, 2], new Rng(1)), 0.5)).to.throw(
+      ShapeError,
+      'batchSemiHardTripletLoss: embeddings must be a matrix [B,D], got [2,2,2]',
+    );
+    expect(() => batchAllTripletLoss([0, 1, 0, 1], e, NaN)).to.throw(
+      ValueError,
+      'batchAllTripletLoss: margin must be a finite number, got NaN',
+    );
   });
 });

@@ -1,5 +1,14 @@
 import { expect } from 'chai';
-import { embeddingMeanNorm, kmeans, nearestNeighbors, normalizedMutualInformation, randn, retrievalMetrics, Rng, tensor } from '../../lib';
+import {
+  embeddingMeanNorm,
+  kmeans,
+  nearestNeighbors,
+  normalizedMutualInformation,
+  randn,
+  retrievalMetrics,
+  Rng,
+  tensor,
+} from '../../lib';
 import { lcgValues, range } from '../support/reference';
 
 describe('triplet/metrics', () => {
@@ -12,7 +21,9 @@ describe('triplet/metrics', () => {
     const m = retrievalMetrics(x, labels, { ks: [1, 2, 4, 8] });
 
     it('nearest neighbours, ties broken by index', () => {
-      expect(Array.from(nearestNeighbors(x, 5))).to.deep.equal([1, 2, 3, 4, 5, 0, 2, 3, 4, 5, 3, 4, 1, 0, 5, 2, 4, 1, 0, 5, 3, 2, 1, 0, 5, 4, 3, 2, 1, 0]);
+      expect(Array.from(nearestNeighbors(x, 5))).to.deep.equal([
+        1, 2, 3, 4, 5, 0, 2, 3, 4, 5, 3, 4, 1, 0, 5, 2, 4, 1, 0, 5, 3, 2, 1, 0, 5, 4, 3, 2, 1, 0,
+      ]);
     });
     it('precision@1 = 4/6 (queries 4 and 5 miss)', () => expect(m.precisionAt1).to.be.closeTo(4 / 6, 1e-15));
     it('recall@K = 4/6, 5/6, 1, 1 for K = 1, 2, 4, 8', () => {
@@ -33,7 +44,10 @@ describe('triplet/metrics', () => {
     const values = lcgValues(n * dim, 9);
     const labels = range(n).map((i) => (i * 7) % 5);
     labels[59] = 9; // a label of its own: excluded from the retrieval metrics
-    const m = retrievalMetrics(tensor(values, [n, dim], { dtype: 'float64' }), labels, { blockSize: 7, ks: [1, 3, 10] });
+    const m = retrievalMetrics(tensor(values, [n, dim], { dtype: 'float64' }), labels, {
+      blockSize: 7,
+      ks: [1, 3, 10],
+    });
     let queries = 0;
     let p1 = 0;
     let rp = 0;
@@ -43,8 +57,11 @@ describe('triplet/metrics', () => {
       const r = labels.filter((l, j) => j !== q && l === labels[q]).length;
       if (r === 0) continue;
       queries++;
-      const dist = (j: number): number => range(dim).reduce((s, k) => s + (values[q * dim + k] - values[j * dim + k]) ** 2, 0);
-      const order = range(n).filter((j) => j !== q).sort((i, j) => dist(i) - dist(j) || i - j);
+      const dist = (j: number): number =>
+        range(dim).reduce((s, k) => s + (values[q * dim + k] - values[j * dim + k]) ** 2, 0);
+      const order = range(n)
+        .filter((j) => j !== q)
+        .sort((i, j) => dist(i) - dist(j) || i - j);
       const rel = order.map((j) => labels[j] === labels[q]);
       if (rel[0]) p1++;
       for (const K of [1, 3, 10]) if (rel.slice(0, K).some(Boolean)) recall[K]++;
@@ -69,14 +86,21 @@ describe('triplet/metrics', () => {
       expect(normalizedMutualInformation([0, 0, 1, 1], [0, 1, 0, 1])).to.be.closeTo(0, 1e-15);
     });
     it('matches a hand computation: A = 000111, B = 001122 → (4/3)·ln 2 / ln 6', () => {
-      expect(normalizedMutualInformation([0, 0, 0, 1, 1, 1], [0, 0, 1, 1, 2, 2])).to.be.closeTo(((4 / 3) * Math.log(2)) / Math.log(6), 1e-15);
+      expect(normalizedMutualInformation([0, 0, 0, 1, 1, 1], [0, 0, 1, 1, 2, 2])).to.be.closeTo(
+        ((4 / 3) * Math.log(2)) / Math.log(6),
+        1e-15,
+      );
     });
   });
 
   describe('k-means', () => {
     const blobs = (): { data: Float64Array; truth: number[] } => {
       const rng = new Rng(3);
-      const centers = [[0, 0], [10, 0], [0, 10]];
+      const centers = [
+        [0, 0],
+        [10, 0],
+        [0, 10],
+      ];
       const truth = range(90).map((i) => i % 3);
       const data = new Float64Array(180);
       truth.forEach((c, i) => {
@@ -91,7 +115,9 @@ describe('triplet/metrics', () => {
     });
     it('is deterministic for a seed', () => {
       const { data } = blobs();
-      expect(Array.from(kmeans(data, 90, 2, 3, new Rng(5)))).to.deep.equal(Array.from(kmeans(data, 90, 2, 3, new Rng(5))));
+      expect(Array.from(kmeans(data, 90, 2, 3, new Rng(5)))).to.deep.equal(
+        Array.from(kmeans(data, 90, 2, 3, new Rng(5))),
+      );
     });
     it('gives the retrieval report an NMI near 1 on separable embeddings and low on noise', () => {
       const { data, truth } = blobs();
@@ -101,6 +127,14 @@ describe('triplet/metrics', () => {
   });
 
   it('embeddingMeanNorm is the mean row norm', () => {
-    expect(embeddingMeanNorm(tensor([[3, 4], [0, 0], [6, 8]]))).to.be.closeTo(5, 1e-12);
+    expect(
+      embeddingMeanNorm(
+        tensor([
+          [3, 4],
+          [0, 0],
+          [6, 8],
+        ]),
+      ),
+    ).to.be.closeTo(5, 1e-12);
   });
 });

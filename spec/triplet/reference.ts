@@ -29,7 +29,11 @@ export function naiveBatchAll(d: number[][], labels: number[], margin: number): 
   return { loss: sum / (positive + 1e-16), fraction: positive / (valid + 1e-16) };
 }
 
-export function naiveBatchHard(d: number[][], labels: number[], margin: number): { loss: number; hp: number; hn: number } {
+export function naiveBatchHard(
+  d: number[][],
+  labels: number[],
+  margin: number,
+): { loss: number; hp: number; hn: number } {
   const b = labels.length;
   let loss = 0;
   let hpSum = 0;

@@ -3,7 +3,19 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PNG } from 'pngjs';
-import { Canvas, loadEmbeddedDigits, niceTicks, randn, Rng, scatterPlot, spriteImage, take, tensor, tsne, writeProjector } from '../../lib';
+import {
+  Canvas,
+  loadEmbeddedDigits,
+  niceTicks,
+  randn,
+  Rng,
+  scatterPlot,
+  spriteImage,
+  take,
+  tensor,
+  tsne,
+  writeProjector,
+} from '../../lib';
 
 describe('viz', () => {
   it('t-SNE puts two well-separated Gaussian clusters apart', () => {
@@ -27,7 +39,9 @@ describe('viz', () => {
     }
     // the two clusters are further apart than twice the largest step between neighbours within one
     expect(narrowestClusterGap).to.be.greaterThan(2 * widestNeighbourGap);
-    expect(Array.from(tsne(data, n, dim, new Rng(1), { perplexity: 10, iterations: 400 }))).to.deep.equal(Array.from(y)); // seeded
+    expect(Array.from(tsne(data, n, dim, new Rng(1), { perplexity: 10, iterations: 400 }))).to.deep.equal(
+      Array.from(y),
+    ); // seeded
   });
 
   it('the sprite is a ⌈√N⌉·size square, tiles row-major, first image top left', () => {
@@ -48,12 +62,19 @@ describe('viz', () => {
       const rows = fs.readFileSync(path.join(dir, 'embeddings.tsv'), 'utf8').trimEnd().split('\n');
       expect(rows).to.have.length(30);
       // the shortest decimal that reads back as the same float32
-      expect(rows[3].split('\t').map((v) => Math.fround(Number(v)))).to.deep.equal(Array.from(embeddings.data.subarray(15, 20)));
-      expect(fs.readFileSync(path.join(dir, 'metadata.tsv'), 'utf8').trimEnd().split('\n').map(Number)).to.deep.equal(Array.from(test.labels));
+      expect(rows[3].split('\t').map((v) => Math.fround(Number(v)))).to.deep.equal(
+        Array.from(embeddings.data.subarray(15, 20)),
+      );
+      expect(fs.readFileSync(path.join(dir, 'metadata.tsv'), 'utf8').trimEnd().split('\n').map(Number)).to.deep.equal(
+        Array.from(test.labels),
+      );
       const sprite = PNG.sync.read(fs.readFileSync(path.join(dir, 'sprite.png')));
       expect([sprite.width, sprite.height]).to.deep.equal([6 * 28, 6 * 28]);
       const config = fs.readFileSync(path.join(dir, 'projector_config.pbtxt'), 'utf8');
-      expect(config).to.contain('tensor_path: "embeddings.tsv"').and.contain('metadata_path: "metadata.tsv"').and.contain('image_path: "sprite.png"');
+      expect(config)
+        .to.contain('tensor_path: "embeddings.tsv"')
+        .and.contain('metadata_path: "metadata.tsv"')
+        .and.contain('image_path: "sprite.png"');
       expect(config.match(/single_image_dim: 28/g)).to.have.length(2);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -65,7 +86,8 @@ describe('viz', () => {
     const png = PNG.sync.read(scatterPlot(points, [0, 1, 2], { title: 'test', width: 400, height: 300 }).toPNG());
     expect([png.width, png.height]).to.deep.equal([400, 300]);
     const colours = new Set<string>();
-    for (let i = 0; i < png.width * png.height; i++) colours.add(`${png.data[4 * i]},${png.data[4 * i + 1]},${png.data[4 * i + 2]}`);
+    for (let i = 0; i < png.width * png.height; i++)
+      colours.add(`${png.data[4 * i]},${png.data[4 * i + 1]},${png.data[4 * i + 2]}`);
     for (const c of ['31,119,180', '255,127,14', '44,160,44']) expect(colours.has(c), c).to.equal(true);
   });
 

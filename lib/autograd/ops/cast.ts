@@ -18,5 +18,7 @@ export function cast(x: Tensor, dtype: DType): Tensor {
 
 // Through float32 the values round to ~6e-8, so the finite-difference step must be far larger than that.
 registerOp('cast', {
-  cases: [check((x) => cast(cast(x, 'float32'), 'float64'), [normal([2, 3])], '[2,3] → float32 → float64', { eps: 1e-2 })],
+  cases: [
+    check((x) => cast(cast(x, 'float32'), 'float64'), [normal([2, 3])], '[2,3] → float32 → float64', { eps: 1e-2 }),
+  ],
 });

@@ -15,7 +15,9 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   const at = normalizeAxis(axis, xs[0].rank, 'concat');
   for (const x of xs) {
     if (x.rank !== xs[0].rank || x.shape.some((d, i) => i !== at && d !== xs[0].shape[i])) {
-      throw new ShapeError(`concat: shapes ${xs.map((t) => formatShape(t.shape)).join(', ')} differ outside axis ${at}`);
+      throw new ShapeError(
+        `concat: shapes ${xs.map((t) => formatShape(t.shape)).join(', ')} differ outside axis ${at}`,
+      );
     }
   }
   // each input gets back its own stretch of the gradient
@@ -30,5 +32,11 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
 }
 
 registerOp('concat', {
-  cases: [check((a, b, c) => concat([a, b, c], 1), [normal([2, 3]), normal([2, 1]), normal([2, 4])], '[2,3] ∘ [2,1] ∘ [2,4] axis 1')],
+  cases: [
+    check(
+      (a, b, c) => concat([a, b, c], 1),
+      [normal([2, 3]), normal([2, 1]), normal([2, 4])],
+      '[2,3] ∘ [2,1] ∘ [2,4] axis 1',
+    ),
+  ],
 });

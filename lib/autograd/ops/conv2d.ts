@@ -35,13 +35,22 @@ export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tenso
   if (w.rank !== 4) throw new ShapeError(`conv2d: filter must be HWIO [kh,kw,inC,outC], got ${formatShape(w.shape)}`);
   checkSameDType('conv2d', x, w);
   const [kh, kw, inC, outC] = w.shape;
-  const g = windowGeometry(x.shape, { kernel: [kh, kw], stride: options.stride ?? 1, padding: options.padding ?? 'same' }, outC, 'conv2d');
+  const g = windowGeometry(
+    x.shape,
+    { kernel: [kh, kw], stride: options.stride ?? 1, padding: options.padding ?? 'same' },
+    outC,
+    'conv2d',
+  );
   if (g.inC !== inC) {
-    throw new ShapeError(`conv2d: input has ${g.inC} channels but the filter expects ${inC}: ${formatShape(x.shape)} ⋆ ${formatShape(w.shape)}`);
+    throw new ShapeError(
+      `conv2d: input has ${g.inC} channels but the filter expects ${inC}: ${formatShape(x.shape)} ⋆ ${formatShape(w.shape)}`,
+    );
   }
   const { bias, activation = 'linear' } = options;
   if (bias !== undefined && (bias.rank !== 1 || bias.shape[0] !== outC || bias.dtype !== x.dtype)) {
-    throw new ShapeError(`conv2d: bias must be a ${x.dtype} vector of ${outC} values, got ${bias.dtype} ${formatShape(bias.shape)}`);
+    throw new ShapeError(
+      `conv2d: bias must be a ${x.dtype} vector of ${outC} values, got ${bias.dtype} ${formatShape(bias.shape)}`,
+    );
   }
   const relu = activation === 'relu';
   const backend = getBackend();
@@ -54,7 +63,15 @@ export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tenso
     const pool = poolGeometry([g.batch, g.outH, g.outW, g.outC], options.pool);
     const { y, argmax } = backend.conv2dPool(x, w, g, epilogue, pool);
     return record('conv2d', inputs, y, (dy, pooled) => {
-      const grads = backend.conv2dBackward({ x, w, dy, g, relu: null, pooled: { y: pooled, argmax, g: pool, relu }, ...asked });
+      const grads = backend.conv2dBackward({
+        x,
+        w,
+        dy,
+        g,
+        relu: null,
+        pooled: { y: pooled, argmax, g: pool, relu },
+        ...asked,
+      });
       return [tensor(grads.dx), tensor(grads.dw), ...(bias ? [tensor(grads.db)] : [])];
     });
   }
@@ -70,9 +87,25 @@ export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tenso
 registerOp('conv2d', {
   cases: [
     check((x, w) => conv2d(x, w), [normal([2, 5, 5, 2]), normal([3, 3, 2, 3])], '[2,5,5,2] ⋆ [3,3,2,3] same'),
-    check((x, w) => conv2d(x, w, { padding: 'valid', stride: 2 }), [normal([1, 7, 6, 2]), normal([3, 3, 2, 2])], '[1,7,6,2] ⋆ [3,3,2,2] valid stride 2'),
-    check((x, w) => conv2d(x, w, { stride: [2, 1] }), [normal([1, 6, 5, 1]), normal([2, 3, 1, 2])], '[1,6,5,1] ⋆ [2,3,1,2] same stride [2,1]'),
-    check((x, w, b) => conv2d(x, w, { bias: b, activation: 'relu' }), [normal([2, 4, 4, 2]), normal([3, 3, 2, 3]), normal([3])], '[2,4,4,2] ⋆ [3,3,2,3] + bias, relu'),
-    check((x, w, b) => conv2d(x, w, { bias: b, activation: 'relu', pool: { size: 2 } }), [normal([2, 5, 6, 2]), normal([3, 3, 2, 3]), normal([3])], '[2,5,6,2] ⋆ [3,3,2,3] + bias, relu, max-pool 2×2'),
+    check(
+      (x, w) => conv2d(x, w, { padding: 'valid', stride: 2 }),
+      [normal([1, 7, 6, 2]), normal([3, 3, 2, 2])],
+      '[1,7,6,2] ⋆ [3,3,2,2] valid stride 2',
+    ),
+    check(
+      (x, w) => conv2d(x, w, { stride: [2, 1] }),
+      [normal([1, 6, 5, 1]), normal([2, 3, 1, 2])],
+      '[1,6,5,1] ⋆ [2,3,1,2] same stride [2,1]',
+    ),
+    check(
+      (x, w, b) => conv2d(x, w, { bias: b, activation: 'relu' }),
+      [normal([2, 4, 4, 2]), normal([3, 3, 2, 3]), normal([3])],
+      '[2,4,4,2] ⋆ [3,3,2,3] + bias, relu',
+    ),
+    check(
+      (x, w, b) => conv2d(x, w, { bias: b, activation: 'relu', pool: { size: 2 } }),
+      [normal([2, 5, 6, 2]), normal([3, 3, 2, 3]), normal([3])],
+      '[2,5,6,2] ⋆ [3,3,2,3] + bias, relu, max-pool 2×2',
+    ),
   ],
 });

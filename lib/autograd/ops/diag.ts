@@ -12,10 +12,14 @@ import { fromNDArray, Tensor } from '../tensor';
  */
 export function diag(x: Tensor): Tensor {
   if (x.rank === 1) return record('diag', [x], diagMatrix(x, x.shape[0], x.shape[0]), (g) => [diag(g)]);
-  if (x.rank === 2) return record('diag', [x], diagPart(x), (g) => [fromNDArray(diagMatrix(g, x.shape[0], x.shape[1]))]);
+  if (x.rank === 2)
+    return record('diag', [x], diagPart(x), (g) => [fromNDArray(diagMatrix(g, x.shape[0], x.shape[1]))]);
   throw new ShapeError(`diag: expects a vector or a matrix, got ${formatShape(x.shape)}`);
 }
 
 registerOp('diag', {
-  cases: [check((x) => diag(x), [normal([4])], '[4] → matrix'), check((x) => diag(x), [normal([3, 5])], '[3,5] → diagonal')],
+  cases: [
+    check((x) => diag(x), [normal([4])], '[4] → matrix'),
+    check((x) => diag(x), [normal([3, 5])], '[3,5] → diagonal'),
+  ],
 });

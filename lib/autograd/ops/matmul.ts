@@ -20,7 +20,9 @@ export function matmul(a: Tensor, b: Tensor, transposeA = false, transposeB = fa
   checkSameDType('matmul', a, b);
   const inner = [transposeA ? a.shape[0] : a.shape[1], transposeB ? b.shape[1] : b.shape[0]];
   if (inner[0] !== inner[1]) {
-    throw new ShapeError(`matmul: inner dimensions differ: ${formatShape(a.shape)} x ${formatShape(b.shape)}${flags(transposeA, transposeB)}`);
+    throw new ShapeError(
+      `matmul: inner dimensions differ: ${formatShape(a.shape)} x ${formatShape(b.shape)}${flags(transposeA, transposeB)}`,
+    );
   }
   // C = AB: ∂L/∂A = G·Bᵀ, ∂L/∂B = Aᵀ·G. With transposed operands the same identities, transposed back:
   return record('matmul', [a, b], getBackend().matmul(a, b, transposeA, transposeB), (g) => {
@@ -30,7 +32,13 @@ export function matmul(a: Tensor, b: Tensor, transposeA = false, transposeB = fa
 }
 
 /** The two gradients of C = op(A)·op(B), as thunks so that only the ones asked for are computed. */
-function gradients(a: Tensor, b: Tensor, g: Tensor, transposeA: boolean, transposeB: boolean): [() => Tensor, () => Tensor] {
+function gradients(
+  a: Tensor,
+  b: Tensor,
+  g: Tensor,
+  transposeA: boolean,
+  transposeB: boolean,
+): [() => Tensor, () => Tensor] {
   if (!transposeA && !transposeB) return [() => matmul(g, b, false, true), () => matmul(a, g, true, false)];
   if (transposeA && !transposeB) return [() => matmul(b, g, false, true), () => matmul(a, g, false, false)]; // C = AᵀB
   if (!transposeA && transposeB) return [() => matmul(g, b, false, false), () => matmul(g, a, true, false)]; // C = ABᵀ

@@ -17,7 +17,12 @@ export interface MaxPool2dOptions {
 /** The windows of a max-pooling of images of `shape` (NHWC). */
 export function poolGeometry(shape: readonly number[], options: MaxPool2dOptions): ConvGeometry {
   const size = options.size ?? 2;
-  return windowGeometry(shape, { kernel: size, stride: options.stride ?? size, padding: options.padding ?? 'valid' }, shape[3], 'maxPool2d');
+  return windowGeometry(
+    shape,
+    { kernel: size, stride: options.stride ?? size, padding: options.padding ?? 'valid' },
+    shape[3],
+    'maxPool2d',
+  );
 }
 
 /** The largest value of each window of NHWC images, per channel. */
@@ -33,6 +38,10 @@ registerOp('maxPool2d', {
   kink: { at: 'ties in a window', gradient: 'all to the first element in row-major window order' },
   cases: [
     check((x) => maxPool2d(x), [normal([2, 4, 6, 3])], '[2,4,6,3] 2×2'),
-    check((x) => maxPool2d(x, { size: 3, stride: 2, padding: 'same' }), [normal([1, 5, 5, 2])], '[1,5,5,2] 3×3 stride 2 same'),
+    check(
+      (x) => maxPool2d(x, { size: 3, stride: 2, padding: 'same' }),
+      [normal([1, 5, 5, 2])],
+      '[1,5,5,2] 3×3 stride 2 same',
+    ),
   ],
 });

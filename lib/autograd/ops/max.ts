@@ -12,7 +12,12 @@ import { reducedShape, sum } from './sum';
  * max or min over `axes`. Ties split the gradient equally among the tied elements, as TensorFlow's reduce_max
  * does — the original project's batch-hard loss relies on that rule.
  */
-function extremum(kind: 'max' | 'min', x: Tensor, axes: number | readonly number[] | undefined, keepDims: boolean): Tensor {
+function extremum(
+  kind: 'max' | 'min',
+  x: Tensor,
+  axes: number | readonly number[] | undefined,
+  keepDims: boolean,
+): Tensor {
   const list = normalizeAxes(axes, x.rank, kind);
   const kept = reduce(x, list, kind, kind);
   const shape = reducedShape(x.shape, list, keepDims);
@@ -31,7 +36,10 @@ export function min(x: Tensor, axes?: number | readonly number[], keepDims = fal
   return extremum('min', x, axes, keepDims);
 }
 
-for (const [name, fn] of [['max', max], ['min', min]] as const) {
+for (const [name, fn] of [
+  ['max', max],
+  ['min', min],
+] as const) {
   registerOp(name, {
     kink: { at: 'ties', gradient: `split equally among the tied elements (TF's \`reduce_${name}\`)` },
     cases: [

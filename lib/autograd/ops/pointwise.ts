@@ -69,7 +69,10 @@ const unary = defineUnary({
     f: 'Math.sqrt(a)',
     grad: (g, _x, y): Tensor[] => [div(g, mul(y, 2))],
     check: positive([3, 4], 0.1, 3),
-    kink: { at: 'at 0', gradient: '+∞ (so 0 upstream gives NaN — the reason for the 1e-16 trick in pairwise distances)' },
+    kink: {
+      at: 'at 0',
+      gradient: '+∞ (so 0 upstream gives NaN — the reason for the 1e-16 trick in pairwise distances)',
+    },
   },
   // eˣ.  ∂eˣ/∂x = eˣ, the output itself
   exp: { f: 'Math.exp(a)', grad: (g, _x, y): Tensor[] => [mul(g, y)], check: normal([3, 4]) },
@@ -205,8 +208,13 @@ function defineWithConstants<K extends string>(rows: Record<K, ConstantsRow>): R
       const { grad } = row;
       return record(name, [a], map(a, row.f, c, d), grad && ((g, y) => grad(g, a, y, c, d)));
     };
-    const label = (k: { c: number; d?: number; x: Sampler }): string => `${formatShape(k.x.shape)}, c = ${k.c}${k.d === undefined ? '' : `, d = ${k.d}`}`;
-    register(name, row, row.check.map((k) => check((x) => op(x, k.c, k.d), [k.x], label(k))));
+    const label = (k: { c: number; d?: number; x: Sampler }): string =>
+      `${formatShape(k.x.shape)}, c = ${k.c}${k.d === undefined ? '' : `, d = ${k.d}`}`;
+    register(
+      name,
+      row,
+      row.check.map((k) => check((x) => op(x, k.c, k.d), [k.x], label(k))),
+    );
     return op;
   });
 }

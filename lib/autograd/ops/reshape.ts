@@ -36,11 +36,16 @@ export function expandDims(x: Tensor, axis: number): Tensor {
 
 /** Removes axes of size 1: the given ones (each must be 1), or all of them. A reshape. */
 export function squeeze(x: Tensor, axes?: number | readonly number[]): Tensor {
-  const list = axes === undefined ? x.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : normalizeAxes(axes, x.rank, 'squeeze');
+  const list =
+    axes === undefined ? x.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : normalizeAxes(axes, x.rank, 'squeeze');
   for (const axis of list) {
-    if (x.shape[axis] !== 1) throw new ShapeError(`squeeze: axis ${axis} of ${formatShape(x.shape)} has size ${x.shape[axis]}, not 1`);
+    if (x.shape[axis] !== 1)
+      throw new ShapeError(`squeeze: axis ${axis} of ${formatShape(x.shape)} has size ${x.shape[axis]}, not 1`);
   }
-  return reshape(x, x.shape.filter((_, axis) => !list.includes(axis)));
+  return reshape(
+    x,
+    x.shape.filter((_, axis) => !list.includes(axis)),
+  );
 }
 
 registerOp('reshape', { cases: [check((x) => reshape(x, [4, -1]), [normal([2, 3, 4])], '[2,3,4] → [4,-1]')] });

@@ -12,12 +12,19 @@ export function slice(x: Tensor, begin: readonly number[], size?: readonly numbe
   const valid =
     begin.length === x.rank &&
     (size === undefined || size.length === x.rank) &&
-    begin.every((b, i) => Number.isInteger(b) && b >= 0 && Number.isInteger(extent[i]) && extent[i] >= 0 && b + extent[i] <= x.shape[i]);
+    begin.every(
+      (b, i) =>
+        Number.isInteger(b) && b >= 0 && Number.isInteger(extent[i]) && extent[i] >= 0 && b + extent[i] <= x.shape[i],
+    );
   if (!valid) {
-    throw new ShapeError(`slice: begin [${begin.join(',')}] and size [${(size ?? []).join(',')}] do not fit inside ${formatShape(x.shape)}`);
+    throw new ShapeError(
+      `slice: begin [${begin.join(',')}] and size [${(size ?? []).join(',')}] do not fit inside ${formatShape(x.shape)}`,
+    );
   }
   // the gradient goes back to where the block came from; everything else gets 0
   return record('slice', [x], sliceKernel(x, begin, extent), (g) => [fromNDArray(unslice(g, x.shape, begin))]);
 }
 
-registerOp('slice', { cases: [check((x) => slice(x, [1, 0, 1], [1, 2, -1]), [normal([2, 3, 4])], '[2,3,4] from [1,0,1] size [1,2,-1]')] });
+registerOp('slice', {
+  cases: [check((x) => slice(x, [1, 0, 1], [1, 2, -1]), [normal([2, 3, 4])], '[2,3,4] from [1,0,1] size [1,2,-1]')],
+});

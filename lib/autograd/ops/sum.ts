@@ -9,7 +9,9 @@ import { reshape } from './reshape';
 
 /** The shape of a reduction's result: reduced axes kept as 1, or dropped. */
 export function reducedShape(shape: Shape, axes: readonly number[], keepDims: boolean): number[] {
-  return keepDims ? shape.map((d, axis) => (axes.includes(axis) ? 1 : d)) : shape.filter((_, axis) => !axes.includes(axis));
+  return keepDims
+    ? shape.map((d, axis) => (axes.includes(axis) ? 1 : d))
+    : shape.filter((_, axis) => !axes.includes(axis));
 }
 
 /** Σ over `axes` (all when omitted); reduced axes are dropped unless keepDims. */

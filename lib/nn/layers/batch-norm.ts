@@ -1,4 +1,19 @@
-import { add, div, DType, mean, mul, noGrad, ones, registerOp, sqrt, square, sub, Tensor, ValueError, zeros } from '../../autograd';
+import {
+  add,
+  div,
+  DType,
+  mean,
+  mul,
+  noGrad,
+  ones,
+  registerOp,
+  sqrt,
+  square,
+  sub,
+  Tensor,
+  ValueError,
+  zeros,
+} from '../../autograd';
 import { Module, moduleCheck } from '../module';
 
 export interface BatchNormOptions {
@@ -25,11 +40,15 @@ export class BatchNorm extends Module {
   readonly momentum: number;
   readonly epsilon: number;
 
-  constructor(readonly numFeatures: number, options: BatchNormOptions = {}) {
+  constructor(
+    readonly numFeatures: number,
+    options: BatchNormOptions = {},
+  ) {
     super();
     this.momentum = options.momentum ?? 0.99;
     this.epsilon = options.epsilon ?? 1e-3;
-    if (!(this.momentum >= 0 && this.momentum < 1)) throw new ValueError(`BatchNorm: momentum must be in [0, 1), got ${this.momentum}`);
+    if (!(this.momentum >= 0 && this.momentum < 1))
+      throw new ValueError(`BatchNorm: momentum must be in [0, 1), got ${this.momentum}`);
     const dtype = options.dtype;
     this.gamma = this.addParameter('gamma', ones([numFeatures], { dtype, requiresGrad: true }));
     this.beta = this.addParameter('beta', zeros([numFeatures], { dtype, requiresGrad: true }));
@@ -77,5 +96,8 @@ const build = (training: boolean) => () => {
 };
 registerOp('BatchNorm', {
   kind: 'layer',
-  cases: [moduleCheck('[2,3,2,3] training', build(true), [2, 3, 2, 3]), moduleCheck('[4,3] eval', build(false), [4, 3])],
+  cases: [
+    moduleCheck('[2,3,2,3] training', build(true), [2, 3, 2, 3]),
+    moduleCheck('[4,3] eval', build(false), [4, 3]),
+  ],
 });

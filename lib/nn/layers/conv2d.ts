@@ -25,7 +25,12 @@ export class Conv2d extends Module {
   readonly activation: 'linear' | 'relu';
   readonly pool: number | undefined;
 
-  constructor(readonly inChannels: number, readonly outChannels: number, rng: Rng, options: Conv2dLayerOptions = {}) {
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    rng: Rng,
+    options: Conv2dLayerOptions = {},
+  ) {
     super();
     this.kernelSize = options.kernelSize ?? 3;
     this.stride = options.stride ?? 1;
@@ -39,7 +44,13 @@ export class Conv2d extends Module {
 
   forward(x: Tensor): Tensor {
     const pool = this.pool === undefined ? undefined : { size: this.pool };
-    return conv2d(x, this.weight, { stride: this.stride, padding: this.padding, bias: this.bias ?? undefined, activation: this.activation, pool });
+    return conv2d(x, this.weight, {
+      stride: this.stride,
+      padding: this.padding,
+      bias: this.bias ?? undefined,
+      activation: this.activation,
+      pool,
+    });
   }
 
   override describe(): string {
@@ -53,7 +64,15 @@ registerOp('Conv2d', {
   kind: 'layer',
   cases: [
     moduleCheck('[2,5,5,2] → 3 channels', (rng) => new Conv2d(2, 3, rng, { dtype: 'float64' }), [2, 5, 5, 2]),
-    moduleCheck('[2,5,5,2] → 3 channels, relu', (rng) => new Conv2d(2, 3, rng, { dtype: 'float64', activation: 'relu' }), [2, 5, 5, 2]),
-    moduleCheck('[2,6,6,2] → 3 channels, relu, max-pool 2×2', (rng) => new Conv2d(2, 3, rng, { dtype: 'float64', activation: 'relu', pool: 2 }), [2, 6, 6, 2]),
+    moduleCheck(
+      '[2,5,5,2] → 3 channels, relu',
+      (rng) => new Conv2d(2, 3, rng, { dtype: 'float64', activation: 'relu' }),
+      [2, 5, 5, 2],
+    ),
+    moduleCheck(
+      '[2,6,6,2] → 3 channels, relu, max-pool 2×2',
+      (rng) => new Conv2d(2, 3, rng, { dtype: 'float64', activation: 'relu', pool: 2 }),
+      [2, 6, 6, 2],
+    ),
   ],
 });

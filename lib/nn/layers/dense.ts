@@ -12,7 +12,12 @@ export class Dense extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
 
-  constructor(readonly inFeatures: number, readonly outFeatures: number, rng: Rng, options: DenseOptions = {}) {
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    rng: Rng,
+    options: DenseOptions = {},
+  ) {
     super();
     this.weight = this.addParameter('weight', glorotUniform([inFeatures, outFeatures], rng, options.dtype));
     this.bias = options.bias === false ? null : this.addParameter('bias', zeroParameter([outFeatures], options.dtype));
@@ -28,4 +33,7 @@ export class Dense extends Module {
   }
 }
 
-registerOp('Dense', { kind: 'layer', cases: [moduleCheck('[4,5] → 3', (rng) => new Dense(5, 3, rng, { dtype: 'float64' }), [4, 5])] });
+registerOp('Dense', {
+  kind: 'layer',
+  cases: [moduleCheck('[4,5] → 3', (rng) => new Dense(5, 3, rng, { dtype: 'float64' }), [4, 5])],
+});

@@ -37,15 +37,31 @@ export class Adam {
     this.beta1 = options.beta1 ?? 0.9;
     this.beta2 = options.beta2 ?? 0.999;
     this.epsilon = options.epsilon ?? 1e-8;
-    if (!(this.lr > 0) || !Number.isFinite(this.lr)) throw new ValueError(`Adam: lr must be a positive number, got ${this.lr}`);
-    for (const [name, beta] of [['beta1', this.beta1], ['beta2', this.beta2]] as const) {
+    if (!(this.lr > 0) || !Number.isFinite(this.lr))
+      throw new ValueError(`Adam: lr must be a positive number, got ${this.lr}`);
+    for (const [name, beta] of [
+      ['beta1', this.beta1],
+      ['beta2', this.beta2],
+    ] as const) {
       if (!(beta >= 0 && beta < 1)) throw new ValueError(`Adam: ${name} must be in [0, 1), got ${beta}`);
     }
     this.params = params.map((p, i): [string, Tensor] => (p instanceof Tensor ? [String(i), p] : [p[0], p[1]]));
     for (const [name, p] of this.params) {
       if (!p.requiresGrad) throw new ValueError(`Adam: parameter '${name}' does not require grad`);
-      this.m.set(name, new Tensor(p.data.map(() => 0), p.shape));
-      this.v.set(name, new Tensor(p.data.map(() => 0), p.shape));
+      this.m.set(
+        name,
+        new Tensor(
+          p.data.map(() => 0),
+          p.shape,
+        ),
+      );
+      this.v.set(
+        name,
+        new Tensor(
+          p.data.map(() => 0),
+          p.shape,
+        ),
+      );
     }
   }
 
@@ -66,7 +82,16 @@ export class Adam {
     const backend = getBackend();
     for (const [name, p] of this.params) {
       if (p.grad === null) continue;
-      backend.adamUpdate({ theta: p.data, grad: p.grad.data, m: this.m.get(name)!.data, v: this.v.get(name)!.data, beta1: this.beta1, beta2: this.beta2, lrT, epsilon: this.epsilon });
+      backend.adamUpdate({
+        theta: p.data,
+        grad: p.grad.data,
+        m: this.m.get(name)!.data,
+        v: this.v.get(name)!.data,
+        beta1: this.beta1,
+        beta2: this.beta2,
+        lrT,
+        epsilon: this.epsilon,
+      });
     }
   }
 
@@ -75,7 +100,11 @@ export class Adam {
   }
 
   /** Restores moments and step; the tensors are copied in. Names and shapes must match the parameters. */
-  loadStateDict(state: { step: number; m: ReadonlyMap<string, { data: ArrayLike<number> }>; v: ReadonlyMap<string, { data: ArrayLike<number> }> }): void {
+  loadStateDict(state: {
+    step: number;
+    m: ReadonlyMap<string, { data: ArrayLike<number> }>;
+    v: ReadonlyMap<string, { data: ArrayLike<number> }>;
+  }): void {
     for (const [name, p] of this.params) {
       const m = state.m.get(name);
       const v = state.v.get(name);

@@ -65,9 +65,25 @@ export function windowGeometry(inputShape: Shape, window: Window, outC: number, 
   const h = outputSize(inH, kH, strideH, window.padding);
   const w = outputSize(inW, kW, strideW, window.padding);
   if (h.out === 0 || w.out === 0) {
-    throw new ShapeError(`${op}: a ${kH}×${kW} window does not fit input ${formatShape(inputShape)} with 'valid' padding`);
+    throw new ShapeError(
+      `${op}: a ${kH}×${kW} window does not fit input ${formatShape(inputShape)} with 'valid' padding`,
+    );
   }
-  return { batch, inH, inW, inC, kH, kW, outH: h.out, outW: w.out, outC, strideH, strideW, padTop: h.padBefore, padLeft: w.padBefore };
+  return {
+    batch,
+    inH,
+    inW,
+    inC,
+    kH,
+    kW,
+    outH: h.out,
+    outW: w.out,
+    outC,
+    strideH,
+    strideW,
+    padTop: h.padBefore,
+    padLeft: w.padBefore,
+  };
 }
 
 /**
@@ -109,7 +125,12 @@ export interface Epilogue {
 }
 
 /** out[i] = f(values[from + i] (+ bias[i mod C])), f = ReLU or identity: the epilogue, applied while copying. */
-export function applyEpilogue(values: ArrayLike<number>, from: number, out: TypedArrayLike, epilogue: Epilogue | undefined): void {
+export function applyEpilogue(
+  values: ArrayLike<number>,
+  from: number,
+  out: TypedArrayLike,
+  epilogue: Epilogue | undefined,
+): void {
   const bias = epilogue?.bias?.data;
   const relu = epilogue?.relu ?? false;
   const channels = bias ? bias.length : 1;
@@ -225,7 +246,11 @@ export function conv2dBackwardWith(
 ): (args: Conv2dBackwardArgs) => Conv2dGrads {
   return (a) => {
     const dz = a.pooled ? throughPool(a.dy, a.pooled) : a.relu ? throughRelu(a.dy, a.relu) : a.dy;
-    return { dx: a.input ? inputGrad(dz, a.w, a.g) : null, dw: a.filter ? filterGrad(a.x, dz, a.g) : null, db: a.bias ? channelSums(dz) : null };
+    return {
+      dx: a.input ? inputGrad(dz, a.w, a.g) : null,
+      dw: a.filter ? filterGrad(a.x, dz, a.g) : null,
+      db: a.bias ? channelSums(dz) : null,
+    };
   };
 }
 

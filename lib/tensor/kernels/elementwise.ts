@@ -34,7 +34,14 @@ const binaryLoops = new Map<Formula, BinaryLoops>();
 function compileUnary(formula: Formula): UnaryLoop {
   let loop = unaryLoops.get(formula);
   if (!loop) {
-    loop = new Function('x', 'z', 'n', 'c', 'd', `for (let i = 0; i < n; i++) { const a = x[i]; z[i] = (${formula}); }`) as UnaryLoop;
+    loop = new Function(
+      'x',
+      'z',
+      'n',
+      'c',
+      'd',
+      `for (let i = 0; i < n; i++) { const a = x[i]; z[i] = (${formula}); }`,
+    ) as UnaryLoop;
     unaryLoops.set(formula, loop);
   }
   return loop;
@@ -43,15 +50,25 @@ function compileUnary(formula: Formula): UnaryLoop {
 function compileBinary(formula: Formula): BinaryLoops {
   let loops = binaryLoops.get(formula);
   if (!loops) {
-    const body = (a: string, b: string, i: string): string => `{ const a = ${a}; const b = ${b}; z[${i}] = (${formula}); }`;
+    const body = (a: string, b: string, i: string): string =>
+      `{ const a = ${a}; const b = ${b}; z[${i}] = (${formula}); }`;
     const make = (params: string[], code: string) => new Function(...params, code) as never;
     loops = {
       same: make(['x', 'y', 'z', 'n'], `for (let i = 0; i < n; i++) ${body('x[i]', 'y[i]', 'i')}`),
       scalarB: make(['x', 'y', 'z', 'n'], `const y0 = y[0]; for (let i = 0; i < n; i++) ${body('x[i]', 'y0', 'i')}`),
       scalarA: make(['x', 'y', 'z', 'n'], `const x0 = x[0]; for (let i = 0; i < n; i++) ${body('x0', 'y[i]', 'i')}`),
-      repeatB: make(['x', 'y', 'z', 'n', 'm'], `for (let o = 0; o < n; o += m) for (let j = 0; j < m; j++) ${body('x[o + j]', 'y[j]', 'o + j')}`),
-      repeatA: make(['x', 'y', 'z', 'n', 'm'], `for (let o = 0; o < n; o += m) for (let j = 0; j < m; j++) ${body('x[j]', 'y[o + j]', 'o + j')}`),
-      offsets: make(['x', 'y', 'z', 'n', 'ia', 'ib'], `for (let i = 0; i < n; i++) ${body('x[ia[i]]', 'y[ib[i]]', 'i')}`),
+      repeatB: make(
+        ['x', 'y', 'z', 'n', 'm'],
+        `for (let o = 0; o < n; o += m) for (let j = 0; j < m; j++) ${body('x[o + j]', 'y[j]', 'o + j')}`,
+      ),
+      repeatA: make(
+        ['x', 'y', 'z', 'n', 'm'],
+        `for (let o = 0; o < n; o += m) for (let j = 0; j < m; j++) ${body('x[j]', 'y[o + j]', 'o + j')}`,
+      ),
+      offsets: make(
+        ['x', 'y', 'z', 'n', 'ia', 'ib'],
+        `for (let i = 0; i < n; i++) ${body('x[ia[i]]', 'y[ib[i]]', 'i')}`,
+      ),
     };
     binaryLoops.set(formula, loops);
   }

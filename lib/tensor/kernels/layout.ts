@@ -14,7 +14,14 @@ function gatherOffsets(x: NDArray, shape: Shape, offsets: Int32Array): NDArray {
 export function transpose(x: NDArray, perm: readonly number[]): NDArray {
   const strides = stridesOf(x.shape);
   const shape = perm.map((p) => x.shape[p]);
-  return gatherOffsets(x, shape, stridedOffsets(shape, perm.map((p) => strides[p])));
+  return gatherOffsets(
+    x,
+    shape,
+    stridedOffsets(
+      shape,
+      perm.map((p) => strides[p]),
+    ),
+  );
 }
 
 function sliceOffsets(fullShape: Shape, begin: readonly number[], size: Shape): Int32Array {

@@ -49,6 +49,12 @@ export function maxPool2dGradReference(dy: NDArray, argmax: Int32Array, g: ConvG
 }
 
 /** A conv layer's output max-pooled: conv (+ bias, ReLU), then the pooling of `pool`'s windows over its output. */
-export function conv2dPoolReference(x: NDArray, w: NDArray, g: ConvGeometry, epilogue: Epilogue | undefined, pool: ConvGeometry): PoolResult {
+export function conv2dPoolReference(
+  x: NDArray,
+  w: NDArray,
+  g: ConvGeometry,
+  epilogue: Epilogue | undefined,
+  pool: ConvGeometry,
+): PoolResult {
   return maxPool2dReference(conv2dReference(x, w, g, epilogue), pool);
 }

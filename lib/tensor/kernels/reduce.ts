@@ -76,5 +76,8 @@ export function argReduce(x: NDArray, axis: number, kind: 'max' | 'min', op: str
       out[o * inner + i] = bestIndex;
     }
   }
-  return ndarray(out, x.shape.filter((_, a) => a !== axis));
+  return ndarray(
+    out,
+    x.shape.filter((_, a) => a !== axis),
+  );
 }

@@ -43,7 +43,14 @@ function seedCenters(data: ArrayLike<number>, n: number, dim: number, k: number,
  * Lloyd's k-means on rows of `data` [n·dim], seeded by k-means++ from `rng`; stops when no assignment changes.
  * Returns each row's cluster. A cluster left empty keeps its centre.
  */
-export function kmeans(data: ArrayLike<number>, n: number, dim: number, k: number, rng: Rng, options: KMeansOptions = {}): Int32Array {
+export function kmeans(
+  data: ArrayLike<number>,
+  n: number,
+  dim: number,
+  k: number,
+  rng: Rng,
+  options: KMeansOptions = {},
+): Int32Array {
   if (!Number.isInteger(k) || k < 1 || k > n) throw new ValueError(`kmeans: k must be in [1, ${n}], got ${k}`);
   const centers = seedCenters(data, n, dim, k, rng);
   const assignment = new Int32Array(n).fill(-1);

@@ -36,9 +36,11 @@ function selectSmallest(keys: Float64Array, ids: Int32Array, n: number, k: numbe
  * matmul — ‖q − x‖² = ‖q‖² − 2q·x + ‖x‖² — so N×N never exists at once.
  */
 export function nearestNeighbors(embeddings: Tensor, k: number, options: { blockSize?: number } = {}): Int32Array {
-  if (embeddings.rank !== 2) throw new ShapeError(`nearestNeighbors: embeddings must be [N,D], got ${formatShape(embeddings.shape)}`);
+  if (embeddings.rank !== 2)
+    throw new ShapeError(`nearestNeighbors: embeddings must be [N,D], got ${formatShape(embeddings.shape)}`);
   const [n, dim] = embeddings.shape;
-  if (!Number.isInteger(k) || k < 1 || k > n - 1) throw new ValueError(`nearestNeighbors: k must be in [1, ${n - 1}], got ${k}`);
+  if (!Number.isInteger(k) || k < 1 || k > n - 1)
+    throw new ValueError(`nearestNeighbors: k must be in [1, ${n - 1}], got ${k}`);
   const blockSize = options.blockSize ?? 256;
   const norms = new Float64Array(n);
   for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) norms[i] += embeddings.data[i * dim + j] ** 2;
@@ -58,7 +60,9 @@ export function nearestNeighbors(embeddings: Tensor, k: number, options: { block
           ids[m++] = j;
         }
         selectSmallest(keys, ids, m, k);
-        const order = Array.from({ length: k }, (_, i) => i).sort((i, j) => (before(keys, ids, i, j) ? -1 : before(keys, ids, j, i) ? 1 : 0));
+        const order = Array.from({ length: k }, (_, i) => i).sort((i, j) =>
+          before(keys, ids, i, j) ? -1 : before(keys, ids, j, i) ? 1 : 0,
+        );
         for (let i = 0; i < k; i++) out[q * k + i] = ids[order[i]];
       }
     }

@@ -11,7 +11,8 @@ function entropy(counts: Iterable<number>, n: number): number {
  * `normalized_mutual_info_score` with its default arithmetic mean. Two single-cluster labellings score 1.
  */
 export function normalizedMutualInformation(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new ShapeError(`normalizedMutualInformation: ${a.length} labels against ${b.length}`);
+  if (a.length !== b.length)
+    throw new ShapeError(`normalizedMutualInformation: ${a.length} labels against ${b.length}`);
   const n = a.length;
   const countA = new Map<number, number>();
   const countB = new Map<number, number>();

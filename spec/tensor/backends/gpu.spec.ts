@@ -8,7 +8,13 @@ const TOLERANCE = { float32: 1e-4, float64: 1e-4 };
 // gpu.js's CPU fallbacks take a minute on the model's batch-64 shapes: those run on its real GPU path only, and
 // there the forward pass (the backward's kernels are the same as on the small shapes, and llvmpipe is slow)
 for (const mode of ['cpu', 'webasm', 'webgpu']) {
-  checkBackendAgainstReference(`gpu backend, gpu.js '${mode}' mode`, () => createGpuBackend(mode), ['float32'], TOLERANCE, { modelShapes: mode === 'webgpu' && 'forward', blockShapes: false });
+  checkBackendAgainstReference(
+    `gpu backend, gpu.js '${mode}' mode`,
+    () => createGpuBackend(mode),
+    ['float32'],
+    TOLERANCE,
+    { modelShapes: mode === 'webgpu' && 'forward', blockShapes: false },
+  );
 }
 
 describe('gpu backend: modes', () => {
@@ -23,7 +29,9 @@ describe('gpu backend: modes', () => {
   });
 
   it('refuses an unknown mode, and explains why an unavailable one cannot start', () => {
-    expect(() => createGpuBackend('cuda')).to.throw("unknown gpu mode 'cuda' (known: auto, webgpu, headlessgl, webasm, cpu)");
+    expect(() => createGpuBackend('cuda')).to.throw(
+      "unknown gpu mode 'cuda' (known: auto, webgpu, headlessgl, webasm, cpu)",
+    );
     expect(() => createGpuBackend('headlessgl')).to.throw(/^gpu\.js headlessgl: headless-gl is not available/);
   });
 });

@@ -3,21 +3,96 @@ import { createJsBackend, Rng } from '../../../lib';
 import { windowGeometry } from '../../../lib/tensor/kernels/conv';
 import { checkBackendAgainstReference, random } from '../../support/backend-checks';
 
-checkBackendAgainstReference('js backend, 1 thread', () => createJsBackend(1), ['float64', 'float32'], { float64: 1e-12, float32: 1e-5 });
-checkBackendAgainstReference('js backend, 2 threads', () => createJsBackend(2), ['float64', 'float32'], { float64: 1e-12, float32: 1e-5 });
+checkBackendAgainstReference('js backend, 1 thread', () => createJsBackend(1), ['float64', 'float32'], {
+  float64: 1e-12,
+  float32: 1e-5,
+});
+checkBackendAgainstReference('js backend, 2 threads', () => createJsBackend(2), ['float64', 'float32'], {
+  float64: 1e-12,
+  float32: 1e-5,
+});
 // the other kernels a machine may run: Winograd F(2×2, 3×3), and multiply-then-add where relaxed SIMD is missing
-checkBackendAgainstReference('js backend, F(2×2, 3×3), no fused multiply-add', () => createJsBackend(2, { winogradTile: 2, fma: false }), ['float32'], { float64: 1e-12, float32: 2e-6 }, { modelShapes: false });
+checkBackendAgainstReference(
+  'js backend, F(2×2, 3×3), no fused multiply-add',
+  () => createJsBackend(2, { winogradTile: 2, fma: false }),
+  ['float32'],
+  { float64: 1e-12, float32: 2e-6 },
+  { modelShapes: false },
+);
 
 /** Tiny modules, validated here, independently of the backend's own detection. */
-const SIMD_MODULE = Uint8Array.from([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0, 253, 12, ...new Array<number>(16).fill(0), 11]);
+const SIMD_MODULE = Uint8Array.from([
+  0,
+  97,
+  115,
+  109,
+  1,
+  0,
+  0,
+  0,
+  1,
+  5,
+  1,
+  96,
+  0,
+  1,
+  123,
+  3,
+  2,
+  1,
+  0,
+  10,
+  22,
+  1,
+  20,
+  0,
+  253,
+  12,
+  ...new Array<number>(16).fill(0),
+  11,
+]);
 // v128.const 0 three times, then f32x4.relaxed_madd (0xfd 0x85 0x02)
-const RELAXED_MODULE = Uint8Array.from([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 61, 1, 59, 0, ...[0, 1, 2].flatMap(() => [253, 12, ...new Array<number>(16).fill(0)]), 253, 133, 2, 11]);
+const RELAXED_MODULE = Uint8Array.from([
+  0,
+  97,
+  115,
+  109,
+  1,
+  0,
+  0,
+  0,
+  1,
+  5,
+  1,
+  96,
+  0,
+  1,
+  123,
+  3,
+  2,
+  1,
+  0,
+  10,
+  61,
+  1,
+  59,
+  0,
+  ...[0, 1, 2].flatMap(() => [253, 12, ...new Array<number>(16).fill(0)]),
+  253,
+  133,
+  2,
+  11,
+]);
 
 describe('js backend: which kernels run', () => {
   it('runs the WebAssembly SIMD kernels where they compile, with the fused multiply-add where relaxed SIMD does — never silently the TypeScript loops', () => {
     const backend = createJsBackend(1);
     // (the backend turns relaxed SIMD on where Node keeps it behind a flag, before this validates)
-    const expected = WebAssembly.validate(RELAXED_MODULE) ? 'wasm-simd-fma' : WebAssembly.validate(SIMD_MODULE) ? 'wasm-simd' : 'typescript';
+    const expected = WebAssembly.validate(RELAXED_MODULE)
+      ? 'wasm-simd-fma'
+      : WebAssembly.validate(SIMD_MODULE)
+        ? 'wasm-simd'
+        : 'typescript';
     expect(WebAssembly.validate(SIMD_MODULE), 'this machine runs WebAssembly SIMD').to.equal(true);
     expect(backend.kernel).to.equal(expected);
     expect(backend.simd).to.equal(true);
@@ -57,25 +132,53 @@ describe('js backend: threads', () => {
       const convPool = windowGeometry(dy.shape, { kernel: 2, stride: 2, padding: 'valid' }, 16, 'spec');
       const pooled = backend.conv2dPool(x, w, g, { bias: null, relu: true }, convPool);
       const dPooled = random([...pooled.y.shape], new Rng(8), 'float32');
-      const through = backend.conv2dBackward({ x, w, dy: dPooled, g, relu: null, pooled: { ...pooled, g: convPool, relu: true }, input: true, filter: true, bias: true });
-      const outputs = [backend.conv2d(x, w, g), grads.dx!, grads.dw!, grads.db!, pooled.y, through.dx!, through.dw!, through.db!, backend.matmul(a, b, false, false), backend.maxPool2d(x, pool).y];
+      const through = backend.conv2dBackward({
+        x,
+        w,
+        dy: dPooled,
+        g,
+        relu: null,
+        pooled: { ...pooled, g: convPool, relu: true },
+        input: true,
+        filter: true,
+        bias: true,
+      });
+      const outputs = [
+        backend.conv2d(x, w, g),
+        grads.dx!,
+        grads.dw!,
+        grads.db!,
+        pooled.y,
+        through.dx!,
+        through.dw!,
+        through.db!,
+        backend.matmul(a, b, false, false),
+        backend.maxPool2d(x, pool).y,
+      ];
       return outputs.map((t) => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength));
     });
     for (const threads of [1, 2]) {
-      results[threads].forEach((bytes, i) => expect(bytes.equals(results[0][i]), `${threads + 1} threads, output ${i}`).to.equal(true));
+      results[threads].forEach((bytes, i) =>
+        expect(bytes.equals(results[0][i]), `${threads + 1} threads, output ${i}`).to.equal(true),
+      );
     }
   });
 
   it('runs thousands of back-to-back jobs without mixing them up', () => {
     const backend = createJsBackend(2);
     const rng = new Rng(6);
-    const shapes = [[128, 96, 96], [96, 128, 96], [160, 80, 96]]; // each over the 2 MFLOP that makes a job parallel
+    const shapes = [
+      [128, 96, 96],
+      [96, 128, 96],
+      [160, 80, 96],
+    ]; // each over the 2 MFLOP that makes a job parallel
     const inputs = shapes.map(([m, k, n]) => [random([m, k], rng, 'float32'), random([k, n], rng, 'float32')]);
     const expected = inputs.map(([a, b]) => createJsBackend(1).matmul(a, b, false, false).data);
     for (let round = 0; round < 1000; round++) {
       const i = round % 3;
       const product = backend.matmul(inputs[i][0], inputs[i][1], false, false).data;
-      if (!Buffer.from(product.buffer).equals(Buffer.from(expected[i].buffer))) expect.fail(`round ${round}: shape ${shapes[i]} differs`);
+      if (!Buffer.from(product.buffer).equals(Buffer.from(expected[i].buffer)))
+        expect.fail(`round ${round}: shape ${shapes[i]} differs`);
     }
   });
 
@@ -85,7 +188,17 @@ describe('js backend: threads', () => {
     const x = random([16, 14, 14, 8], rng, 'float32');
     const dy = random([16, 14, 14, 16], rng, 'float32');
     const g = windowGeometry(x.shape, { kernel: 3, stride: 1, padding: 'same' }, 16, 'spec');
-    const filterGrad = () => backend.conv2dBackward({ x, w: random([3, 3, 8, 16], rng, 'float32'), dy, g, relu: null, input: false, filter: true, bias: false }).dw!;
+    const filterGrad = () =>
+      backend.conv2dBackward({
+        x,
+        w: random([3, 3, 8, 16], rng, 'float32'),
+        dy,
+        g,
+        relu: null,
+        input: false,
+        filter: true,
+        bias: false,
+      }).dw!;
     const first = filterGrad();
     const second = filterGrad();
     expect(Buffer.from(first.data.buffer).equals(Buffer.from(second.data.buffer))).to.equal(true);

@@ -66,7 +66,9 @@ const dawnInstances: object[] = [];
 async function installWebGpu(): Promise<string> {
   if (process.platform === 'linux') pinGlLibraries();
   const { create, globals } = (await import('webgpu')) as unknown as {
-    create: (flags: string[]) => { requestAdapter(options?: object): Promise<{ info?: Record<string, string> } | null> };
+    create: (flags: string[]) => {
+      requestAdapter(options?: object): Promise<{ info?: Record<string, string> } | null>;
+    };
     globals: object;
   };
   Object.assign(globalThis, globals);
@@ -84,7 +86,9 @@ async function installWebGpu(): Promise<string> {
       return `WebGPU adapter: ${info.description || info.device || info.vendor || 'unnamed'}${flags.length ? ` (${flags[0]})` : ''}`;
     }
   }
-  throw new Error('no WebGPU adapter (Dawn found neither a GPU nor an OpenGL driver; on Debian install libegl1 libegl-mesa0 libgl1-mesa-dri)');
+  throw new Error(
+    'no WebGPU adapter (Dawn found neither a GPU nor an OpenGL driver; on Debian install libegl1 libegl-mesa0 libgl1-mesa-dri)',
+  );
 }
 
 function loadGpuJs(): GpuJsModule {
@@ -98,7 +102,9 @@ export async function openGpu(mode: GpuMode): Promise<GpuDevice> {
   if (mode === 'webgpu') description = await installWebGpu();
   const gpujs = loadGpuJs();
   if (mode === 'headlessgl' && !gpujs.HeadlessGLKernel.isSupported) {
-    throw new Error("headless-gl is not available (gpu.js's optional native package 'gl' is not built, or there is no X server: try xvfb-run)");
+    throw new Error(
+      "headless-gl is not available (gpu.js's optional native package 'gl' is not built, or there is no X server: try xvfb-run)",
+    );
   }
   const gpu = new gpujs.GPU({ mode });
   return {

@@ -37,7 +37,9 @@ class GpuWorker {
     // Mesa's EGL needs a platform to start without a display; set from the main thread, where process.env writes
     // reach the real environment that Dawn's native code reads.
     process.env.EGL_PLATFORM ??= 'surfaceless';
-    this.worker = new Worker(path.join(__dirname, 'server.js'), { workerData: { mode, control: this.control.buffer, text: this.text.buffer } });
+    this.worker = new Worker(path.join(__dirname, 'server.js'), {
+      workerData: { mode, control: this.control.buffer, text: this.text.buffer },
+    });
     this.worker.unref();
     const result = this.wait(INIT_TIMEOUT_MS, 'starting');
     if (result.status !== STATUS.done) {
@@ -51,7 +53,8 @@ class GpuWorker {
     const deadline = Date.now() + timeoutMs;
     while (Atomics.load(this.control, 0) === STATUS.pending) {
       Atomics.wait(this.control, 0, STATUS.pending, 1000);
-      if (Date.now() > deadline) return { status: STATUS.failed, message: `no answer after ${timeoutMs / 1000} s while ${what}` };
+      if (Date.now() > deadline)
+        return { status: STATUS.failed, message: `no answer after ${timeoutMs / 1000} s while ${what}` };
     }
     const message = Buffer.from(this.text.subarray(0, this.control[1])).toString('utf8');
     return { status: this.control[0], message };
@@ -59,11 +62,18 @@ class GpuWorker {
 
   run(kernel: KernelName, constants: Record<string, number>, outputLength: number, inputs: NDArray[]): Float32Array {
     const output = new SharedArrayBuffer(Math.max(4, outputLength * 4));
-    const job: GpuJob = { kernel, constants, outputLength, inputs: inputs.map((t) => Float32Array.from(t.data)), output };
+    const job: GpuJob = {
+      kernel,
+      constants,
+      outputLength,
+      inputs: inputs.map((t) => Float32Array.from(t.data)),
+      output,
+    };
     Atomics.store(this.control, 0, STATUS.pending);
     this.worker.postMessage(job);
     const result = this.wait(JOB_TIMEOUT_MS, `running ${kernel}`);
-    if (result.status !== STATUS.done) throw new Error(`gpu backend (${this.mode}): ${kernel} failed: ${result.message}`);
+    if (result.status !== STATUS.done)
+      throw new Error(`gpu backend (${this.mode}): ${kernel} failed: ${result.message}`);
     return new Float32Array(output, 0, outputLength);
   }
 }
@@ -99,7 +109,11 @@ function openWorker(mode: string): GpuWorker {
 export function createGpuBackend(mode = 'auto'): GpuBackend {
   const worker = openWorker(mode);
   const conv2d = (x: NDArray, w: NDArray, g: ConvGeometry, epilogue?: Epilogue): NDArray => {
-    const y = toDType(worker.run('conv2dKernel', geometryConstants(g), g.batch * g.outH * g.outW * g.outC, [x, w]), x.dtype, [g.batch, g.outH, g.outW, g.outC]);
+    const y = toDType(
+      worker.run('conv2dKernel', geometryConstants(g), g.batch * g.outH * g.outW * g.outC, [x, w]),
+      x.dtype,
+      [g.batch, g.outH, g.outW, g.outC],
+    );
     if (epilogue) applyEpilogue(y.data, 0, y.data, epilogue);
     return y;
   };
@@ -126,8 +140,18 @@ export function createGpuBackend(mode = 'auto'): GpuBackend {
     conv2dPool: (x, w, g, epilogue, pool) => maxPool2d(conv2d(x, w, g, epilogue), pool),
     // the ReLU's mask and the bias gradient on the host, the two products on the GPU
     conv2dBackward: conv2dBackwardWith(
-      (dy, w, g) => toDType(worker.run('conv2dInputGradKernel', geometryConstants(g), g.batch * g.inH * g.inW * g.inC, [dy, w]), dy.dtype, [g.batch, g.inH, g.inW, g.inC]),
-      (x, dy, g) => toDType(worker.run('conv2dFilterGradKernel', geometryConstants(g), g.kH * g.kW * g.inC * g.outC, [x, dy]), x.dtype, [g.kH, g.kW, g.inC, g.outC]),
+      (dy, w, g) =>
+        toDType(
+          worker.run('conv2dInputGradKernel', geometryConstants(g), g.batch * g.inH * g.inW * g.inC, [dy, w]),
+          dy.dtype,
+          [g.batch, g.inH, g.inW, g.inC],
+        ),
+      (x, dy, g) =>
+        toDType(
+          worker.run('conv2dFilterGradKernel', geometryConstants(g), g.kH * g.kW * g.inC * g.outC, [x, dy]),
+          x.dtype,
+          [g.kH, g.kW, g.inC, g.outC],
+        ),
     ),
     maxPool2d,
     maxPool2dGrad: maxPool2dGradReference,

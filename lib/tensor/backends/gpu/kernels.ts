@@ -40,7 +40,9 @@ export function conv2dKernel(this: KernelThis, x: Float32Array, w: Float32Array)
         const iw = ow * this.constants.strideW + kw - this.constants.padLeft;
         if (iw >= 0 && iw < this.constants.inW) {
           for (let c = 0; c < this.constants.inC; c++) {
-            sum += x[((n * this.constants.inH + ih) * this.constants.inW + iw) * this.constants.inC + c] * w[((kh * this.constants.kW + kw) * this.constants.inC + c) * this.constants.outC + f];
+            sum +=
+              x[((n * this.constants.inH + ih) * this.constants.inW + iw) * this.constants.inC + c] *
+              w[((kh * this.constants.kW + kw) * this.constants.inC + c) * this.constants.outC + f];
           }
         }
       }
@@ -68,7 +70,9 @@ export function conv2dInputGradKernel(this: KernelThis, dy: Float32Array, w: Flo
         const ow = Math.floor(tw / this.constants.strideW);
         if (tw >= 0 && ow * this.constants.strideW === tw && ow < this.constants.outW) {
           for (let f = 0; f < this.constants.outC; f++) {
-            sum += dy[((n * this.constants.outH + oh) * this.constants.outW + ow) * this.constants.outC + f] * w[((kh * this.constants.kW + kw) * this.constants.inC + c) * this.constants.outC + f];
+            sum +=
+              dy[((n * this.constants.outH + oh) * this.constants.outW + ow) * this.constants.outC + f] *
+              w[((kh * this.constants.kW + kw) * this.constants.inC + c) * this.constants.outC + f];
           }
         }
       }
@@ -94,7 +98,9 @@ export function conv2dFilterGradKernel(this: KernelThis, x: Float32Array, dy: Fl
         for (let ow = 0; ow < this.constants.outW; ow++) {
           const iw = ow * this.constants.strideW + kw - this.constants.padLeft;
           if (iw >= 0 && iw < this.constants.inW) {
-            sum += x[((n * this.constants.inH + ih) * this.constants.inW + iw) * this.constants.inC + c] * dy[((n * this.constants.outH + oh) * this.constants.outW + ow) * this.constants.outC + f];
+            sum +=
+              x[((n * this.constants.inH + ih) * this.constants.inW + iw) * this.constants.inC + c] *
+              dy[((n * this.constants.outH + oh) * this.constants.outW + ow) * this.constants.outC + f];
           }
         }
       }

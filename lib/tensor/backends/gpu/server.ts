@@ -14,7 +14,11 @@ import { GpuJob, STATUS } from './protocol';
 const CACHE_SIZE = 32;
 
 if (parentPort) {
-  const { mode, control: controlBuffer, text: textBuffer } = workerData as { mode: GpuMode; control: SharedArrayBuffer; text: SharedArrayBuffer };
+  const {
+    mode,
+    control: controlBuffer,
+    text: textBuffer,
+  } = workerData as { mode: GpuMode; control: SharedArrayBuffer; text: SharedArrayBuffer };
   const control = new Int32Array(controlBuffer);
   const text = new Uint8Array(textBuffer);
   const cache = new Map<string, CompiledKernel>();

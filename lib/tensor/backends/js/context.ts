@@ -19,7 +19,13 @@ export const SCRATCH = (() => {
   const edge = MC * 8 * 4;
   const tmp = 4096;
   const chunk = 2 << 20;
-  const at = { bPack: 0, aPack: bPack, edge: bPack + aPack, tmp: bPack + aPack + edge, chunk: bPack + aPack + edge + tmp };
+  const at = {
+    bPack: 0,
+    aPack: bPack,
+    edge: bPack + aPack,
+    tmp: bPack + aPack + edge,
+    chunk: bPack + aPack + edge + tmp,
+  };
   return { ...at, chunkBytes: chunk, bytes: at.chunk + chunk };
 })();
 
@@ -50,10 +56,20 @@ export class ThreadContext {
   readonly scratch: ThreadScratch;
   private length = -1;
 
-  constructor(readonly memory: WebAssembly.Memory, readonly index: number, module: WebAssembly.Module | null) {
+  constructor(
+    readonly memory: WebAssembly.Memory,
+    readonly index: number,
+    module: WebAssembly.Module | null,
+  ) {
     this.kernels = module ? instantiate(module, memory) : null;
     const base = ZERO_BYTES + index * SCRATCH.bytes;
-    this.scratch = { bPack: base + SCRATCH.bPack, aPack: base + SCRATCH.aPack, edge: base + SCRATCH.edge, tmp: base + SCRATCH.tmp, chunk: base + SCRATCH.chunk };
+    this.scratch = {
+      bPack: base + SCRATCH.bPack,
+      aPack: base + SCRATCH.aPack,
+      edge: base + SCRATCH.edge,
+      tmp: base + SCRATCH.tmp,
+      chunk: base + SCRATCH.chunk,
+    };
     this.refresh();
   }
 
@@ -62,7 +78,11 @@ export class ThreadContext {
     const buffer = this.memory.buffer;
     if (buffer.byteLength === this.length) return;
     this.length = buffer.byteLength;
-    this.views = { float32: new Float32Array(buffer), float64: new Float64Array(buffer), int32: new Int32Array(buffer) };
+    this.views = {
+      float32: new Float32Array(buffer),
+      float64: new Float64Array(buffer),
+      int32: new Int32Array(buffer),
+    };
   }
 
   view(dtype: DType): TypedArray {

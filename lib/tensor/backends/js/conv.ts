@@ -28,7 +28,15 @@ function patch(g: ConvGeometry, q: number): [number, number, number] {
 }
 
 /** Y rows [pixelBase, pixelBase + rows) = P·W: A is P (gathered from x), B is W viewed as [kH·kW·inC, outC]. */
-export function forwardPackers(x: TypedArray, xo: number, w: TypedArray, wo: number, g: ConvGeometry, pixelBase: number, rows: number): Packers {
+export function forwardPackers(
+  x: TypedArray,
+  xo: number,
+  w: TypedArray,
+  wo: number,
+  g: ConvGeometry,
+  pixelBase: number,
+  rows: number,
+): Packers {
   const patchSize = g.kH * g.kW * g.inC;
   const weights = matrixPackers(w, wo, false, patchSize, w, wo, false, g.outC, patchSize);
   const { inH, inW, inC, kW } = g;
@@ -43,7 +51,7 @@ export function forwardPackers(x: TypedArray, xo: number, w: TypedArray, wo: num
         const p = pixelBase + i0 + r;
         const ow = p % g.outW;
         const oh = ((p - ow) / g.outW) % g.outH;
-        const image = xo + ((p - ow) / g.outW - oh) / g.outH * inH * inW * inC;
+        const image = xo + (((p - ow) / g.outW - oh) / g.outH) * inH * inW * inC;
         const ih0 = oh * g.strideH - g.padTop;
         const iw0 = ow * g.strideW - g.padLeft;
         if (inC === 1 && k0 === 0 && kc === patchSize && ih0 >= 0 && ih0 + g.kH <= inH && iw0 >= 0 && iw0 + kW <= inW) {
@@ -58,7 +66,7 @@ export function forwardPackers(x: TypedArray, xo: number, w: TypedArray, wo: num
         let kw = ((k0 - c) / inC) % kW;
         let kh = ((k0 - c) / inC - kw) / kW;
         // In NHWC a patch is a run of channels per window position: copy (or zero) one run at a time.
-        for (let k = 0; k < kc; ) {
+        for (let k = 0; k < kc;) {
           const run = Math.min(inC - c, kc - k);
           const ih = ih0 + kh;
           const iw = iw0 + kw;
@@ -87,7 +95,14 @@ export function forwardPackers(x: TypedArray, xo: number, w: TypedArray, wo: num
 }
 
 /** dW (partial, over pixels [pixelBase, pixelBase + pixels)) = Pᵀ·dY: A is Pᵀ (rows q, gathered from x), B is dY. */
-export function filterGradPackers(x: TypedArray, xo: number, dy: TypedArray, dyo: number, g: ConvGeometry, pixelBase: number): Packers {
+export function filterGradPackers(
+  x: TypedArray,
+  xo: number,
+  dy: TypedArray,
+  dyo: number,
+  g: ConvGeometry,
+  pixelBase: number,
+): Packers {
   const patchSize = g.kH * g.kW * g.inC;
   const { inH, inW, inC, outW } = g;
   return {
@@ -99,7 +114,7 @@ export function filterGradPackers(x: TypedArray, xo: number, dy: TypedArray, dyo
         }
         const [kh, kw, c] = patch(g, i0 + r);
         // the pixels k0 … k0 + kc, a run along one output row (n, oh) at a time: one input row, or padding
-        for (let k = 0, p = pixelBase + k0; k < kc; ) {
+        for (let k = 0, p = pixelBase + k0; k < kc;) {
           const [n, oh, ow0] = pixel(g, p);
           const run = Math.min(outW - ow0, kc - k);
           const ih = oh * g.strideH - g.padTop + kh;
@@ -120,20 +135,36 @@ export function filterGradPackers(x: TypedArray, xo: number, dy: TypedArray, dyo
     packB(k0, kc, j0, out, at, nr) {
       for (let col = 0; col < nr; col++) {
         const f = j0 + col;
-        for (let k = 0; k < kc; k++) out[at + k * nr + col] = f < g.outC ? dy[dyo + (pixelBase + k0 + k) * g.outC + f] : 0;
+        for (let k = 0; k < kc; k++)
+          out[at + k * nr + col] = f < g.outC ? dy[dyo + (pixelBase + k0 + k) * g.outC + f] : 0;
       }
     },
   };
 }
 
 /** dP rows [pixelBase, pixelBase + rows) = dY·Wᵀ: A is dY, B is Wᵀ (W stored [q, f]). */
-export function inputGradPackers(dy: TypedArray, dyo: number, w: TypedArray, wo: number, g: ConvGeometry, pixelBase: number, rows: number): Packers {
+export function inputGradPackers(
+  dy: TypedArray,
+  dyo: number,
+  w: TypedArray,
+  wo: number,
+  g: ConvGeometry,
+  pixelBase: number,
+  rows: number,
+): Packers {
   const patchSize = g.kH * g.kW * g.inC;
   return matrixPackers(dy, dyo + pixelBase * g.outC, false, rows, w, wo, true, patchSize, g.outC);
 }
 
 /** Adds each dP entry to the element of dx it was read from (the adjoint of the gather in forwardPackers). */
-export function col2im(dp: Float32Array | Float64Array, rows: number, pixelBase: number, dx: TypedArray, dxo: number, g: ConvGeometry): void {
+export function col2im(
+  dp: Float32Array | Float64Array,
+  rows: number,
+  pixelBase: number,
+  dx: TypedArray,
+  dxo: number,
+  g: ConvGeometry,
+): void {
   const patchSize = g.kH * g.kW * g.inC;
   for (let r = 0; r < rows; r++) {
     const [n, oh, ow] = pixel(g, pixelBase + r);

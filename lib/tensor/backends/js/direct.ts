@@ -116,12 +116,25 @@ export function directFilterGrad(k: Kernels, g: ConvGeometry, a: DirectArrays, n
     k.pad(a.x + n * xImage, g.inH, g.inW, g.inC, a.scratch, grid.cols, grid.bytes, g.padTop, g.padLeft, 0, 0);
     // dz = dy where y > 0, on a grid as wide as the image's (zero columns past outW); its sums are db's
     const zBytes = g.outH * grid.cols * g.outC * 4;
-    if (a.pool.pooled) unpoolImage(k, g, a.dy, a.pool, a.relu, n, { at: z, bytes: zBytes, cols: grid.cols, top: 0, left: 0 }, a.db);
-    else k.pad(a.dy + n * yImage, g.outH, g.outW, g.outC, z, grid.cols, zBytes, 0, 0, a.mask && a.mask + n * yImage, a.db);
+    if (a.pool.pooled)
+      unpoolImage(k, g, a.dy, a.pool, a.relu, n, { at: z, bytes: zBytes, cols: grid.cols, top: 0, left: 0 }, a.db);
+    else
+      k.pad(a.dy + n * yImage, g.outH, g.outW, g.outC, z, grid.cols, zBytes, 0, 0, a.mask && a.mask + n * yImage, a.db);
     for (let row = 0; row < g.kH; row++) {
       const patches = a.scratch + row * grid.cols * g.inC * 4; // entry (row, b, ci) at + (b·inC + ci)·4, pixel p at + p·inC·4
       for (let j = 0; j < g.outC; j += WASM_NR) {
-        k.tiles(patches, 4, g.inC * 4, z + j * 4, g.outC * 4, g.outH * grid.cols, rows / WASM_MR, a.dw + (row * rows * g.outC + j) * 4, g.outC * 4, n > n0 ? 1 : 0);
+        k.tiles(
+          patches,
+          4,
+          g.inC * 4,
+          z + j * 4,
+          g.outC * 4,
+          g.outH * grid.cols,
+          rows / WASM_MR,
+          a.dw + (row * rows * g.outC + j) * 4,
+          g.outC * 4,
+          n > n0 ? 1 : 0,
+        );
       }
     }
   }

@@ -24,15 +24,52 @@ export function pooledPerImage(g: ConvGeometry): number {
 /** Pools image `image` of the conv output, held at `y` (one image), into its place in p. */
 export function poolImage(k: Kernels, g: ConvGeometry, y: number, image: number, p: Pooling): void {
   const at = 4 * image * pooledPerImage(g);
-  k.maxpool2(y, p.pooled + at, p.argmax + at, 0, 1, g.outH, g.outW, g.outC, Math.floor(g.outH / 2), Math.floor(g.outW / 2), image * g.outH * g.outW * g.outC);
+  k.maxpool2(
+    y,
+    p.pooled + at,
+    p.argmax + at,
+    0,
+    1,
+    g.outH,
+    g.outW,
+    g.outC,
+    Math.floor(g.outH / 2),
+    Math.floor(g.outW / 2),
+    image * g.outH * g.outW * g.outC,
+  );
 }
 
 /**
  * Image `image`'s gradient back through the pooling (and the ReLU, with `relu`) into a zero-padded grid of
  * `gridBytes`, `cols` wide, the conv output at (top, left); the values added into `sums` (the bias gradient; 0: none).
  */
-export function unpoolImage(k: Kernels, g: ConvGeometry, dy: number, p: Pooling, relu: number, image: number, grid: { at: number; bytes: number; cols: number; top: number; left: number }, sums: number): void {
+export function unpoolImage(
+  k: Kernels,
+  g: ConvGeometry,
+  dy: number,
+  p: Pooling,
+  relu: number,
+  image: number,
+  grid: { at: number; bytes: number; cols: number; top: number; left: number },
+  sums: number,
+): void {
   const at = 4 * image * pooledPerImage(g);
   const [pH, pW] = [Math.floor(g.outH / 2), Math.floor(g.outW / 2)];
-  k.unpool(dy + at, p.argmax + at, p.pooled + at, pH, pW, image * g.outH * g.outW * g.outC, relu, grid.at, grid.bytes, grid.cols, g.outC, grid.top, grid.left, g.outW, sums);
+  k.unpool(
+    dy + at,
+    p.argmax + at,
+    p.pooled + at,
+    pH,
+    pW,
+    image * g.outH * g.outW * g.outC,
+    relu,
+    grid.at,
+    grid.bytes,
+    grid.cols,
+    g.outC,
+    grid.top,
+    grid.left,
+    g.outW,
+    sums,
+  );
 }

@@ -76,7 +76,14 @@ export function createJsBackend(threads = defaultThreads(), options: JsBackendOp
    * Runs a job: in `tasks` tasks on every thread when worth it, else on this one — in one task, or still in `tasks`
    * when the split is 'fixed' (each task writes its own partial sums, so the cut must not depend on the threads).
    */
-  function run<K extends JobKind>(kind: K, params: JobParams<K>, dtype: DType, flops: number, tasks: number, split: 'adaptive' | 'fixed' = 'adaptive'): void {
+  function run<K extends JobKind>(
+    kind: K,
+    params: JobParams<K>,
+    dtype: DType,
+    flops: number,
+    tasks: number,
+    split: 'adaptive' | 'fixed' = 'adaptive',
+  ): void {
     const parallel = flops >= PARALLEL_MIN_FLOPS && threads > 1;
     pool.run(kind, encodeJob(kind, params), dtype, parallel || split === 'fixed' ? tasks : 1, parallel);
   }
@@ -105,12 +112,19 @@ export function createJsBackend(threads = defaultThreads(), options: JsBackendOp
 
   /** A conv layer's 2×2 max-pool can run inside its kernels (else it runs after them, as maxPool2d). */
   function poolFuses(x: NDArray, g: ConvGeometry, p: ConvGeometry): boolean {
-    const twoByTwo = p.kH === 2 && p.kW === 2 && p.strideH === 2 && p.strideW === 2 && p.padTop === 0 && p.padLeft === 0;
+    const twoByTwo =
+      p.kH === 2 && p.kW === 2 && p.strideH === 2 && p.strideW === 2 && p.padTop === 0 && p.padLeft === 0;
     return fast(x.dtype) && twoByTwo && g.outC % 4 === 0 && (winogradFits(g) || directFits(g));
   }
 
   /** y = conv2d(x, w) (+ bias, ReLU); with `p`, max-pooled in the same kernels (poolFuses) or after them. */
-  function convForward(x: NDArray, w: NDArray, g: ConvGeometry, epilogue: Epilogue | undefined, p?: ConvGeometry): NDArray | PoolResult {
+  function convForward(
+    x: NDArray,
+    w: NDArray,
+    g: ConvGeometry,
+    epilogue: Epilogue | undefined,
+    p?: ConvGeometry,
+  ): NDArray | PoolResult {
     if (p && !poolFuses(x, g, p)) return maxPool2d(convForward(x, w, g, epilogue) as NDArray, p);
     const s = new Staging(heap, x.dtype);
     try {
@@ -129,13 +143,31 @@ export function createJsBackend(threads = defaultThreads(), options: JsBackendOp
         const u = s.temp(plan.points * g.inC * g.outC);
         pool.main.kernels![`filter${tile}`](4 * wAt, g.inC, g.outC, 4 * u, pool.main.scratch.tmp);
         const scratch = pool.scratch(plan.scratchBytes);
-        run('winogradForward', { x: xAt, u, bias, relu, ...out, tile, scratch: scratch.at, stride: scratch.stride, ...geometry }, x.dtype, convFlops(g) / 2, byImages(g));
+        run(
+          'winogradForward',
+          { x: xAt, u, bias, relu, ...out, tile, scratch: scratch.at, stride: scratch.stride, ...geometry },
+          x.dtype,
+          convFlops(g) / 2,
+          byImages(g),
+        );
       } else if (fast(x.dtype) && directFits(g)) {
         const scratch = pool.scratch(directScratch(g).bytes);
         const offsets = directTable(s, g);
-        run('directForward', { x: xAt, w: wAt, bias, relu, ...out, offsets, scratch: scratch.at, stride: scratch.stride, ...geometry }, x.dtype, convFlops(g), byImages(g));
+        run(
+          'directForward',
+          { x: xAt, w: wAt, bias, relu, ...out, offsets, scratch: scratch.at, stride: scratch.stride, ...geometry },
+          x.dtype,
+          convFlops(g),
+          byImages(g),
+        );
       } else {
-        run('convForward', { x: xAt, w: wAt, y: out.y, bias: epilogue?.bias ? bias : -1, relu, ...geometry }, x.dtype, convFlops(g), byImages(g));
+        run(
+          'convForward',
+          { x: xAt, w: wAt, y: out.y, bias: epilogue?.bias ? bias : -1, relu, ...geometry },
+          x.dtype,
+          convFlops(g),
+          byImages(g),
+        );
       }
       return p ? { y: pooled!.array, argmax: argmax!.array } : y!.array;
     } finally {
@@ -170,7 +202,18 @@ export function createJsBackend(threads = defaultThreads(), options: JsBackendOp
       // W'[a][b][co][ci] = W[2 − a][2 − b][ci][co], then their transform
       const w = s.input(a.w.data);
       const flipped = s.temp(9 * g.inC * g.outC);
-      for (let tap = 0; tap < 9; tap++) k.gather(4 * (w + (8 - tap) * g.inC * g.outC), 4, g.outC * 4, g.outC, g.inC, 4 * (flipped + tap * g.inC * g.outC), g.inC * 4, 4, 0);
+      for (let tap = 0; tap < 9; tap++)
+        k.gather(
+          4 * (w + (8 - tap) * g.inC * g.outC),
+          4,
+          g.outC * 4,
+          g.outC,
+          g.inC,
+          4 * (flipped + tap * g.inC * g.outC),
+          g.inC * 4,
+          4,
+          0,
+        );
       uFlipped = s.temp(plan.points * g.inC * g.outC);
       k[`filter${tile}`](4 * flipped, g.outC, g.inC, 4 * uFlipped, pool.main.scratch.tmp);
     }
@@ -178,7 +221,20 @@ export function createJsBackend(threads = defaultThreads(), options: JsBackendOp
     const dU = a.filter ? s.temp(tasks * dUSize) : 0;
     const db = a.bias ? s.temp(tasks * g.outC, 4, true) : 0;
     const scratch = pool.scratch(plan.scratchBytes);
-    const params = { x, dy, mask, ...through, uFlipped, dx: dx?.at ?? 0, dU, db, tile, scratch: scratch.at, stride: scratch.stride, ...geometryParams(g) };
+    const params = {
+      x,
+      dy,
+      mask,
+      ...through,
+      uFlipped,
+      dx: dx?.at ?? 0,
+      dU,
+      db,
+      tile,
+      scratch: scratch.at,
+      stride: scratch.stride,
+      ...geometryParams(g),
+    };
     run('winogradBackward', params, a.dy.dtype, convFlops(g), tasks, 'fixed');
     let dw: NDArray | null = null;
     if (a.filter) {
@@ -199,7 +255,12 @@ export function createJsBackend(threads = defaultThreads(), options: JsBackendOp
   /** The general path's question without the pooling: dy back to the winners (where > 0 with relu), full size. */
   function unpooled(a: Conv2dBackwardArgs): Conv2dBackwardArgs {
     const p = a.pooled!;
-    const masked = p.relu ? ndarray(a.dy.data.map((v, i) => (p.y.data[i] > 0 ? v : 0)), a.dy.shape) : a.dy;
+    const masked = p.relu
+      ? ndarray(
+          a.dy.data.map((v, i) => (p.y.data[i] > 0 ? v : 0)),
+          a.dy.shape,
+        )
+      : a.dy;
     return { ...a, dy: maxPool2dGrad(masked, p.argmax, p.g), relu: null, pooled: undefined };
   }
 
@@ -220,13 +281,31 @@ export function createJsBackend(threads = defaultThreads(), options: JsBackendOp
     const db = s.temp(tasks * g.outC, 4, true);
     const scratch = pool.scratch(directGradScratch(g).bytes);
     const [x, dy, mask] = [s.input(a.x.data), s.input(a.dy.data), a.relu ? s.input(a.relu.data) : 0];
-    run('directFilterGrad', { x, dy, mask, ...throughParams(s, a), dw, db, scratch: scratch.at, stride: scratch.stride, ...geometryParams(g) }, a.dy.dtype, convFlops(g), tasks, 'fixed');
+    run(
+      'directFilterGrad',
+      {
+        x,
+        dy,
+        mask,
+        ...throughParams(s, a),
+        dw,
+        db,
+        scratch: scratch.at,
+        stride: scratch.stride,
+        ...geometryParams(g),
+      },
+      a.dy.dtype,
+      convFlops(g),
+      tasks,
+      'fixed',
+    );
     let filter: NDArray | null = null;
     if (a.filter) {
       sumPartials(s, dw, partialSize, tasks);
       const out = s.output([g.kH, g.kW, g.inC, g.outC]);
       const block = g.kW * g.inC * g.outC;
-      for (let row = 0; row < g.kH; row++) s.view().copyWithin(out.at + row * block, dw + row * rows * g.outC, dw + row * rows * g.outC + block);
+      for (let row = 0; row < g.kH; row++)
+        s.view().copyWithin(out.at + row * block, dw + row * rows * g.outC, dw + row * rows * g.outC + block);
       filter = out.array;
     }
     return { dx: null, dw: filter, db: a.bias ? biasGrad(s, db, g.outC, tasks) : null };
@@ -255,7 +334,13 @@ export function createJsBackend(threads = defaultThreads(), options: JsBackendOp
     let dx: NDArray | null = null;
     if (a.input) {
       const out = s.output([g.batch, g.inH, g.inW, g.inC], true);
-      run('convInputGrad', { dy: dz, w: s.input(a.w.data), dx: out.at, ...geometry }, s.dtype, convFlops(g), byImages(g));
+      run(
+        'convInputGrad',
+        { dy: dz, w: s.input(a.w.data), dx: out.at, ...geometry },
+        s.dtype,
+        convFlops(g),
+        byImages(g),
+      );
       dx = out.array;
     }
     let dw: NDArray | null = null;
@@ -263,7 +348,14 @@ export function createJsBackend(threads = defaultThreads(), options: JsBackendOp
       const size = g.kH * g.kW * g.inC * g.outC;
       const tasks = Math.min(8, g.batch);
       const partials = s.temp(size * tasks, undefined, true);
-      run('convFilterGrad', { x: s.input(a.x.data), dy: dz, partials, ...geometry }, s.dtype, convFlops(g), tasks, 'fixed');
+      run(
+        'convFilterGrad',
+        { x: s.input(a.x.data), dy: dz, partials, ...geometry },
+        s.dtype,
+        convFlops(g),
+        tasks,
+        'fixed',
+      );
       sumPartials(s, partials, size, tasks);
       const out = s.output([g.kH, g.kW, g.inC, g.outC]);
       copyInto(s, partials, out);
@@ -286,7 +378,13 @@ export function createJsBackend(threads = defaultThreads(), options: JsBackendOp
     try {
       const size = g.batch * g.outH * g.outW * g.inC;
       const [xAt, y, argmax] = [s.input(x.data), s.output([g.batch, g.outH, g.outW, g.inC]), s.indices(size)];
-      run('maxPool', { x: xAt, y: y.at, argmax: argmax.at, ...geometryParams(g) }, x.dtype, size * g.kH * g.kW * FLOPS_PER_VALUE, byImages(g));
+      run(
+        'maxPool',
+        { x: xAt, y: y.at, argmax: argmax.at, ...geometryParams(g) },
+        x.dtype,
+        size * g.kH * g.kW * FLOPS_PER_VALUE,
+        byImages(g),
+      );
       return { y: y.array, argmax: argmax.array };
     } finally {
       s.done();
@@ -297,7 +395,13 @@ export function createJsBackend(threads = defaultThreads(), options: JsBackendOp
     const s = new Staging(heap, dy.dtype);
     try {
       const dx = s.output([g.batch, g.inH, g.inW, g.inC]);
-      run('maxPoolGrad', { dy: s.input(dy.data), argmax: s.input(argmax), dx: dx.at, ...geometryParams(g) }, dy.dtype, dx.array.data.length * FLOPS_PER_VALUE, byImages(g));
+      run(
+        'maxPoolGrad',
+        { dy: s.input(dy.data), argmax: s.input(argmax), dx: dx.at, ...geometryParams(g) },
+        dy.dtype,
+        dx.array.data.length * FLOPS_PER_VALUE,
+        byImages(g),
+      );
       return dx.array;
     } finally {
       s.done();
@@ -324,7 +428,11 @@ export function createJsBackend(threads = defaultThreads(), options: JsBackendOp
     },
     tasksByThread: () => pool.tasksByThread(),
     describe() {
-      const kernels = { 'wasm-simd-fma': 'WebAssembly SIMD with fused multiply-adds', 'wasm-simd': 'WebAssembly SIMD (no relaxed SIMD here: multiply, then add)', typescript: 'TypeScript loops (no WebAssembly SIMD here)' }[this.kernel];
+      const kernels = {
+        'wasm-simd-fma': 'WebAssembly SIMD with fused multiply-adds',
+        'wasm-simd': 'WebAssembly SIMD (no relaxed SIMD here: multiply, then add)',
+        typescript: 'TypeScript loops (no WebAssembly SIMD here)',
+      }[this.kernel];
       return `js (${threads} thread${threads === 1 ? '' : 's'}, ${kernels}${wasm ? `, 3×3 convolutions by Winograd F(${tile}×${tile}, 3×3)` : ''})`;
     },
     arrays,
@@ -339,7 +447,14 @@ export function createJsBackend(threads = defaultThreads(), options: JsBackendOp
         // wide and short (a dense layer's input gradient): columns to the tasks, so each packs only its own
         const byColumns = fast(a.dtype) && n > m ? 1 : 0;
         const tasks = Math.max(1, Math.min(MAX_TASKS, Math.floor((byColumns ? n : m) / 32)));
-        if (k > 0) run('matmul', { a: aAt, b: bAt, c: c.at, m, n, k, transA: Number(transA), transB: Number(transB), byColumns }, a.dtype, 2 * m * n * k, tasks);
+        if (k > 0)
+          run(
+            'matmul',
+            { a: aAt, b: bAt, c: c.at, m, n, k, transA: Number(transA), transB: Number(transB), byColumns },
+            a.dtype,
+            2 * m * n * k,
+            tasks,
+          );
         return c.array;
       } finally {
         s.done();

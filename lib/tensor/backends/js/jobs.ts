@@ -15,7 +15,21 @@ import { TileSize, winogradBackward, winogradForward, winogradPlan } from './win
  * the main thread and the workers alike. Each kind lists its parameters once: `encodeJob` and the runners use
  * the same names, so no parameter is read by position.
  */
-const GEOMETRY = ['batch', 'inH', 'inW', 'inC', 'kH', 'kW', 'outH', 'outW', 'outC', 'strideH', 'strideW', 'padTop', 'padLeft'] as const;
+const GEOMETRY = [
+  'batch',
+  'inH',
+  'inW',
+  'inC',
+  'kH',
+  'kW',
+  'outH',
+  'outW',
+  'outC',
+  'strideH',
+  'strideW',
+  'padTop',
+  'padLeft',
+] as const;
 
 /** Where a job's per-thread scratch lies: thread i's at scratch + i·stride (elements). */
 const SCRATCH = ['scratch', 'stride'] as const;
@@ -34,7 +48,21 @@ export const JOB_PARAMS = {
   winogradForward: ['x', 'u', 'y', 'bias', 'relu', 'pooled', 'argmax', 'tile', ...SCRATCH, ...GEOMETRY],
   /** Each task's partial ∂U at dU + task·|∂U| and bias gradient at db + task·outC (0: not wanted). */
   /** With pooled ≠ 0: dy is the pooled gradient, routed to the winners (argmax), where pooled > 0 with relu. */
-  winogradBackward: ['x', 'dy', 'mask', 'pooled', 'argmax', 'relu', 'uFlipped', 'dx', 'dU', 'db', 'tile', ...SCRATCH, ...GEOMETRY],
+  winogradBackward: [
+    'x',
+    'dy',
+    'mask',
+    'pooled',
+    'argmax',
+    'relu',
+    'uFlipped',
+    'dx',
+    'dU',
+    'db',
+    'tile',
+    ...SCRATCH,
+    ...GEOMETRY,
+  ],
   directForward: ['x', 'w', 'y', 'bias', 'relu', 'pooled', 'argmax', 'offsets', ...SCRATCH, ...GEOMETRY],
   /** Each task's partial dW at dw + task·kH·gradRows·outC and bias gradient at db + task·outC. */
   directFilterGrad: ['x', 'dy', 'mask', 'pooled', 'argmax', 'relu', 'dw', 'db', ...SCRATCH, ...GEOMETRY],
@@ -58,7 +86,21 @@ function decode<K extends JobKind>(kind: K, values: ArrayLike<number>): JobParam
 }
 
 export function geometryParams(g: ConvGeometry): Record<(typeof GEOMETRY)[number], number> {
-  return { batch: g.batch, inH: g.inH, inW: g.inW, inC: g.inC, kH: g.kH, kW: g.kW, outH: g.outH, outW: g.outW, outC: g.outC, strideH: g.strideH, strideW: g.strideW, padTop: g.padTop, padLeft: g.padLeft };
+  return {
+    batch: g.batch,
+    inH: g.inH,
+    inW: g.inW,
+    inC: g.inC,
+    kH: g.kH,
+    kW: g.kW,
+    outH: g.outH,
+    outW: g.outW,
+    outC: g.outC,
+    strideH: g.strideH,
+    strideW: g.strideW,
+    padTop: g.padTop,
+    padLeft: g.padLeft,
+  };
 }
 
 function geometry(p: Record<(typeof GEOMETRY)[number], number>): ConvGeometry {
@@ -67,13 +109,20 @@ function geometry(p: Record<(typeof GEOMETRY)[number], number>): ConvGeometry {
 
 /** [start, end) of task `task` of `tasks` equal slices of `total`, rounded to multiples of `align`. */
 export function sliceOf(total: number, task: number, tasks: number, align = 1): [number, number] {
-  const cut = (t: number): number => (t === tasks ? total : Math.min(total, Math.round((total * t) / tasks / align) * align));
+  const cut = (t: number): number =>
+    t === tasks ? total : Math.min(total, Math.round((total * t) / tasks / align) * align);
   return [cut(task), cut(task + 1)];
 }
 
 const CHUNK_ROWS = 128;
 
-type Runner<K extends JobKind> = (p: JobParams<K>, task: number, tasks: number, dtype: DType, ctx: ThreadContext) => void;
+type Runner<K extends JobKind> = (
+  p: JobParams<K>,
+  task: number,
+  tasks: number,
+  dtype: DType,
+  ctx: ThreadContext,
+) => void;
 
 const RUNNERS: { [K in JobKind]: Runner<K> } = {
   matmul(p, task, tasks, dtype, ctx) {
@@ -96,7 +145,17 @@ const RUNNERS: { [K in JobKind]: Runner<K> } = {
     const { g, data, pixels, n0, n1 } = convTask(p, task, tasks, dtype, ctx);
     const rows = (n1 - n0) * pixels;
     const out = p.y + n0 * pixels * g.outC;
-    gemm(0, rows, g.outC, g.kH * g.kW * g.inC, forwardPackers(data, p.x, data, p.w, g, n0 * pixels, rows), data, out, g.outC, ctx.gemm);
+    gemm(
+      0,
+      rows,
+      g.outC,
+      g.kH * g.kW * g.inC,
+      forwardPackers(data, p.x, data, p.w, g, n0 * pixels, rows),
+      data,
+      out,
+      g.outC,
+      ctx.gemm,
+    );
     if (p.bias >= 0 || p.relu) finishRows(data, out, rows, g.outC, p.bias, p.relu === 1);
   },
   convInputGrad(p, task, tasks, dtype, ctx) {
@@ -108,7 +167,17 @@ const RUNNERS: { [K in JobKind]: Runner<K> } = {
     for (let r0 = n0 * pixels; r0 < n1 * pixels; r0 += chunkRows) {
       const rows = Math.min(chunkRows, n1 * pixels - r0);
       scratch.fill(0, 0, rows * patchSize);
-      gemm(0, rows, patchSize, g.outC, inputGradPackers(data, p.dy, data, p.w, g, r0, rows), scratch, 0, patchSize, ctx.gemm);
+      gemm(
+        0,
+        rows,
+        patchSize,
+        g.outC,
+        inputGradPackers(data, p.dy, data, p.w, g, r0, rows),
+        scratch,
+        0,
+        patchSize,
+        ctx.gemm,
+      );
       col2im(scratch, rows, r0, data, p.dx, g);
     }
   },
@@ -116,17 +185,46 @@ const RUNNERS: { [K in JobKind]: Runner<K> } = {
     // each task sums over its own images into its own partial dW (zeroed by the caller), added in task order
     const { g, data, pixels, patchSize, n0, n1 } = convTask(p, task, tasks, dtype, ctx);
     const out = p.partials + task * patchSize * g.outC;
-    gemm(0, patchSize, g.outC, (n1 - n0) * pixels, filterGradPackers(data, p.x, data, p.dy, g, n0 * pixels), data, out, g.outC, ctx.gemm);
+    gemm(
+      0,
+      patchSize,
+      g.outC,
+      (n1 - n0) * pixels,
+      filterGradPackers(data, p.x, data, p.dy, g, n0 * pixels),
+      data,
+      out,
+      g.outC,
+      ctx.gemm,
+    );
   },
   maxPool(p, task, tasks, dtype, ctx) {
     const g = geometry(p);
     const [n0, n1] = sliceOf(g.batch, task, tasks);
-    const inside = g.padTop === 0 && g.padLeft === 0 && (g.outH - 1) * g.strideH + g.kH <= g.inH && (g.outW - 1) * g.strideW + g.kW <= g.inW;
+    const inside =
+      g.padTop === 0 &&
+      g.padLeft === 0 &&
+      (g.outH - 1) * g.strideH + g.kH <= g.inH &&
+      (g.outW - 1) * g.strideW + g.kW <= g.inW;
     const twoByTwo = g.kH === 2 && g.kW === 2 && g.strideH === 2 && g.strideW === 2;
     if (dtype === 'float32' && ctx.kernels && inside && g.inC % 4 === 0 && twoByTwo) {
       ctx.kernels.maxpool2(4 * p.x, 4 * p.y, 4 * p.argmax, n0, n1, g.inH, g.inW, g.inC, g.outH, g.outW, 0);
     } else if (dtype === 'float32' && ctx.kernels && inside && g.inC % 4 === 0) {
-      ctx.kernels.maxpool(4 * p.x, 4 * p.y, 4 * p.argmax, n0, n1, g.inH, g.inW, g.inC, g.outH, g.outW, g.kH, g.kW, g.strideH, g.strideW);
+      ctx.kernels.maxpool(
+        4 * p.x,
+        4 * p.y,
+        4 * p.argmax,
+        n0,
+        n1,
+        g.inH,
+        g.inW,
+        g.inC,
+        g.outH,
+        g.outW,
+        g.kH,
+        g.kW,
+        g.strideH,
+        g.strideW,
+      );
     } else {
       maxPoolImages(ctx.view(dtype), p.x, ctx.view(dtype), p.y, ctx.views.int32, p.argmax, g, n0, n1);
     }
@@ -150,7 +248,23 @@ const RUNNERS: { [K in JobKind]: Runner<K> } = {
     const g = geometry(p);
     const [n0, n1] = sliceOf(g.batch, task, tasks);
     const scratch = 4 * (p.scratch + ctx.index * p.stride);
-    winogradForward(ctx.kernels!, winogradPlan(g, p.tile as TileSize), g, { x: 4 * p.x, u: 4 * p.u, y: 4 * p.y, bias: 4 * p.bias, relu: p.relu, pool: pooling(p), scratch, tmp: ctx.scratch.tmp }, n0, n1);
+    winogradForward(
+      ctx.kernels!,
+      winogradPlan(g, p.tile as TileSize),
+      g,
+      {
+        x: 4 * p.x,
+        u: 4 * p.u,
+        y: 4 * p.y,
+        bias: 4 * p.bias,
+        relu: p.relu,
+        pool: pooling(p),
+        scratch,
+        tmp: ctx.scratch.tmp,
+      },
+      n0,
+      n1,
+    );
   },
   winogradBackward(p, task, tasks, _dtype, ctx) {
     const g = geometry(p);
@@ -159,19 +273,72 @@ const RUNNERS: { [K in JobKind]: Runner<K> } = {
     const scratch = 4 * (p.scratch + ctx.index * p.stride);
     const dU = p.dU && 4 * (p.dU + task * plan.points * g.inC * g.outC);
     const db = p.db && 4 * (p.db + task * g.outC);
-    winogradBackward(ctx.kernels!, plan, g, { x: 4 * p.x, dy: 4 * p.dy, mask: 4 * p.mask, pool: pooling(p), relu: p.relu, uFlipped: 4 * p.uFlipped, dx: 4 * p.dx, dU, db, scratch, tmp: ctx.scratch.tmp }, n0, n1);
+    winogradBackward(
+      ctx.kernels!,
+      plan,
+      g,
+      {
+        x: 4 * p.x,
+        dy: 4 * p.dy,
+        mask: 4 * p.mask,
+        pool: pooling(p),
+        relu: p.relu,
+        uFlipped: 4 * p.uFlipped,
+        dx: 4 * p.dx,
+        dU,
+        db,
+        scratch,
+        tmp: ctx.scratch.tmp,
+      },
+      n0,
+      n1,
+    );
   },
   directForward(p, task, tasks, _dtype, ctx) {
     const g = geometry(p);
     const [n0, n1] = sliceOf(g.batch, task, tasks);
-    directForward(ctx.kernels!, g, { ...directArrays({ x: p.x, w: p.w, y: p.y, bias: p.bias, relu: p.relu, offsets: p.offsets, scratch: p.scratch + ctx.index * p.stride }), pool: pooling(p) }, n0, n1);
+    directForward(
+      ctx.kernels!,
+      g,
+      {
+        ...directArrays({
+          x: p.x,
+          w: p.w,
+          y: p.y,
+          bias: p.bias,
+          relu: p.relu,
+          offsets: p.offsets,
+          scratch: p.scratch + ctx.index * p.stride,
+        }),
+        pool: pooling(p),
+      },
+      n0,
+      n1,
+    );
   },
   directFilterGrad(p, task, tasks, _dtype, ctx) {
     const g = geometry(p);
     const [n0, n1] = sliceOf(g.batch, task, tasks);
     const dw = p.dw + task * g.kH * gradRows(g) * g.outC;
     const db = p.db + task * g.outC;
-    directFilterGrad(ctx.kernels!, g, { ...directArrays({ x: p.x, dy: p.dy, mask: p.mask, relu: p.relu, dw, db, scratch: p.scratch + ctx.index * p.stride }), pool: pooling(p) }, n0, n1);
+    directFilterGrad(
+      ctx.kernels!,
+      g,
+      {
+        ...directArrays({
+          x: p.x,
+          dy: p.dy,
+          mask: p.mask,
+          relu: p.relu,
+          dw,
+          db,
+          scratch: p.scratch + ctx.index * p.stride,
+        }),
+        pool: pooling(p),
+      },
+      n0,
+      n1,
+    );
   },
   sumPartials(p, task, tasks, _dtype, ctx) {
     const [i0, i1] = sliceOf(p.size, task, tasks, 4);
@@ -181,7 +348,13 @@ const RUNNERS: { [K in JobKind]: Runner<K> } = {
 
 /** A fused pooling's arrays as byte offsets (float32 values, int32 winners; 0: none). */
 /** What a GEMM-based conv task works on: the geometry, the memory, and its images [n0, n1). */
-function convTask(p: Record<(typeof GEOMETRY)[number], number>, task: number, tasks: number, dtype: DType, ctx: ThreadContext) {
+function convTask(
+  p: Record<(typeof GEOMETRY)[number], number>,
+  task: number,
+  tasks: number,
+  dtype: DType,
+  ctx: ThreadContext,
+) {
   const g = geometry(p);
   const [n0, n1] = sliceOf(g.batch, task, tasks);
   return { g, data: ctx.view(dtype), pixels: g.outH * g.outW, patchSize: g.kH * g.kW * g.inC, n0, n1 };
@@ -195,7 +368,19 @@ function pooling(p: { pooled: number; argmax: number }): Pooling {
 function directArrays(elements: Partial<DirectArrays>): Omit<DirectArrays, 'pool'> {
   const bytes = (v = 0): number => 4 * v;
   const e = elements;
-  return { x: bytes(e.x), w: bytes(e.w), y: bytes(e.y), bias: bytes(e.bias), relu: e.relu ?? 0, dy: bytes(e.dy), mask: bytes(e.mask), offsets: bytes(e.offsets), dw: bytes(e.dw), db: bytes(e.db), scratch: bytes(e.scratch) };
+  return {
+    x: bytes(e.x),
+    w: bytes(e.w),
+    y: bytes(e.y),
+    bias: bytes(e.bias),
+    relu: e.relu ?? 0,
+    dy: bytes(e.dy),
+    mask: bytes(e.mask),
+    offsets: bytes(e.offsets),
+    dw: bytes(e.dw),
+    db: bytes(e.db),
+    scratch: bytes(e.scratch),
+  };
 }
 
 function wasmThread(ctx: ThreadContext) {
@@ -214,6 +399,13 @@ function finishRows(data: TypedArray, y: number, rows: number, channels: number,
 }
 
 /** Runs task `task` of the `tasks` a job is cut into, in the thread of `ctx`. */
-export function runJob(kind: JobKind, values: ArrayLike<number>, task: number, tasks: number, dtype: DType, ctx: ThreadContext): void {
+export function runJob(
+  kind: JobKind,
+  values: ArrayLike<number>,
+  task: number,
+  tasks: number,
+  dtype: DType,
+  ctx: ThreadContext,
+): void {
   (RUNNERS[kind] as Runner<JobKind>)(decode(kind, values), task, tasks, dtype, ctx);
 }

@@ -7,7 +7,17 @@ import { ConvGeometry } from '../../kernels/conv';
  * element in window order wins (strictly greater replaces), padding never does. `argmax` receives indices into
  * x (counted from x's first element).
  */
-export function maxPoolImages(x: TypedArray, xo: number, y: TypedArray, yo: number, argmax: Int32Array, ao: number, g: ConvGeometry, n0: number, n1: number): void {
+export function maxPoolImages(
+  x: TypedArray,
+  xo: number,
+  y: TypedArray,
+  yo: number,
+  argmax: Int32Array,
+  ao: number,
+  g: ConvGeometry,
+  n0: number,
+  n1: number,
+): void {
   const C = g.inC;
   for (let n = n0; n < n1; n++) {
     for (let oh = 0; oh < g.outH; oh++) {

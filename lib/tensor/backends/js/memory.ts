@@ -40,9 +40,17 @@ export class SharedHeap {
   /** `reserved` bytes at the start are not the heap's (the threads' fixed scratch). */
   constructor(reserved: number) {
     this.top = align(reserved);
-    this.memory = new WebAssembly.Memory({ initial: Math.ceil((this.top + (4 << 20)) / PAGE_BYTES), maximum: MAX_PAGES, shared: true });
+    this.memory = new WebAssembly.Memory({
+      initial: Math.ceil((this.top + (4 << 20)) / PAGE_BYTES),
+      maximum: MAX_PAGES,
+      shared: true,
+    });
     const module = new WebAssembly.Module(moduleBytes([zero()], MAX_PAGES));
-    this.zero = (new WebAssembly.Instance(module, { env: { memory: this.memory } }).exports as { zero: (at: number, count: number) => void }).zero;
+    this.zero = (
+      new WebAssembly.Instance(module, { env: { memory: this.memory } }).exports as {
+        zero: (at: number, count: number) => void;
+      }
+    ).zero;
     this.refresh();
   }
 
@@ -56,7 +64,11 @@ export class SharedHeap {
     const buffer = this.memory.buffer;
     if (this.views?.float32.buffer === buffer) return;
     this.buffers.add(buffer);
-    this.views = { float32: new Float32Array(buffer), float64: new Float64Array(buffer), int32: new Int32Array(buffer) };
+    this.views = {
+      float32: new Float32Array(buffer),
+      float64: new Float64Array(buffer),
+      int32: new Int32Array(buffer),
+    };
   }
 
   /** A block of at least `bytes`, 64-byte aligned, its contents undefined; its byte offset. */
@@ -122,7 +134,9 @@ export class SharedHeap {
     try {
       this.memory.grow(Math.ceil((end - have) / PAGE_BYTES));
     } catch {
-      throw new Error(`js backend: kernels need ${Math.ceil(end / 2 ** 20)} MiB, more than its ${(MAX_PAGES * PAGE_BYTES) / 2 ** 30} GiB memory`);
+      throw new Error(
+        `js backend: kernels need ${Math.ceil(end / 2 ** 20)} MiB, more than its ${(MAX_PAGES * PAGE_BYTES) / 2 ** 30} GiB memory`,
+      );
     }
   }
 }
@@ -147,7 +161,8 @@ export class TempStack {
   /** A block of at least `bytes`, 64-byte aligned; its byte offset. */
   push(bytes: number): number {
     const size = align(Math.max(bytes, 1));
-    while (this.chunk < this.chunks.length && this.used + size > this.chunks[this.chunk].bytes) [this.chunk, this.used] = [this.chunk + 1, 0];
+    while (this.chunk < this.chunks.length && this.used + size > this.chunks[this.chunk].bytes)
+      [this.chunk, this.used] = [this.chunk + 1, 0];
     if (this.chunk === this.chunks.length) {
       const chunk = Math.max(size, 4 << 20, 2 * (this.chunks[this.chunks.length - 1]?.bytes ?? 0));
       this.chunks.push({ at: this.heap.alloc(chunk), bytes: chunk });

@@ -8,7 +8,16 @@ import { relaxedSimd, simd } from './wasm/features';
 import { kernelModule } from './wasm/module';
 
 /** Layout of the shared control block (Int32 slots). */
-export const CONTROL = { sequence: 0, completed: 1, failed: 3, kind: 4, dtype: 5, tasks: 6, params: 8, size: 64 } as const;
+export const CONTROL = {
+  sequence: 0,
+  completed: 1,
+  failed: 3,
+  kind: 4,
+  dtype: 5,
+  tasks: 6,
+  params: 8,
+  size: 64,
+} as const;
 
 /** The claim word (a BigInt64 slot): the job's sequence number in the high 32 bits, the next task in the low. */
 const TASK_BITS = 32n;
@@ -35,7 +44,12 @@ export class PostedJob {
  * closed before the next one is written, so a successful claim proves the copy is this job's. The main thread,
  * which wrote the job, passes its task count instead.
  */
-export function claimTask(control: Int32Array, claim: BigInt64Array, sequence: number, job: PostedJob | number): number {
+export function claimTask(
+  control: Int32Array,
+  claim: BigInt64Array,
+  sequence: number,
+  job: PostedJob | number,
+): number {
   for (;;) {
     const word = Atomics.load(claim, 0);
     if (Number(word >> TASK_BITS) !== sequence) return -1;
@@ -108,7 +122,10 @@ export class ThreadPool {
   /** Why workers could not be started, if they could not (the pool then runs everything on the main thread). */
   startError: string | null = null;
 
-  constructor(readonly threads: number, options: { fma?: boolean } = {}) {
+  constructor(
+    readonly threads: number,
+    options: { fma?: boolean } = {},
+  ) {
     this.heap = new SharedHeap(reservedBytes(threads));
     this.fma = simd() && (options.fma ?? true) && relaxedSimd();
     this.module = simd() ? kernelModule(MAX_PAGES, this.fma) : null;
@@ -127,7 +144,15 @@ export class ThreadPool {
       for (let index = 1; index < this.threads; index++) {
         const { port1, port2 } = new MessageChannel();
         const worker = new Worker(path.join(__dirname, 'worker.js'), {
-          workerData: { control: this.control.buffer, claim: this.claim.buffer, done: this.done.buffer, memory: this.heap.memory, module: this.module, index, port: port2 },
+          workerData: {
+            control: this.control.buffer,
+            claim: this.claim.buffer,
+            done: this.done.buffer,
+            memory: this.heap.memory,
+            module: this.module,
+            index,
+            port: port2,
+          },
           transferList: [port2],
         });
         worker.unref();
@@ -175,7 +200,11 @@ export class ThreadPool {
     Atomics.store(c, CONTROL.sequence, this.sequence);
     Atomics.notify(c, CONTROL.sequence);
     try {
-      for (let task = claimTask(c, this.claim, this.sequence, tasks); task >= 0; task = claimTask(c, this.claim, this.sequence, tasks)) {
+      for (
+        let task = claimTask(c, this.claim, this.sequence, tasks);
+        task >= 0;
+        task = claimTask(c, this.claim, this.sequence, tasks)
+      ) {
         runJob(kind, params, task, tasks, dtype, this.main);
         this.done[0]++;
         Atomics.add(c, CONTROL.completed, 1);
@@ -213,7 +242,9 @@ export class ThreadPool {
     const c = this.control;
     if (Atomics.load(c, CONTROL.failed) !== 0) {
       Atomics.store(c, CONTROL.failed, 0);
-      const reports = this.workers.map(({ port }) => receiveMessageOnPort(port)?.message as { error?: string } | undefined);
+      const reports = this.workers.map(
+        ({ port }) => receiveMessageOnPort(port)?.message as { error?: string } | undefined,
+      );
       throw new Error(`js backend: a worker thread failed: ${reports.find((r) => r?.error)?.error ?? 'unknown error'}`);
     }
   }

@@ -16,7 +16,10 @@ export class Staging {
   private readonly copies: Array<[Numbers, number]> = [];
   private readonly bytes: number;
 
-  constructor(private readonly heap: SharedHeap, readonly dtype: DType) {
+  constructor(
+    private readonly heap: SharedHeap,
+    readonly dtype: DType,
+  ) {
     this.bytes = dtype === 'float64' ? 8 : 4;
     this.mark = heap.temps.mark();
   }
@@ -47,7 +50,11 @@ export class Staging {
 
   /** An output of `shape` in the dtype (contents to be written by the kernel, or zeroed when asked). */
   output(shape: number[], zero = false): { array: NDArray; at: number } {
-    const data = allocate(this.dtype, shape.reduce((a, b) => a * b, 1), false);
+    const data = allocate(
+      this.dtype,
+      shape.reduce((a, b) => a * b, 1),
+      false,
+    );
     return { array: ndarray(data, shape), at: this.place(data, zero) };
   }
 

@@ -27,7 +27,15 @@ const CHUNK_BYTES = 1 << 20;
 export function winogradFits(g: ConvGeometry): boolean {
   const [padBottom, padRight] = [g.outH + 2 - g.inH - g.padTop, g.outW + 2 - g.inW - g.padLeft];
   const pads = [g.padTop, g.padLeft, padBottom, padRight];
-  return g.kH === 3 && g.kW === 3 && g.strideH === 1 && g.strideW === 1 && pads.every((p) => p >= 0 && p <= 2) && g.inC % WASM_NR === 0 && g.outC % WASM_NR === 0;
+  return (
+    g.kH === 3 &&
+    g.kW === 3 &&
+    g.strideH === 1 &&
+    g.strideW === 1 &&
+    pads.every((p) => p >= 0 && p <= 2) &&
+    g.inC % WASM_NR === 0 &&
+    g.outC % WASM_NR === 0
+  );
 }
 
 /** A grid of m×m tiles over an output of outH × outW, read from an input padded to rows × cols. */
@@ -47,7 +55,15 @@ function tiling(m: number, outH: number, outW: number, top: number, left: number
   const tilesW = Math.ceil(outW / m);
   const rows = tilesH * m + 2;
   const cols = tilesW * m + 2;
-  return { tilesH, tilesW, perImage: tilesH * tilesW, cols, top, left, bytes: (channels) => rows * cols * channels * 4 };
+  return {
+    tilesH,
+    tilesW,
+    perImage: tilesH * tilesW,
+    cols,
+    top,
+    left,
+    bytes: (channels) => rows * cols * channels * 4,
+  };
 }
 
 /** How a convolution is cut into chunks, and where each thread's buffers lie in its scratch (byte offsets). */
@@ -120,7 +136,17 @@ function backwardBuffers(plan: WinogradPlan, g: ConvGeometry): Record<string, nu
  * For each point ξ: C_ξ = A_ξ·B_ξ on the tile kernel, for the first `used` rows of A's slices (row-major
  * slices of `rows` × k, B's k × n, C's `rows` × n), one 8-column panel at a time.
  */
-function productPerPoint(w: Kernels, plan: WinogradPlan, a: number, rows: number, used: number, k: number, b: number, c: number, n: number): void {
+function productPerPoint(
+  w: Kernels,
+  plan: WinogradPlan,
+  a: number,
+  rows: number,
+  used: number,
+  k: number,
+  b: number,
+  c: number,
+  n: number,
+): void {
   const panels = Math.ceil(used / WASM_MR);
   for (let xi = 0; xi < plan.points; xi++) {
     const [aXi, bXi, cXi] = [a + xi * rows * k * 4, b + xi * k * n * 4, c + xi * rows * n * 4];
@@ -143,7 +169,14 @@ export interface WinogradForward {
 }
 
 /** Images [n0, n1) of y = x ⋆ w (+ bias, ReLU), from U = the filters' transform (points × inC × outC). */
-export function winogradForward(w: Kernels, plan: WinogradPlan, g: ConvGeometry, a: WinogradForward, n0: number, n1: number): void {
+export function winogradForward(
+  w: Kernels,
+  plan: WinogradPlan,
+  g: ConvGeometry,
+  a: WinogradForward,
+  n0: number,
+  n1: number,
+): void {
   const { F, forward: t, imagesPerChunk, rows } = plan;
   const s = forwardBuffers(plan, g);
   const [P, V, M, flags, keep, Y] = [s.P, s.V, s.M, s.flags, s.keep, s.Y].map((o) => a.scratch + o);
@@ -186,7 +219,14 @@ export interface WinogradBackward {
 }
 
 /** Images [n0, n1) of the backward pass: dx for them, and their share of ∂U and of the bias gradient. */
-export function winogradBackward(w: Kernels, plan: WinogradPlan, g: ConvGeometry, a: WinogradBackward, n0: number, n1: number): void {
+export function winogradBackward(
+  w: Kernels,
+  plan: WinogradPlan,
+  g: ConvGeometry,
+  a: WinogradBackward,
+  n0: number,
+  n1: number,
+): void {
   const { F, forward: tf, inputGrad: td, imagesPerChunk, rows } = plan;
   const s = backwardBuffers(plan, g);
   const [Pz, Px, Vz, Mx, Vx, dM] = [s.Pz, s.Px, s.Vz, s.Mx, s.Vx, s.dM].map((o) => a.scratch + o);
@@ -196,9 +236,33 @@ export function winogradBackward(w: Kernels, plan: WinogradPlan, g: ConvGeometry
     const count = Math.min(imagesPerChunk, n1 - n);
     for (let q = 0; q < count; q++) {
       const image = n + q;
-      if (a.pool.pooled) unpoolImage(w, g, a.dy, a.pool, a.relu, image, { at: Pz, bytes: td.bytes(g.outC), cols: td.cols, top: td.top, left: td.left }, a.db);
-      else w.pad(a.dy + image * yImage, g.outH, g.outW, g.outC, Pz, td.cols, td.bytes(g.outC), td.top, td.left, a.mask && a.mask + image * yImage, a.db);
-      if (a.dx) kernel(w, 'input', F)(Pz, td.cols, g.outC, td.tilesH, td.tilesW, Vz, rows.inputGrad, q * td.perImage, a.tmp);
+      if (a.pool.pooled)
+        unpoolImage(
+          w,
+          g,
+          a.dy,
+          a.pool,
+          a.relu,
+          image,
+          { at: Pz, bytes: td.bytes(g.outC), cols: td.cols, top: td.top, left: td.left },
+          a.db,
+        );
+      else
+        w.pad(
+          a.dy + image * yImage,
+          g.outH,
+          g.outW,
+          g.outC,
+          Pz,
+          td.cols,
+          td.bytes(g.outC),
+          td.top,
+          td.left,
+          a.mask && a.mask + image * yImage,
+          a.db,
+        );
+      if (a.dx)
+        kernel(w, 'input', F)(Pz, td.cols, g.outC, td.tilesH, td.tilesW, Vz, rows.inputGrad, q * td.perImage, a.tmp);
       if (a.dU) {
         kernel(w, 'grad', F)(dzFirst, td.cols, g.outC, tf.tilesH, tf.tilesW, dM, rows.forward, q * tf.perImage, a.tmp);
         w.pad(a.x + image * xImage, g.inH, g.inW, g.inC, Px, tf.cols, tf.bytes(g.inC), tf.top, tf.left, 0, 0);
@@ -208,7 +272,21 @@ export function winogradBackward(w: Kernels, plan: WinogradPlan, g: ConvGeometry
     if (a.dx) {
       productPerPoint(w, plan, Vz, rows.inputGrad, count * td.perImage, g.outC, a.uFlipped, Mx, g.inC);
       for (let q = 0; q < count; q++) {
-        kernel(w, 'output', F)(Mx, rows.inputGrad, q * td.perImage, g.inC, a.dx + (n + q) * xImage, g.inH, g.inW, td.tilesH, td.tilesW, 0, 0, 0, a.tmp);
+        kernel(w, 'output', F)(
+          Mx,
+          rows.inputGrad,
+          q * td.perImage,
+          g.inC,
+          a.dx + (n + q) * xImage,
+          g.inH,
+          g.inW,
+          td.tilesH,
+          td.tilesW,
+          0,
+          0,
+          0,
+          a.tmp,
+        );
       }
     }
     if (a.dU) {
@@ -218,7 +296,18 @@ export function winogradBackward(w: Kernels, plan: WinogradPlan, g: ConvGeometry
       for (let xi = 0; xi < plan.points; xi++) {
         for (let j = 0; j < g.outC; j += WASM_NR) {
           const c = a.dU + (xi * g.inC * g.outC + j) * 4;
-          w.tiles(Vx + xi * vRow, 4, g.inC * 4, dM + xi * mRow + j * 4, g.outC * 4, tiles, g.inC / WASM_MR, c, g.outC * 4, n > n0 ? 1 : 0);
+          w.tiles(
+            Vx + xi * vRow,
+            4,
+            g.inC * 4,
+            dM + xi * mRow + j * 4,
+            g.outC * 4,
+            tiles,
+            g.inC / WASM_MR,
+            c,
+            g.outC * 4,
+            n > n0 ? 1 : 0,
+          );
         }
       }
     }

@@ -4,7 +4,15 @@ import { runJob } from './jobs';
 import { claimTask, completeTask, CONTROL, PostedJob, spinUntil } from './pool';
 
 // A worker of the js backend's pool: sleep until a job is posted, claim its tasks until none is left, sleep again.
-const start = workerData as { control: SharedArrayBuffer; claim: SharedArrayBuffer; done: SharedArrayBuffer; memory: WebAssembly.Memory; module: WebAssembly.Module | null; index: number; port: MessagePort };
+const start = workerData as {
+  control: SharedArrayBuffer;
+  claim: SharedArrayBuffer;
+  done: SharedArrayBuffer;
+  memory: WebAssembly.Memory;
+  module: WebAssembly.Module | null;
+  index: number;
+  port: MessagePort;
+};
 const { index, port } = start;
 const control = new Int32Array(start.control);
 const claim = new BigInt64Array(start.claim);
@@ -20,9 +28,14 @@ function serve(context: ThreadContext): void {
   const job = new PostedJob();
   let sequence = 0;
   for (;;) {
-    if (!spinUntil(() => Atomics.load(control, CONTROL.sequence) !== sequence)) Atomics.wait(control, CONTROL.sequence, sequence);
+    if (!spinUntil(() => Atomics.load(control, CONTROL.sequence) !== sequence))
+      Atomics.wait(control, CONTROL.sequence, sequence);
     sequence = Atomics.load(control, CONTROL.sequence);
-    for (let task = claimTask(control, claim, sequence, job); task >= 0; task = claimTask(control, claim, sequence, job)) {
+    for (
+      let task = claimTask(control, claim, sequence, job);
+      task >= 0;
+      task = claimTask(control, claim, sequence, job)
+    ) {
       try {
         context.refresh(); // the memory may have grown since the last task
         runJob(job.kind, job.params, task, job.tasks, job.dtype, context);

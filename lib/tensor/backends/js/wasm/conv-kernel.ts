@@ -13,7 +13,19 @@ export const DIRECT_BLOCK = 16;
  * sums).
  */
 function pad(): FunctionSpec {
-  const f = new WasmFunction('pad', ['src', 'rows', 'cols', 'C', 'dst', 'Wp', 'dstBytes', 'top', 'left', 'mask', 'sums']);
+  const f = new WasmFunction('pad', [
+    'src',
+    'rows',
+    'cols',
+    'C',
+    'dst',
+    'Wp',
+    'dstBytes',
+    'top',
+    'left',
+    'mask',
+    'sums',
+  ]);
   const { src, rows, cols, C, dst, Wp, dstBytes, top, left, mask, sums } = f.p;
   const [i, j, ch, from, to, rowBytes, gridRow, shift, end, pixBytes] = f.many(10, 'i32');
   const [v, zero] = f.many(2, 'v128');
@@ -30,25 +42,38 @@ function pad(): FunctionSpec {
     c.get(to).i32(0).get(left).get(C).mul().i32(4).mul().memoryFill(); // left of the image
     c.get(to).get(left).get(C).mul().i32(4).mul().add().set(to);
     c.get(to).get(rowBytes).add().set(end);
-    c.get(C).i32(3).and().eqz().ifElse(
-      () =>
-        c.forLoop(j, cols, () => {
-          c.forLoop(ch, pixBytes, () => {
-            c.get(from).v128Load().set(v);
-            c.get(mask).ifThen(() => c.get(v).get(from).get(shift).add().v128Load().get(zero).f32x4Gt().v128And().set(v));
-            c.get(sums).ifThen(() => c.get(sums).get(ch).add().get(sums).get(ch).add().v128Load().get(v).f32x4Add().v128Store());
-            c.get(to).get(v).v128Store();
-            c.inc(from, 16).inc(to, 16);
-          }, { step: 16 });
-        }),
-      () =>
-        c.forLoop(j, cols, () => {
-          c.forLoop(ch, C, () => {
-            c.get(to).get(from).f32Load().f32Store();
-            c.inc(from, 4).inc(to, 4);
-          });
-        }),
-    );
+    c.get(C)
+      .i32(3)
+      .and()
+      .eqz()
+      .ifElse(
+        () =>
+          c.forLoop(j, cols, () => {
+            c.forLoop(
+              ch,
+              pixBytes,
+              () => {
+                c.get(from).v128Load().set(v);
+                c.get(mask).ifThen(() =>
+                  c.get(v).get(from).get(shift).add().v128Load().get(zero).f32x4Gt().v128And().set(v),
+                );
+                c.get(sums).ifThen(() =>
+                  c.get(sums).get(ch).add().get(sums).get(ch).add().v128Load().get(v).f32x4Add().v128Store(),
+                );
+                c.get(to).get(v).v128Store();
+                c.inc(from, 16).inc(to, 16);
+              },
+              { step: 16 },
+            );
+          }),
+        () =>
+          c.forLoop(j, cols, () => {
+            c.forLoop(ch, C, () => {
+              c.get(to).get(from).f32Load().f32Store();
+              c.inc(from, 4).inc(to, 4);
+            });
+          }),
+      );
     // right of the image, to the end of the grid's row
     c.get(end).i32(0).get(dst).get(i).get(top).add().i32(1).add().get(gridRow).mul().add().get(end).sub().memoryFill();
   });
@@ -69,7 +94,11 @@ function pad(): FunctionSpec {
  * registers, where a matrix product would pack 9-long patches.
  */
 function direct(fma: boolean, vectors: 4 | 1): FunctionSpec {
-  const f = new WasmFunction(`direct${vectors}`, ['P', 'rowStep', 'pixStep', 'outH', 'outW', 'offsets', 'entries', 'w', 'outC', 'co0', 'co1', 'bias', 'relu', 'Y'], fma);
+  const f = new WasmFunction(
+    `direct${vectors}`,
+    ['P', 'rowStep', 'pixStep', 'outH', 'outW', 'offsets', 'entries', 'w', 'outC', 'co0', 'co1', 'bias', 'relu', 'Y'],
+    fma,
+  );
   const { P, rowStep, pixStep, outH, outW, offsets, entries, w, outC, co0, co1, bias, relu, Y } = f.p;
   const [oh, ow, co, e, row, pixel, wp, out, wStep, last, offset] = f.many(11, 'i32');
   const acc = [f.many(vectors, 'v128'), f.many(vectors, 'v128')];
@@ -78,11 +107,24 @@ function direct(fma: boolean, vectors: 4 | 1): FunctionSpec {
   const c = f.code;
   c.get(outC).i32(4).mul().set(wStep);
   c.get(outW).i32(1).sub().set(last);
-  c.get(relu).ifElse(() => c.v128Zero().set(floor), () => c.f32x4Const(-Infinity).set(floor));
+  c.get(relu).ifElse(
+    () => c.v128Zero().set(floor),
+    () => c.f32x4Const(-Infinity).set(floor),
+  );
 
   /** The outputs of `pixels` (2 or 1) pixels from (oh, ow), channels [co, co + 4·vectors). */
   const block = (pixels: number): void => {
-    for (let p = 0; p < pixels; p++) acc[p].forEach((v, k) => c.get(bias).get(co).i32(4).mul().add().v128Load(16 * k).set(v));
+    for (let p = 0; p < pixels; p++)
+      acc[p].forEach((v, k) =>
+        c
+          .get(bias)
+          .get(co)
+          .i32(4)
+          .mul()
+          .add()
+          .v128Load(16 * k)
+          .set(v),
+      );
     c.get(w).get(co).i32(4).mul().add().set(wp);
     c.forLoop(e, entries, () => {
       c.get(offsets).get(e).i32(4).mul().add().i32Load().get(pixel).add().set(offset);
@@ -90,30 +132,55 @@ function direct(fma: boolean, vectors: 4 | 1): FunctionSpec {
       if (pixels === 2) c.get(offset).get(pixStep).add().load32Splat().set(s1);
       // each weight vector loaded once into a local: V8 does not merge loads from a shared memory
       for (let k = 0; k < vectors; k++) {
-        c.get(wp).v128Load(16 * k).set(weight[k]);
-        for (let p = 0; p < pixels; p++) c.madd(() => c.get(acc[p][k]), () => c.get(p === 0 ? s0 : s1), () => c.get(weight[k])).set(acc[p][k]);
+        c.get(wp)
+          .v128Load(16 * k)
+          .set(weight[k]);
+        for (let p = 0; p < pixels; p++)
+          c.madd(
+            () => c.get(acc[p][k]),
+            () => c.get(p === 0 ? s0 : s1),
+            () => c.get(weight[k]),
+          ).set(acc[p][k]);
       }
       c.inc(wp, () => c.get(wStep));
     });
     for (let p = 0; p < pixels; p++) {
-      acc[p].forEach((v, k) => c.get(out).get(v).get(floor).f32x4Pmax().v128Store(16 * k));
+      acc[p].forEach((v, k) =>
+        c
+          .get(out)
+          .get(v)
+          .get(floor)
+          .f32x4Pmax()
+          .v128Store(16 * k),
+      );
       if (p === 0 && pixels === 2) c.inc(out, () => c.get(wStep));
     }
   };
 
   c.forLoop(oh, outH, () => {
     c.get(P).get(oh).get(rowStep).mul().add().set(row);
-    c.forLoop(co, co1, () => {
-      c.get(row).set(pixel);
-      c.get(Y).get(oh).get(outW).mul().get(wStep).mul().add().get(co).i32(4).mul().add().set(out);
-      c.i32(0).set(ow);
-      c.block().loop();
-      c.get(ow).get(last).ltS().eqz().brIf(1);
-      block(2);
-      c.inc(out, () => c.get(wStep)).inc(pixel, () => c.get(pixStep)).inc(pixel, () => c.get(pixStep)).inc(ow, 2);
-      c.br(0).end().end();
-      c.get(ow).get(outW).ltS().ifThen(() => block(1));
-    }, { step: 4 * vectors, start: co0 });
+    c.forLoop(
+      co,
+      co1,
+      () => {
+        c.get(row).set(pixel);
+        c.get(Y).get(oh).get(outW).mul().get(wStep).mul().add().get(co).i32(4).mul().add().set(out);
+        c.i32(0).set(ow);
+        c.block().loop();
+        c.get(ow).get(last).ltS().eqz().brIf(1);
+        block(2);
+        c.inc(out, () => c.get(wStep))
+          .inc(pixel, () => c.get(pixStep))
+          .inc(pixel, () => c.get(pixStep))
+          .inc(ow, 2);
+        c.br(0).end().end();
+        c.get(ow)
+          .get(outW)
+          .ltS()
+          .ifThen(() => block(1));
+      },
+      { step: 4 * vectors, start: co0 },
+    );
   });
   return f.spec();
 }
@@ -131,10 +198,27 @@ function addInto(): FunctionSpec {
   const { dst, src, count } = f.p;
   const [i, at] = f.many(2, 'i32');
   const c = f.code;
-  c.forLoop(i, count, () => {
-    c.get(i).i32(4).mul().set(at);
-    c.get(dst).get(at).add().get(dst).get(at).add().v128Load().get(src).get(at).add().v128Load().f32x4Add().v128Store();
-  }, { step: 4 });
+  c.forLoop(
+    i,
+    count,
+    () => {
+      c.get(i).i32(4).mul().set(at);
+      c.get(dst)
+        .get(at)
+        .add()
+        .get(dst)
+        .get(at)
+        .add()
+        .v128Load()
+        .get(src)
+        .get(at)
+        .add()
+        .v128Load()
+        .f32x4Add()
+        .v128Store();
+    },
+    { step: 4 },
+  );
   return f.spec();
 }
 

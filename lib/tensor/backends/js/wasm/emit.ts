@@ -181,7 +181,10 @@ export class Code {
     this.block().loop();
     this.get(counter).get(limit).ltU().eqz().brIf(1);
     body();
-    this.get(counter).i32(options.step ?? 1).add().set(counter);
+    this.get(counter)
+      .i32(options.step ?? 1)
+      .add()
+      .set(counter);
     return this.br(0).end().end();
   }
 
@@ -305,7 +308,11 @@ export class Code {
 /** The bytes of a function whose body uses f32x4.relaxed_madd: valid only where relaxed SIMD is on. */
 export function relaxedProbe(): Uint8Array {
   const c = new Code(true);
-  c.madd(() => c.v128Zero(), () => c.v128Zero(), () => c.v128Zero()).drop();
+  c.madd(
+    () => c.v128Zero(),
+    () => c.v128Zero(),
+    () => c.v128Zero(),
+  ).drop();
   return moduleBytes([{ name: 'probe', params: [], locals: [], body: c }], 1);
 }
 
@@ -328,7 +335,11 @@ export class WasmFunction<P extends string> {
   private readonly types: number[] = [];
   private readonly count: number;
 
-  constructor(readonly name: string, params: readonly P[], fma = false) {
+  constructor(
+    readonly name: string,
+    params: readonly P[],
+    fma = false,
+  ) {
     this.code = new Code(fma);
     this.p = Object.fromEntries(params.map((param, i) => [param, i])) as Record<P, number>;
     this.count = params.length;
@@ -366,5 +377,19 @@ export function moduleBytes(functions: readonly FunctionSpec[], maxPages: number
     return [...uleb(body.length), ...body];
   });
   const code = section(10, vector(bodies));
-  return Uint8Array.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...types, ...imports, ...declarations, ...exports, ...code]);
+  return Uint8Array.from([
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
+    ...types,
+    ...imports,
+    ...declarations,
+    ...exports,
+    ...code,
+  ]);
 }

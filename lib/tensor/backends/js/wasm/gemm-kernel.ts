@@ -28,7 +28,11 @@ function tiles(fma: boolean): FunctionSpec {
   c.get(a).set(ap).get(cAt).set(cp);
   c.forLoop(p, panels, () => {
     c.get(ap).set(rows[0]);
-    for (let r = 1; r < WASM_MR; r++) c.get(rows[r - 1]).get(aRow).add().set(rows[r]);
+    for (let r = 1; r < WASM_MR; r++)
+      c.get(rows[r - 1])
+        .get(aRow)
+        .add()
+        .set(rows[r]);
     for (const v of acc) c.v128Zero().set(v);
     c.get(b).set(bp);
     c.forLoop(k, kc, () => {
@@ -38,7 +42,11 @@ function tiles(fma: boolean): FunctionSpec {
         c.get(rows[r]).load32Splat().set(s);
         for (let h = 0; h < 2; h++) {
           const into = acc[2 * r + h];
-          c.madd(() => c.get(into), () => c.get(s), () => c.get(h === 0 ? b0 : b1)).set(into);
+          c.madd(
+            () => c.get(into),
+            () => c.get(s),
+            () => c.get(h === 0 ? b0 : b1),
+          ).set(into);
         }
         c.inc(rows[r], () => c.get(aK));
       }
@@ -51,7 +59,9 @@ function tiles(fma: boolean): FunctionSpec {
         c.get(accumulate).ifThen(() => {
           c.get(s);
           address();
-          c.v128Load(16 * h).f32x4Add().set(s);
+          c.v128Load(16 * h)
+            .f32x4Add()
+            .set(s);
         });
         address();
         c.get(s).v128Store(16 * h);
@@ -100,13 +110,21 @@ function finish(): FunctionSpec {
   const c = f.code;
   c.v128Zero().set(zero);
   c.forLoop(row, rows, () => {
-    c.forLoop(ch, channels, () => {
-      c.get(y).get(row).get(channels).mul().get(ch).add().i32(4).mul().add().set(at);
-      c.get(at).v128Load().set(v);
-      c.get(bias).i32(0).geS().ifThen(() => c.get(v).get(bias).get(ch).i32(4).mul().add().v128Load().f32x4Add().set(v));
-      c.get(relu).ifThen(() => c.get(v).get(zero).f32x4Pmax().set(v));
-      c.get(at).get(v).v128Store();
-    }, { step: 4 });
+    c.forLoop(
+      ch,
+      channels,
+      () => {
+        c.get(y).get(row).get(channels).mul().get(ch).add().i32(4).mul().add().set(at);
+        c.get(at).v128Load().set(v);
+        c.get(bias)
+          .i32(0)
+          .geS()
+          .ifThen(() => c.get(v).get(bias).get(ch).i32(4).mul().add().v128Load().f32x4Add().set(v));
+        c.get(relu).ifThen(() => c.get(v).get(zero).f32x4Pmax().set(v));
+        c.get(at).get(v).v128Store();
+      },
+      { step: 4 },
+    );
   });
   return f.spec();
 }

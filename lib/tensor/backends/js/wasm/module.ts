@@ -43,7 +43,13 @@ export interface Kernels {
  * instantiates the same module against the same memory.
  */
 export function kernelModule(maxPages: number, fma: boolean): WebAssembly.Module {
-  const functions = [...gemmFunctions(fma), ...poolFunctions(), ...convFunctions(fma), ...optimFunctions(), ...winogradFunctions([F2, F4], fma)];
+  const functions = [
+    ...gemmFunctions(fma),
+    ...poolFunctions(),
+    ...convFunctions(fma),
+    ...optimFunctions(),
+    ...winogradFunctions([F2, F4], fma),
+  ];
   return new WebAssembly.Module(moduleBytes(functions, maxPages));
 }
 

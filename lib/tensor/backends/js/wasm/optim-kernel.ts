@@ -13,19 +13,41 @@ function adam(): FunctionSpec {
   const [i, at] = f.many(2, 'i32');
   const [b1, c1, b2, c2, lr, eps, g, mi, vi] = f.many(9, 'v128');
   const c = f.code;
-  [b1, c1, b2, c2, lr, eps].forEach((local, k) => c.get(constants).load32Splat(4 * k).set(local));
-  c.forLoop(i, count, () => {
-    c.get(i).i32(4).mul().set(at);
-    c.get(grad).get(at).add().v128Load().set(g);
-    c.get(b1).get(m).get(at).add().v128Load().f32x4Mul().get(c1).get(g).f32x4Mul().f32x4Add().set(mi);
-    c.get(b2).get(v).get(at).add().v128Load().f32x4Mul().get(c2).get(g).get(g).f32x4Mul().f32x4Mul().f32x4Add().set(vi);
-    c.get(m).get(at).add().get(mi).v128Store();
-    c.get(v).get(at).add().get(vi).v128Store();
-    c.get(theta).get(at).add();
-    c.get(theta).get(at).add().v128Load();
-    c.get(lr).get(mi).f32x4Mul().get(vi).f32x4Sqrt().get(eps).f32x4Add().f32x4Div();
-    c.f32x4Sub().v128Store();
-  }, { step: 4 });
+  [b1, c1, b2, c2, lr, eps].forEach((local, k) =>
+    c
+      .get(constants)
+      .load32Splat(4 * k)
+      .set(local),
+  );
+  c.forLoop(
+    i,
+    count,
+    () => {
+      c.get(i).i32(4).mul().set(at);
+      c.get(grad).get(at).add().v128Load().set(g);
+      c.get(b1).get(m).get(at).add().v128Load().f32x4Mul().get(c1).get(g).f32x4Mul().f32x4Add().set(mi);
+      c.get(b2)
+        .get(v)
+        .get(at)
+        .add()
+        .v128Load()
+        .f32x4Mul()
+        .get(c2)
+        .get(g)
+        .get(g)
+        .f32x4Mul()
+        .f32x4Mul()
+        .f32x4Add()
+        .set(vi);
+      c.get(m).get(at).add().get(mi).v128Store();
+      c.get(v).get(at).add().get(vi).v128Store();
+      c.get(theta).get(at).add();
+      c.get(theta).get(at).add().v128Load();
+      c.get(lr).get(mi).f32x4Mul().get(vi).f32x4Sqrt().get(eps).f32x4Add().f32x4Div();
+      c.f32x4Sub().v128Store();
+    },
+    { step: 4 },
+  );
   return f.spec();
 }
 
@@ -40,10 +62,15 @@ function finite(): FunctionSpec {
   const [x, bad, zero] = f.many(3, 'v128');
   const c = f.code;
   c.v128Zero().set(bad).v128Zero().set(zero);
-  c.forLoop(i, count, () => {
-    c.get(data).get(i).i32(4).mul().add().v128Load().set(x);
-    c.get(bad).get(x).get(x).f32x4Sub().get(zero).f32x4Ne().v128Or().set(bad);
-  }, { step: 4 });
+  c.forLoop(
+    i,
+    count,
+    () => {
+      c.get(data).get(i).i32(4).mul().add().v128Load().set(x);
+      c.get(bad).get(x).get(x).f32x4Sub().get(zero).f32x4Ne().v128Or().set(bad);
+    },
+    { step: 4 },
+  );
   c.get(out).get(bad).v128AnyTrue().eqz().i32Store();
   return f.spec();
 }

@@ -8,7 +8,22 @@ import { FunctionSpec, WasmFunction } from './emit';
  * exactly `v > best ? v : best`, and where it replaced, the candidate's index is kept.
  */
 function maxpool(): FunctionSpec {
-  const f = new WasmFunction('maxpool', ['x', 'y', 'argmax', 'n0', 'n1', 'inH', 'inW', 'channels', 'outH', 'outW', 'kH', 'kW', 'sH', 'sW']);
+  const f = new WasmFunction('maxpool', [
+    'x',
+    'y',
+    'argmax',
+    'n0',
+    'n1',
+    'inH',
+    'inW',
+    'channels',
+    'outH',
+    'outW',
+    'kH',
+    'kW',
+    'sH',
+    'sW',
+  ]);
   const { x, y, argmax, n0, n1, inH, inW, channels, outH, outW, kH, kW, sH, sW } = f.p;
   const [n, i, j, ch, a, b, row, window, at, out, pixBytes, rowBytes] = f.many(12, 'i32');
   const [best, bestIndex, v, index, mask, lanes] = f.many(6, 'v128');
@@ -17,34 +32,47 @@ function maxpool(): FunctionSpec {
   c.get(inW).get(pixBytes).mul().set(rowBytes);
   c.i32x4Iota().set(lanes);
   c.get(n0).get(outH).mul().get(outW).mul().get(pixBytes).mul().set(out);
-  c.forLoop(n, n1, () => {
-    c.forLoop(i, outH, () => {
-      c.get(n).get(inH).mul().get(i).get(sH).mul().add().get(rowBytes).mul().set(row);
-      c.forLoop(j, outW, () => {
-        c.get(row).get(j).get(sW).mul().get(pixBytes).mul().add().set(window);
-        c.forLoop(ch, pixBytes, () => {
-          c.forLoop(a, kH, () => {
-            c.forLoop(b, kW, () => {
-              c.get(window).get(ch).add().get(a).get(rowBytes).mul().add().get(b).get(pixBytes).mul().add().set(at);
-              c.get(x).get(at).add().v128Load().set(v);
-              c.get(at).i32(2).shrU().i32x4Splat().get(lanes).i32x4Add().set(index);
-              c.get(a).get(b).add().ifElse(
-                () => {
-                  c.get(best).get(v).f32x4Lt().set(mask);
-                  c.get(best).get(v).f32x4Pmax().set(best);
-                  c.get(index).get(bestIndex).get(mask).bitselect().set(bestIndex);
-                },
-                () => c.get(v).set(best).get(index).set(bestIndex),
-              );
-            });
-          });
-          c.get(y).get(out).add().get(best).v128Store();
-          c.get(argmax).get(out).add().get(bestIndex).v128Store();
-          c.inc(out, 16);
-        }, { step: 16 });
+  c.forLoop(
+    n,
+    n1,
+    () => {
+      c.forLoop(i, outH, () => {
+        c.get(n).get(inH).mul().get(i).get(sH).mul().add().get(rowBytes).mul().set(row);
+        c.forLoop(j, outW, () => {
+          c.get(row).get(j).get(sW).mul().get(pixBytes).mul().add().set(window);
+          c.forLoop(
+            ch,
+            pixBytes,
+            () => {
+              c.forLoop(a, kH, () => {
+                c.forLoop(b, kW, () => {
+                  c.get(window).get(ch).add().get(a).get(rowBytes).mul().add().get(b).get(pixBytes).mul().add().set(at);
+                  c.get(x).get(at).add().v128Load().set(v);
+                  c.get(at).i32(2).shrU().i32x4Splat().get(lanes).i32x4Add().set(index);
+                  c.get(a)
+                    .get(b)
+                    .add()
+                    .ifElse(
+                      () => {
+                        c.get(best).get(v).f32x4Lt().set(mask);
+                        c.get(best).get(v).f32x4Pmax().set(best);
+                        c.get(index).get(bestIndex).get(mask).bitselect().set(bestIndex);
+                      },
+                      () => c.get(v).set(best).get(index).set(bestIndex),
+                    );
+                });
+              });
+              c.get(y).get(out).add().get(best).v128Store();
+              c.get(argmax).get(out).add().get(bestIndex).v128Store();
+              c.inc(out, 16);
+            },
+            { step: 16 },
+          );
+        });
       });
-    });
-  }, { start: n0 });
+    },
+    { start: n0 },
+  );
   return f.spec();
 }
 
@@ -55,7 +83,19 @@ function maxpool(): FunctionSpec {
  * one image held apart, its indices into the whole batch).
  */
 function maxpool2(): FunctionSpec {
-  const f = new WasmFunction('maxpool2', ['x', 'y', 'argmax', 'n0', 'n1', 'inH', 'inW', 'channels', 'outH', 'outW', 'base']);
+  const f = new WasmFunction('maxpool2', [
+    'x',
+    'y',
+    'argmax',
+    'n0',
+    'n1',
+    'inH',
+    'inW',
+    'channels',
+    'outH',
+    'outW',
+    'base',
+  ]);
   const { x, y, argmax, n0, n1, inH, inW, channels, outH, outW, base } = f.p;
   const [n, i, j, row, p, out, pixBytes, rowBytes, rowEnd] = f.many(9, 'i32');
   const [best, bestIndex, v, mask, index, right, down, step] = f.many(8, 'v128');
@@ -66,37 +106,42 @@ function maxpool2(): FunctionSpec {
   c.get(inW).get(channels).mul().get(channels).sub().i32x4Splat().set(down);
   c.i32(4).i32x4Splat().set(step);
   c.get(y).get(n0).get(outH).mul().get(outW).mul().get(pixBytes).mul().add().set(out);
-  c.forLoop(n, n1, () => {
-    c.forLoop(i, outH, () => {
-      c.get(x).get(n).get(inH).mul().get(i).i32(2).mul().add().get(rowBytes).mul().add().set(row);
-      c.get(row).set(p);
-      c.forLoop(j, outW, () => {
-        c.get(p).get(pixBytes).add().set(rowEnd);
-        c.block().loop();
-        c.get(p).get(rowEnd).ltU().eqz().brIf(1);
-        c.get(p).get(x).sub().i32(2).shrU().get(base).add().i32x4Splat().i32x4Iota().i32x4Add().set(index);
-        c.get(p).v128Load().set(best).get(index).set(bestIndex);
-        const candidates: Array<[() => void, number]> = [
-          [() => c.get(p).get(pixBytes).add(), right],
-          [() => c.get(p).get(rowBytes).add(), down],
-          [() => c.get(p).get(rowBytes).add().get(pixBytes).add(), right],
-        ];
-        for (const [address, move] of candidates) {
-          address();
-          c.v128Load().set(v);
-          c.get(index).get(move).i32x4Add().set(index);
-          c.get(best).get(v).f32x4Lt().set(mask);
-          c.get(best).get(v).f32x4Pmax().set(best);
-          c.get(index).get(bestIndex).get(mask).bitselect().set(bestIndex);
-        }
-        c.get(out).get(best).v128Store();
-        c.get(out).get(argmax).add().get(y).sub().get(bestIndex).v128Store();
-        c.inc(out, 16).inc(p, 16);
-        c.br(0).end().end();
-        c.inc(p, () => c.get(pixBytes)); // over the window's second column
+  c.forLoop(
+    n,
+    n1,
+    () => {
+      c.forLoop(i, outH, () => {
+        c.get(x).get(n).get(inH).mul().get(i).i32(2).mul().add().get(rowBytes).mul().add().set(row);
+        c.get(row).set(p);
+        c.forLoop(j, outW, () => {
+          c.get(p).get(pixBytes).add().set(rowEnd);
+          c.block().loop();
+          c.get(p).get(rowEnd).ltU().eqz().brIf(1);
+          c.get(p).get(x).sub().i32(2).shrU().get(base).add().i32x4Splat().i32x4Iota().i32x4Add().set(index);
+          c.get(p).v128Load().set(best).get(index).set(bestIndex);
+          const candidates: Array<[() => void, number]> = [
+            [() => c.get(p).get(pixBytes).add(), right],
+            [() => c.get(p).get(rowBytes).add(), down],
+            [() => c.get(p).get(rowBytes).add().get(pixBytes).add(), right],
+          ];
+          for (const [address, move] of candidates) {
+            address();
+            c.v128Load().set(v);
+            c.get(index).get(move).i32x4Add().set(index);
+            c.get(best).get(v).f32x4Lt().set(mask);
+            c.get(best).get(v).f32x4Pmax().set(best);
+            c.get(index).get(bestIndex).get(mask).bitselect().set(bestIndex);
+          }
+          c.get(out).get(best).v128Store();
+          c.get(out).get(argmax).add().get(y).sub().get(bestIndex).v128Store();
+          c.inc(out, 16).inc(p, 16);
+          c.br(0).end().end();
+          c.inc(p, () => c.get(pixBytes)); // over the window's second column
+        });
       });
-    });
-  }, { start: n0 });
+    },
+    { start: n0 },
+  );
   return f.spec();
 }
 
@@ -127,7 +172,23 @@ function maxpoolGrad(): FunctionSpec {
  * its window (0, C, outW·C or both), found by comparisons: no division.
  */
 function unpool(): FunctionSpec {
-  const f = new WasmFunction('unpool', ['dy', 'argmax', 'pooled', 'pH', 'pW', 'base', 'relu', 'dst', 'dstBytes', 'Wp', 'C', 'top', 'left', 'outW', 'sums']);
+  const f = new WasmFunction('unpool', [
+    'dy',
+    'argmax',
+    'pooled',
+    'pH',
+    'pW',
+    'base',
+    'relu',
+    'dst',
+    'dstBytes',
+    'Wp',
+    'C',
+    'top',
+    'left',
+    'outW',
+    'sums',
+  ]);
   const { dy, argmax, pooled, pH, pW, base, relu, dst, dstBytes, Wp, C, top, left, outW, sums } = f.p;
   const [pi, pj, ch, at, origin, delta, down, rowC, to] = f.many(9, 'i32');
   const c = f.code;
@@ -139,17 +200,43 @@ function unpool(): FunctionSpec {
       // the window's first value, as an index into the image's conv output
       c.get(pi).i32(2).mul().get(rowC).mul().get(pj).i32(2).mul().get(C).mul().add().get(base).add().set(origin);
       c.forLoop(ch, C, () => {
-        c.get(relu).eqz().get(pooled).get(at).add().f32Load().f32Const(0).f32Gt().or().ifThen(() => {
-          c.get(argmax).get(at).add().i32Load().get(origin).sub().get(ch).sub().set(delta); // 0, C, outW·C or outW·C + C
-          c.get(delta).get(rowC).geS().set(down);
-          // grid index: ((2pi + down + top)·Wp + 2pj + right + left)·C + ch, with right = delta − down·outW·C ≠ 0
-          c.get(dst);
-          c.get(pi).i32(2).mul().get(down).add().get(top).add().get(Wp).mul();
-          c.get(pj).i32(2).mul().add().get(delta).get(down).get(rowC).mul().sub().i32(0).ne().add().get(left).add();
-          c.get(C).mul().get(ch).add().i32(4).mul().add().set(to);
-          c.get(to).get(dy).get(at).add().f32Load().f32Store();
-          c.get(sums).ifThen(() => c.get(sums).get(ch).i32(4).mul().add().set(to).get(to).get(to).f32Load().get(dy).get(at).add().f32Load().f32Add().f32Store());
-        });
+        c.get(relu)
+          .eqz()
+          .get(pooled)
+          .get(at)
+          .add()
+          .f32Load()
+          .f32Const(0)
+          .f32Gt()
+          .or()
+          .ifThen(() => {
+            c.get(argmax).get(at).add().i32Load().get(origin).sub().get(ch).sub().set(delta); // 0, C, outW·C or outW·C + C
+            c.get(delta).get(rowC).geS().set(down);
+            // grid index: ((2pi + down + top)·Wp + 2pj + right + left)·C + ch, with right = delta − down·outW·C ≠ 0
+            c.get(dst);
+            c.get(pi).i32(2).mul().get(down).add().get(top).add().get(Wp).mul();
+            c.get(pj).i32(2).mul().add().get(delta).get(down).get(rowC).mul().sub().i32(0).ne().add().get(left).add();
+            c.get(C).mul().get(ch).add().i32(4).mul().add().set(to);
+            c.get(to).get(dy).get(at).add().f32Load().f32Store();
+            c.get(sums).ifThen(() =>
+              c
+                .get(sums)
+                .get(ch)
+                .i32(4)
+                .mul()
+                .add()
+                .set(to)
+                .get(to)
+                .get(to)
+                .f32Load()
+                .get(dy)
+                .get(at)
+                .add()
+                .f32Load()
+                .f32Add()
+                .f32Store(),
+            );
+          });
         c.inc(at, 4);
       });
     });

@@ -41,7 +41,13 @@ function combination(c: Code, terms: ReadonlyArray<readonly [number, number]>): 
  * step, so they go through `tmp` (a local holding the byte offset of q·r vectors of scratch, in L1): T is made
  * one column of X at a time and stored, then read back one row at a time for the outputs.
  */
-function sandwich(f: WasmFunction<string>, L: readonly number[][], load: (i: number, j: number) => void, store: (i: number, j: number, value: () => void) => void, tmp: number): void {
+function sandwich(
+  f: WasmFunction<string>,
+  L: readonly number[][],
+  load: (i: number, j: number) => void,
+  store: (i: number, j: number, value: () => void) => void,
+  tmp: number,
+): void {
   const c = f.code;
   const [q, r] = [L[0].length, L.length];
   if (q * q + r * q <= 32) {
@@ -55,11 +61,23 @@ function sandwich(f: WasmFunction<string>, L: readonly number[][], load: (i: num
     }
     L.forEach((row, i) => {
       for (let j = 0; j < q; j++) {
-        combination(c, row.map((l, k) => [l, x[k][j]] as const));
+        combination(
+          c,
+          row.map((l, k) => [l, x[k][j]] as const),
+        );
         c.set(t[i][j]);
       }
     });
-    L.forEach((_, i) => L.forEach((row, j) => store(i, j, () => combination(c, row.map((l, k) => [l, t[i][k]] as const)))));
+    L.forEach((_, i) =>
+      L.forEach((row, j) =>
+        store(i, j, () =>
+          combination(
+            c,
+            row.map((l, k) => [l, t[i][k]] as const),
+          ),
+        ),
+      ),
+    );
     return;
   }
   const column = f.many(q, 'v128');
@@ -70,14 +88,27 @@ function sandwich(f: WasmFunction<string>, L: readonly number[][], load: (i: num
     }
     L.forEach((row, i) => {
       c.get(tmp);
-      combination(c, row.map((l, k) => [l, column[k]] as const));
+      combination(
+        c,
+        row.map((l, k) => [l, column[k]] as const),
+      );
       c.v128Store(16 * (i * q + j));
     });
   }
   const line = f.many(q, 'v128');
   for (let i = 0; i < r; i++) {
-    for (let k = 0; k < q; k++) c.get(tmp).v128Load(16 * (i * q + k)).set(line[k]);
-    L.forEach((row, j) => store(i, j, () => combination(c, row.map((l, k) => [l, line[k]] as const))));
+    for (let k = 0; k < q; k++)
+      c.get(tmp)
+        .v128Load(16 * (i * q + k))
+        .set(line[k]);
+    L.forEach((row, j) =>
+      store(i, j, () =>
+        combination(
+          c,
+          row.map((l, k) => [l, line[k]] as const),
+        ),
+      ),
+    );
   }
 }
 
@@ -129,21 +160,26 @@ function tileLoop(f: WasmFunction<(typeof TILE_PARAMS)[number]>, L: readonly num
   c.forLoop(th, tilesH, () => {
     c.forLoop(tw, tilesW, () => {
       c.get(P).get(th).i32(m).mul().get(rowBytes).mul().add().get(tw).i32(m).mul().get(pixBytes).mul().add().set(base);
-      c.forLoop(ch, C, () => {
-        c.get(V).get(t).get(C).mul().get(ch).add().i32(4).mul().add().set(out);
-        sandwich(
-          f,
-          L,
-          (i, j) => c.get(base).get(rows[i]).add().get(pixels[j]).add().get(ch).i32(4).mul().add().v128Load(),
-          (i, j, value) => {
-            c.get(out);
-            value();
-            c.v128Store();
-            if (i * r + j < r * r - 1) c.get(out).get(sliceBytes).add().set(out);
-          },
-          tmp,
-        );
-      }, { step: 4 });
+      c.forLoop(
+        ch,
+        C,
+        () => {
+          c.get(V).get(t).get(C).mul().get(ch).add().i32(4).mul().add().set(out);
+          sandwich(
+            f,
+            L,
+            (i, j) => c.get(base).get(rows[i]).add().get(pixels[j]).add().get(ch).i32(4).mul().add().v128Load(),
+            (i, j, value) => {
+              c.get(out);
+              value();
+              c.v128Store();
+              if (i * r + j < r * r - 1) c.get(out).get(sliceBytes).add().set(out);
+            },
+            tmp,
+          );
+        },
+        { step: 4 },
+      );
       c.inc(t, 1);
     });
   });
@@ -159,7 +195,11 @@ function tileLoop(f: WasmFunction<(typeof TILE_PARAMS)[number]>, L: readonly num
  * when m does not divide its size) are not written.
  */
 function output(F: WinogradTransform, fma: boolean): FunctionSpec {
-  const f = new WasmFunction(`output${F.m}`, ['M', 'T', 't0', 'C', 'Y', 'outH', 'outW', 'tilesH', 'tilesW', 'bias', 'relu', 'keep', 'tmp'], fma);
+  const f = new WasmFunction(
+    `output${F.m}`,
+    ['M', 'T', 't0', 'C', 'Y', 'outH', 'outW', 'tilesH', 'tilesW', 'bias', 'relu', 'keep', 'tmp'],
+    fma,
+  );
   const { M, T, t0, C, Y, outH, outW, tilesH, tilesW, bias, relu, keep, tmp } = f.p;
   const c = f.code;
   const m = F.m;
@@ -175,36 +215,85 @@ function output(F: WinogradTransform, fma: boolean): FunctionSpec {
   const keepRow = f.i32();
   c.get(outW).i32(4).mul().set(keepRow);
   const keepRows = offsets(f, keepRow, m);
-  c.get(relu).ifElse(() => c.v128Zero().set(floor), () => c.f32x4Const(-Infinity).set(floor));
+  c.get(relu).ifElse(
+    () => c.v128Zero().set(floor),
+    () => c.f32x4Const(-Infinity).set(floor),
+  );
   c.get(t0).set(t);
   c.forLoop(th, tilesH, () => {
     c.get(outH).get(th).i32(m).mul().sub().set(rowsLeft);
     c.forLoop(tw, tilesW, () => {
       c.get(outW).get(tw).i32(m).mul().sub().set(colsLeft);
-      c.forLoop(ch, C, () => {
-        c.get(M).get(t).get(C).mul().get(ch).add().i32(4).mul().add().set(from);
-        c.get(Y).get(th).i32(m).mul().get(rowBytes).mul().add().get(tw).i32(m).mul().get(pixBytes).mul().add().get(ch).i32(4).mul().add().set(to);
-        c.get(bias).get(ch).i32(4).mul().add().v128Load().set(b);
-        c.get(keep).get(th).i32(m).mul().get(keepRow).mul().add().get(tw).i32(m * 4).mul().add().set(kept);
-        const alpha = F.AT[0].length;
-        sandwich(
-          f,
-          F.AT,
-          (i, j) => c.get(from).get(slices[i * alpha + j]).add().v128Load(),
-          (i, j, value) => {
-            const write = (): void => {
-              c.get(to).get(rows[i]).add().get(pixels[j]).add();
-              value();
-              // & the pixel's mask (all ones where its window holds a nonzero), or all ones without `keep`
-              c.get(kept).get(keepRows[i]).add().i32Load(4 * j).i32x4Splat().get(ones).get(keep).select().v128And();
-              c.get(b).f32x4Add().get(floor).f32x4Pmax().v128Store();
-            };
-            if (i === 0 && j === 0) write();
-            else c.get(rowsLeft).i32(i).gtS().get(colsLeft).i32(j).gtS().and().ifThen(write);
-          },
-          tmp,
-        );
-      }, { step: 4 });
+      c.forLoop(
+        ch,
+        C,
+        () => {
+          c.get(M).get(t).get(C).mul().get(ch).add().i32(4).mul().add().set(from);
+          c.get(Y)
+            .get(th)
+            .i32(m)
+            .mul()
+            .get(rowBytes)
+            .mul()
+            .add()
+            .get(tw)
+            .i32(m)
+            .mul()
+            .get(pixBytes)
+            .mul()
+            .add()
+            .get(ch)
+            .i32(4)
+            .mul()
+            .add()
+            .set(to);
+          c.get(bias).get(ch).i32(4).mul().add().v128Load().set(b);
+          c.get(keep)
+            .get(th)
+            .i32(m)
+            .mul()
+            .get(keepRow)
+            .mul()
+            .add()
+            .get(tw)
+            .i32(m * 4)
+            .mul()
+            .add()
+            .set(kept);
+          const alpha = F.AT[0].length;
+          sandwich(
+            f,
+            F.AT,
+            (i, j) =>
+              c
+                .get(from)
+                .get(slices[i * alpha + j])
+                .add()
+                .v128Load(),
+            (i, j, value) => {
+              const write = (): void => {
+                c.get(to).get(rows[i]).add().get(pixels[j]).add();
+                value();
+                // & the pixel's mask (all ones where its window holds a nonzero), or all ones without `keep`
+                c.get(kept)
+                  .get(keepRows[i])
+                  .add()
+                  .i32Load(4 * j)
+                  .i32x4Splat()
+                  .get(ones)
+                  .get(keep)
+                  .select()
+                  .v128And();
+                c.get(b).f32x4Add().get(floor).f32x4Pmax().v128Store();
+              };
+              if (i === 0 && j === 0) write();
+              else c.get(rowsLeft).i32(i).gtS().get(colsLeft).i32(j).gtS().and().ifThen(write);
+            },
+            tmp,
+          );
+        },
+        { step: 4 },
+      );
       c.inc(t, 1);
     });
   });
@@ -242,22 +331,34 @@ function perFilter(f: WasmFunction<(typeof FILTER_PARAMS)[number]>, L: readonly 
   c.get(inC).get(outC).mul().i32(4).mul().set(slotBytes);
   const slots = offsets(f, slotBytes, Math.max(q, r) ** 2);
   c.forLoop(ci, inC, () => {
-    c.forLoop(co, outC, () => {
-      c.get(ci).get(outC).mul().get(co).add().i32(4).mul().set(from);
-      c.get(dst).get(from).add().set(to);
-      c.get(src).get(from).add().set(from);
-      sandwich(
-        f,
-        L,
-        (i, j) => c.get(from).get(slots[i * q + j]).add().v128Load(),
-        (i, j, value) => {
-          c.get(to).get(slots[i * r + j]).add();
-          value();
-          c.v128Store();
-        },
-        tmp,
-      );
-    }, { step: 4 });
+    c.forLoop(
+      co,
+      outC,
+      () => {
+        c.get(ci).get(outC).mul().get(co).add().i32(4).mul().set(from);
+        c.get(dst).get(from).add().set(to);
+        c.get(src).get(from).add().set(from);
+        sandwich(
+          f,
+          L,
+          (i, j) =>
+            c
+              .get(from)
+              .get(slots[i * q + j])
+              .add()
+              .v128Load(),
+          (i, j, value) => {
+            c.get(to)
+              .get(slots[i * r + j])
+              .add();
+            value();
+            c.v128Store();
+          },
+          tmp,
+        );
+      },
+      { step: 4 },
+    );
   });
   return f.spec();
 }
@@ -285,10 +386,15 @@ function zeroPatches(): FunctionSpec {
     c.get(P).get(r).get(Wp).mul().get(C).mul().i32(4).mul().add().set(at);
     c.forLoop(col, cols, () => {
       c.v128Zero().set(nonzero);
-      c.forLoop(ch, C, () => {
-        c.get(nonzero).get(at).v128Load().get(zero).f32x4Ne().v128Or().set(nonzero);
-        c.inc(at, 16);
-      }, { step: 4 });
+      c.forLoop(
+        ch,
+        C,
+        () => {
+          c.get(nonzero).get(at).v128Load().get(zero).f32x4Ne().v128Or().set(nonzero);
+          c.inc(at, 16);
+        },
+        { step: 4 },
+      );
       c.get(flag).get(nonzero).v128AnyTrue().i32Store();
       c.inc(flag, 4);
     });
@@ -308,5 +414,8 @@ function zeroPatches(): FunctionSpec {
 }
 
 export function winogradFunctions(transforms: readonly WinogradTransform[], fma: boolean): FunctionSpec[] {
-  return [zeroPatches(), ...transforms.flatMap((F) => [input(F, fma), grad(F, fma), output(F, fma), filter(F, fma), filterGrad(F, fma)])];
+  return [
+    zeroPatches(),
+    ...transforms.flatMap((F) => [input(F, fma), grad(F, fma), output(F, fma), filter(F, fma), filterGrad(F, fma)]),
+  ];
 }
