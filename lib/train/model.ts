@@ -45,28 +45,14 @@ export function tripletLoss(
         stats: { loss: r.loss.item(), fractionPositive: r.fractionPositive, embeddingMeanNorm: norm },
       };
     }
-    case 'batch_hard': {
-      const r = batchHardTripletLoss(labels, embeddings, params.margin, options);
-      return {
-        loss: r.loss,
-        stats: {
-          loss: r.loss.item(),
-          hardestPositiveDist: r.hardestPositiveDist,
-          hardestNegativeDist: r.hardestNegativeDist,
-          embeddingMeanNorm: norm,
-        },
-      };
-    }
+    case 'batch_hard':
     case 'batch_semihard': {
-      const r = batchSemiHardTripletLoss(labels, embeddings, params.margin, options);
+      const mine = params.triplet_strategy === 'batch_hard' ? batchHardTripletLoss : batchSemiHardTripletLoss;
+      const r = mine(labels, embeddings, params.margin, options);
+      const { hardestPositiveDist, hardestNegativeDist } = r;
       return {
         loss: r.loss,
-        stats: {
-          loss: r.loss.item(),
-          hardestPositiveDist: r.hardestPositiveDist,
-          hardestNegativeDist: r.hardestNegativeDist,
-          embeddingMeanNorm: norm,
-        },
+        stats: { loss: r.loss.item(), hardestPositiveDist, hardestNegativeDist, embeddingMeanNorm: norm },
       };
     }
   }
