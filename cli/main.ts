@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { embedCommand } from './commands/embed';
 import { evalCommand } from './commands/eval';
+import { exportCommand } from './commands/export';
 import { gradcheckCommand } from './commands/gradcheck';
 import { searchCommand } from './commands/search';
 import { trainCommand } from './commands/train';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
     evalCommand(),
     embedCommand(),
     visualizeCommand(),
+    exportCommand(),
     searchCommand(),
     gradcheckCommand(),
   ])

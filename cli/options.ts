@@ -28,3 +28,4 @@ export function choiceOf<T extends string>(flag: string, allowed: readonly T[]):
 
 export const checkpointChoice = choiceOf('--checkpoint', ['last', 'best'] as const);
 export const splitChoice = choiceOf('--split', ['test', 'train'] as const);
+export const exportFormatChoice = choiceOf('--format', ['onnx', 'safetensors'] as const);

@@ -68,7 +68,14 @@ export function reportTrainingStart(
   params: Params,
   data: DataSplits,
   backend: string,
-  info: { step: number; epoch: number; totalSteps: number; resumedFrom: string | null; parameters: number },
+  info: {
+    step: number;
+    epoch: number;
+    totalSteps: number;
+    resumedFrom: string | null;
+    initializedFrom: string | null;
+    parameters: number;
+  },
 ): void {
   const strategy = `${params.triplet_strategy}${params.soft_margin ? ' (soft margin)' : `, margin ${params.margin}`}${params.squared ? ', squared distances' : ''}`;
   console.log(`triplet train: ${experiment.modelDir}`);
@@ -82,6 +89,7 @@ export function reportTrainingStart(
     console.log(
       `  defaults ${unset.length <= 6 ? unset.join(', ') : `for the ${unset.length} keys params.json leaves out (the README lists them)`}`,
     );
+  if (info.initializedFrom) console.log(`  weights  from ${info.initializedFrom}`);
   if (info.resumedFrom)
     console.log(`  resuming from ${info.resumedFrom} at step ${info.step} (epoch ${info.epoch + 1})`);
   console.log(`  ${info.totalSteps} steps: ${params.num_epochs} epochs of ${info.totalSteps / params.num_epochs}`);

@@ -27,6 +27,7 @@ export async function runTraining(options: {
   backend: string;
   baselines: boolean;
   profile?: boolean;
+  initFrom?: string;
 }): Promise<TrainOutcome> {
   const { experiment, params, data, backend } = options;
   const { modelDir } = experiment;
@@ -38,6 +39,7 @@ export async function runTraining(options: {
     const outcome = await trainModel({
       modelDir,
       params,
+      initFrom: options.initFrom,
       data,
       profiler,
       events: trainingEvents(options, view, stop.requested),

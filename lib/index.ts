@@ -11,4 +11,5 @@ export { FileError, writeFileAtomic } from './util/files';
 export * from './train';
 export * from './data';
 export * from './summaries';
+export * from './export';
 export * from './viz';

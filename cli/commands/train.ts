@@ -10,6 +10,7 @@ interface TrainFlags extends BackendFlags {
   data_dir?: string;
   seed?: number;
   baselines: boolean;
+  initFrom?: string;
   profile?: boolean;
 }
 
@@ -29,6 +30,10 @@ export function trainCommand(): Command {
       'folder with the MNIST IDX files (train-images-idx3-ubyte[.gz], …) [default: the embedded digits]',
     )
     .option('--seed <n>', 'seed of every random choice (overrides params.seed)', parseInteger('--seed'))
+    .option(
+      '--init-from <file>',
+      'start from these weights (a checkpoint, or a weights-only `triplet export`) instead of random ones: fine-tuning',
+    )
     .option('--no-baselines', 'skip the untrained-network and raw-pixel baselines at the end')
     .option(
       '--profile',
@@ -53,5 +58,6 @@ async function train(flags: TrainFlags): Promise<void> {
     backend: describeBackend(backend),
     baselines: flags.baselines,
     profile: flags.profile,
+    initFrom: flags.initFrom,
   });
 }

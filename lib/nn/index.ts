@@ -19,3 +19,4 @@ export { Module, moduleCheck } from './module';
 export { Adam, AdamOptions, AdamState } from './optim/adam';
 export { holdInBackend, trainingState } from './residency';
 export { decodeSafetensors, encodeSafetensors, Safetensors } from './safetensors';
+export { encodeWeights, loadWeightsInto, portableName, WEIGHTS_FORMAT } from './weights';

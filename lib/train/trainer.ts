@@ -3,9 +3,11 @@ import { BatchOptions, checkAgainstParams, DataSplits, epochBatches, imageBatch,
 import {
   Adam,
   CheckpointDir,
+  CheckpointError,
   EmbeddingNet,
   holdInBackend,
   loadCheckpoint,
+  loadWeightsInto,
   restoreCheckpoint,
   trainingState,
   TrainingParts,
@@ -36,6 +38,8 @@ export interface TrainEvents {
     epoch: number;
     totalSteps: number;
     resumedFrom: string | null;
+    /** The file the initial weights came from (`initFrom`, when the run starts rather than resumes). */
+    initializedFrom: string | null;
     parameters: number;
   }): void;
   onStep?(report: StepReport): void;
@@ -85,6 +89,11 @@ export interface TrainOptions {
   profiler?: StepProfiler;
   /** Where the steps' arrays are reused from (a new arena by default; false: every array new, as outside training). */
   arena?: ArrayArena | false;
+  /**
+   * Start from these weights (a checkpoint or a weights-only export, shapes checked against params) instead of
+   * the seed's: fine-tuning. A model_dir that has a checkpoint resumes from it, and this is not read.
+   */
+  initFrom?: string;
 }
 
 export async function trainModel(options: TrainOptions): Promise<TrainOutcome> {
@@ -101,6 +110,15 @@ export async function trainModel(options: TrainOptions): Promise<TrainOutcome> {
   } finally {
     held.release();
     if (options.arena === undefined && arena) arena.dispose();
+  }
+}
+
+/** The initial weights of `file`; a file that does not fit the params is the user's to fix (a ConfigError). */
+function startFrom(model: EmbeddingNet, file: string): void {
+  try {
+    loadWeightsInto(model, file);
+  } catch (error) {
+    throw error instanceof CheckpointError ? new ConfigError(`initial weights: ${error.message}`) : error;
   }
 }
 
@@ -156,6 +174,7 @@ class TrainingRun {
       epoch,
       totalSteps,
       resumedFrom: this.resumedFrom,
+      initializedFrom: this.resumedFrom ? null : (this.options.initFrom ?? null),
       parameters: this.model.parameterCount(),
     });
     if (epoch >= params.num_epochs) return this.outcome('already-trained', null);
@@ -171,7 +190,10 @@ class TrainingRun {
   /** Picks up from the last checkpoint, exactly: weights, Adam's moments, the step, the data order. */
   private resumeIfSaved(): void {
     const { last } = this.checkpoints;
-    if (!this.checkpoints.hasLast()) return;
+    if (!this.checkpoints.hasLast()) {
+      if (this.options.initFrom !== undefined) startFrom(this.model, this.options.initFrom);
+      return;
+    }
     const checkpoint = loadCheckpoint(last);
     checkArchitecture(checkpoint.meta.params, this.options.params, last);
     const meta = restoreCheckpoint(checkpoint, { model: this.model, optimizer: this.optimizer }, last);

@@ -1,0 +1,1 @@
+export { onnxModel, OnnxOptions } from './onnx';
