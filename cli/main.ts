@@ -4,6 +4,7 @@ import { embedCommand } from './commands/embed';
 import { evalCommand } from './commands/eval';
 import { exportCommand } from './commands/export';
 import { gradcheckCommand } from './commands/gradcheck';
+import { predictCommand } from './commands/predict';
 import { searchCommand } from './commands/search';
 import { trainCommand } from './commands/train';
 import { visualizeCommand } from './commands/visualize';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
     embedCommand(),
     visualizeCommand(),
     exportCommand(),
+    predictCommand(),
     searchCommand(),
     gradcheckCommand(),
   ])

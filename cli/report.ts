@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { DataSplits, EvalMetrics, metricRecord, Params, RetrievalMetrics, StepProfiler } from '../lib';
+import { DataSplits, EvalMetrics, metricRecord, Params, Prediction, RetrievalMetrics, StepProfiler } from '../lib';
 import { writeFileAtomic } from '../lib/util/files';
 import { Experiment } from './experiment';
 import { formatTable } from './table';
@@ -134,4 +134,20 @@ export function reportSearch(parentDir: string, param: string, results: SearchRe
   ];
   writeFileAtomic(csvFile, csv.join('\n') + '\n');
   console.log(`\nwrote ${jsonFile} and ${csvFile}`);
+}
+
+/** `predict`'s answer: a table (file, label, distance of the nearest, the neighbours' labels), or JSON. */
+export function reportPredictions(names: readonly string[], predictions: readonly Prediction[], json: boolean): void {
+  if (json) {
+    const rows = predictions.map((p, i) => ({ file: names[i], label: p.label, neighbors: p.neighbors }));
+    console.log(JSON.stringify(rows, null, 2));
+    return;
+  }
+  const rows = predictions.map((p, i) => [
+    names[i],
+    String(p.label),
+    p.neighbors[0].distance.toFixed(4),
+    p.neighbors.map((m) => m.label).join(' '),
+  ]);
+  console.log(formatTable(['file', 'label', 'nearest distance', 'neighbours (labels, nearest first)'], rows));
 }

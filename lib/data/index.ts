@@ -11,3 +11,4 @@ export {
 } from './dataset';
 export { isTestImage, loadEmbeddedDigits, TEST_FRACTION } from './embedded';
 export { IDX_FILES, IMAGES_MAGIC, LABELS_MAGIC, loadIdxDirectory, readIdxImages, readIdxLabels } from './idx';
+export { NamedImages, readImageFiles } from './images';

@@ -17,3 +17,4 @@ export { metricRecord, TrainingSummaries, trainingScalarNames } from './summarie
 export { Phase, StepProfiler } from './profile';
 export { StepReport, TrainEvents, trainModel, TrainingError, TrainOptions, TrainOutcome } from './trainer';
 export { loadTrainedModel } from './restore';
+export { Gallery, trainingGallery } from './gallery';
