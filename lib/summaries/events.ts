@@ -10,7 +10,8 @@ import { ProtoWriter } from './protobuf';
  * Each record is TFRecord-framed — u64le length, u32le masked CRC-32C of those 8 bytes, the data, u32le masked
  * CRC-32C of the data — and holds one `Event` protocol buffer: wall_time = 1 (double, seconds), step = 2 (int64),
  * file_version = 3 ("brain.Event:2", the first record), summary = 5, session_log = 7. A scalar is a
- * Summary.Value { tag = 1, simple_value = 2 (float) }.
+ * Summary.Value { tag = 1, simple_value = 2 (float) }; an image a Summary.Value { tag = 1, image = 4 } holding a
+ * Summary.Image { height = 1, width = 2, colorspace = 3 (1: grey), encoded_image_string = 4 (PNG) }.
  */
 export function frameRecord(data: Uint8Array): Buffer {
   const length = Buffer.alloc(8);
@@ -60,6 +61,14 @@ export class EventFileWriter {
     const summary = new ProtoWriter();
     for (const [tag, value] of Object.entries(values))
       summary.message(1, new ProtoWriter().string(1, tag).float(2, value));
+    this.append(event(step, (e) => e.message(5, summary), this.now()));
+  }
+
+  /** An image at a step: `png` as encoded, `colorspace` 1 for grey, 3 RGB, 4 RGBA (as tf.summary.image). */
+  image(step: number, tag: string, png: Uint8Array, size: { height: number; width: number; colorspace: number }): void {
+    const image = new ProtoWriter().varint(1, size.height).varint(2, size.width).varint(3, size.colorspace);
+    image.bytesField(4, png);
+    const summary = new ProtoWriter().message(1, new ProtoWriter().string(1, tag).message(4, image));
     this.append(event(step, (e) => e.message(5, summary), this.now()));
   }
 

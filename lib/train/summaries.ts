@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { PNG } from 'pngjs';
 import { EventFileWriter, SummaryCsv } from '../summaries';
 import { RetrievalMetrics } from '../triplet';
 import { EvalMetrics } from './evaluate';
@@ -65,6 +66,16 @@ const EVAL_SCALARS = [
   'nmi',
 ];
 
+/** A grey-scale PNG of a square image with pixels in [0, 1]. */
+function greyPng(pixels: Float32Array, size: number): Buffer {
+  const png = new PNG({ width: size, height: size });
+  for (let i = 0; i < size * size; i++) {
+    const v = Math.round(Math.min(1, Math.max(0, pixels[i])) * 255);
+    png.data.set([v, v, v, 255], 4 * i);
+  }
+  return PNG.sync.write(png, { colorType: 0 });
+}
+
 /**
  * Training summaries, as the original writes them: TensorBoard event files in the model_dir (training) and in
  * model_dir/eval (evaluation), and the same scalars in a summaries.csv beside each. `tensorboard --logdir
@@ -93,9 +104,16 @@ export class TrainingSummaries {
     this.evalCsv = new SummaryCsv(evalDir, EVAL_SCALARS, resumeStep);
   }
 
+  /** The step's scalars, and `train_image`: the batch's first image, as the original's tf.summary.image. */
   training(report: StepReport, wallTime = Date.now() / 1000): void {
     const values = trainingScalars(report, this.params);
     this.trainEvents.scalars(report.step, values);
+    const size = this.params.image_size;
+    this.trainEvents.image(report.step, 'train_image', greyPng(report.firstImage(), size), {
+      height: size,
+      width: size,
+      colorspace: 1,
+    });
     this.trainCsv.append(report.step, wallTime, values);
   }
 

@@ -30,6 +30,11 @@ export interface StepReport {
   stats: BatchStats;
   /** Training throughput over recent steps. */
   imagesPerSecond: number;
+  /**
+   * The batch's first image, [image_size²] pixels in [0, 1] (the original's `train_image` summary shows it): a view
+   * of the training set, made when asked for (a step makes no typed array of its own).
+   */
+  firstImage(): Float32Array;
 }
 
 export interface TrainEvents {
@@ -120,6 +125,12 @@ function startFrom(model: EmbeddingNet, file: string): void {
   } catch (error) {
     throw error instanceof CheckpointError ? new ConfigError(`initial weights: ${error.message}`) : error;
   }
+}
+
+/** Image `index` of a data set, as a view of its pixels. */
+function imageOf(dataset: DataSplits['train'], index: number): Float32Array {
+  const pixels = dataset.imageSize * dataset.imageSize;
+  return dataset.images.subarray(index * pixels, (index + 1) * pixels);
 }
 
 /** Where a run stands: the epoch and the step in it, the data generator as it was when the epoch began, the step count. */
@@ -227,6 +238,7 @@ class TrainingRun {
         totalSteps,
         stats,
         imagesPerSecond: this.recent.images / this.recent.seconds,
+        firstImage: () => imageOf(this.options.data.train, batch[0]),
       };
       this.events.onStep?.(report);
       if (step % params.save_summary_steps === 0) this.events.onSummary?.(report);

@@ -1,13 +1,18 @@
 import { BLACK, Canvas, Color, GREY, PALETTE } from './canvas';
 
-/** About `count` round tick values (steps of 1, 2 or 5 × 10ᵏ, the one nearest the raw step in log scale) in [low, high]. */
-export function niceTicks(low: number, high: number, count = 5): number[] {
-  if (!(high > low)) return [low];
+/**
+ * About `count` round tick values (steps of 1, 2 or 5 × 10ᵏ, the one nearest the raw step in log scale) in
+ * [low, high]. `integer`: only whole numbers (an axis of steps, where 19.6 means nothing), at least one.
+ */
+export function niceTicks(low: number, high: number, count = 5, integer = false): number[] {
+  if (!(high > low)) return [integer ? Math.round(low) : low];
   const raw = (high - low) / count;
   const power = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10]
+  const nearest = [1, 2, 5, 10]
     .map((m) => m * power)
     .reduce((best, s) => (Math.abs(Math.log(s / raw)) < Math.abs(Math.log(best / raw)) ? s : best));
+  const step = integer ? Math.max(1, nearest) : nearest;
+  if (integer && Math.ceil(low) > high) return [Math.round((low + high) / 2)];
   const ticks: number[] = [];
   for (let v = Math.ceil(low / step) * step; v <= high + step * 1e-9; v += step) ticks.push(Number(v.toPrecision(12)));
   return ticks;
@@ -79,7 +84,8 @@ export interface Panel {
 /** Panels stacked vertically, each a framed line chart with ticks and, for several series, a legend. */
 export function linePanels(
   panels: readonly Panel[],
-  options: { xLabel: string; width?: number; panelHeight?: number },
+  /** `integerX`: the x axis counts something (steps), so its ticks are whole numbers. */
+  options: { xLabel: string; width?: number; panelHeight?: number; integerX?: boolean },
 ): Canvas {
   const { width = 900, panelHeight = 240 } = options;
   const canvas = new Canvas(width, panels.length * panelHeight + 40);
@@ -98,7 +104,7 @@ export function linePanels(
       const label = formatTick(t);
       canvas.text(box.left - 8 - Canvas.textWidth(label, 2), py(t) - 7, label, GREY, 2);
     }
-    for (const t of niceTicks(x0, x1, 6)) {
+    for (const t of niceTicks(x0, x1, 6, options.integerX)) {
       const label = formatTick(t);
       canvas.text(px(t) - Canvas.textWidth(label, 2) / 2, box.bottom + 8, label, GREY, 2);
     }

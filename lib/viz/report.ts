@@ -29,7 +29,7 @@ export function trainingCurves(trainCsv: string, evalCsv: string | null): Canvas
     if (evaluation.length > 0)
       panels.push({ title: 'test precision@1 (leave-one-out)', series: [series(evaluation, 'precision_at_1')] });
   }
-  return linePanels(panels, { xLabel: 'step' });
+  return linePanels(panels, { xLabel: 'step', integerX: true });
 }
 
 function escape(text: string): string {

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { defaultParams, EvalMetrics, EventFileWriter, readSummaryCsv, StepReport, TrainingSummaries } from '../../lib';
+import { PNG } from 'pngjs';
 import { readProto } from '../support/proto';
 
 /** CRC-32C computed bit by bit from its definition (no table), independent of lib/summaries/crc32c. */
@@ -27,6 +28,7 @@ function readEvents(file: string): Array<{
   step: number;
   fileVersion?: string;
   scalars: Record<string, number>;
+  images: Record<string, { height: number; width: number; colorspace: number; png: Buffer }>;
   sessionStart: boolean;
 }> {
   const bytes = fs.readFileSync(file);
@@ -41,9 +43,21 @@ function readEvents(file: string): Array<{
     at += 16 + length;
     const e = readProto(data);
     const scalars: Record<string, number> = {};
+    const images: Record<string, { height: number; width: number; colorspace: number; png: Buffer }> = {};
     for (const value of e.get(5) ? (readProto(e.get(5)![0].value as Buffer).get(1) ?? []) : []) {
       const v = readProto(value.value as Buffer);
-      scalars[(v.get(1)![0].value as Buffer).toString()] = v.get(2)![0].value as number;
+      const tag = (v.get(1)![0].value as Buffer).toString();
+      if (v.has(2)) scalars[tag] = v.get(2)![0].value as number;
+      if (v.has(4)) {
+        const image = readProto(v.get(4)![0].value as Buffer);
+        const field = (n: number): number => image.get(n)![0].value as number;
+        images[tag] = {
+          height: field(1),
+          width: field(2),
+          colorspace: field(3),
+          png: image.get(4)![0].value as Buffer,
+        };
+      }
     }
     const log = e.get(7) ? readProto(e.get(7)![0].value as Buffer) : null;
     events.push({
@@ -51,6 +65,7 @@ function readEvents(file: string): Array<{
       step: (e.get(2)?.[0].value as number) ?? 0,
       fileVersion: e.get(3) ? (e.get(3)![0].value as Buffer).toString() : undefined,
       scalars,
+      images,
       sessionStart: log?.get(1)?.[0].value === 1,
     });
   }
@@ -93,6 +108,7 @@ describe('summaries: TensorBoard event files, read back with an independent deco
       totalSteps: 10,
       imagesPerSecond: 123,
       stats: { loss: step / 10, hardestPositiveDist: 1.5, hardestNegativeDist: 0.75, embeddingMeanNorm: 2 },
+      firstImage: () => Float32Array.from({ length: 784 }, (_, i) => ((i * step) % 256) / 255),
     });
     summaries.training(report(5), 1_800_000_000);
     summaries.training(report(10), 1_800_000_001);
@@ -113,6 +129,25 @@ describe('summaries: TensorBoard event files, read back with an independent deco
         .filter((f) => f.startsWith('events.'))
         .map((f) => path.join(dir, f))[0],
     );
+    // each summary step: its scalars, then the batch's first image (the original's train_image)
+    expect(train.map((e) => [e.step, Object.keys(e.images)])).to.deep.equal([
+      [0, []],
+      [5, []],
+      [5, ['train_image']],
+      [10, []],
+      [10, ['train_image']],
+    ]);
+    for (const [k, step] of [
+      [2, 5],
+      [4, 10],
+    ]) {
+      const { height, width, colorspace, png } = train[k].images.train_image;
+      expect([height, width, colorspace]).to.deep.equal([28, 28, 1]);
+      const decoded = PNG.sync.read(png); // pngjs, a decoder of its own
+      expect([decoded.width, decoded.height]).to.deep.equal([28, 28]);
+      const grey = Array.from({ length: 784 }, (_, i) => decoded.data[4 * i]);
+      expect(grey).to.deep.equal(Array.from({ length: 784 }, (_, i) => (i * step) % 256));
+    }
     expect(Object.keys(train[1].scalars)).to.deep.equal([
       'loss',
       'hardest_positive_dist',
@@ -121,7 +156,7 @@ describe('summaries: TensorBoard event files, read back with an independent deco
       'learning_rate',
       'images_per_second',
     ]);
-    expect(train[2].scalars.loss).to.equal(1);
+    expect(train[3].scalars.loss).to.equal(1);
     const evalDir = path.join(dir, 'eval');
     const evaluation = readEvents(
       path.join(
@@ -172,6 +207,7 @@ describe('summaries: TensorBoard event files, read back with an independent deco
         totalSteps: 20,
         imagesPerSecond: 1,
         stats: { loss: step, fractionPositive: 0.5, embeddingMeanNorm: 1 },
+        firstImage: () => new Float32Array(784),
       });
     const resumed = new TrainingSummaries(dir, params, 10, () => 1_800_000_100);
     expect(readSummaryCsv(path.join(dir, 'summaries.csv')).map((r) => r.step)).to.deep.equal([5, 10]);

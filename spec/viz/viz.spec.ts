@@ -105,4 +105,13 @@ describe('viz', () => {
     expect(niceTicks(0.843, 0.902, 4)).to.deep.equal([0.86, 0.88, 0.9]); // raw step 0.0148 → 0.02
     expect(niceTicks(3, 97, 4)).to.deep.equal([20, 40, 60, 80]);
   });
+
+  it('an axis of steps has whole-number ticks, also around a single evaluation (19.6 … 20.4 gives 20 alone)', () => {
+    expect(niceTicks(19.6, 20.4, 6)).to.include(19.7); // what the chart of steps showed before
+    expect(niceTicks(19.6, 20.4, 6, true)).to.deep.equal([20]);
+    expect(niceTicks(0, 3, 6, true)).to.deep.equal([0, 1, 2, 3]);
+    expect(niceTicks(0, 1000, 6, true)).to.deep.equal([0, 200, 400, 600, 800, 1000]);
+    expect(niceTicks(20.1, 20.3, 6, true)).to.deep.equal([20]);
+    expect(niceTicks(7, 7, 6, true)).to.deep.equal([7]);
+  });
 });
