@@ -234,6 +234,13 @@ describe('export: the network outside triplet', () => {
       if (name.includes('moving')) continue;
       expect(maxAbsDifference(firstStep.get(name)!.data, t.data), name).to.be.below(2 * params.learning_rate);
     }
+    // a training checkpoint serves as well (its optimiser state is not read)
+    const checkpoint = path.join(dir, 'saved.safetensors');
+    saveCheckpoint(checkpoint, { model: source, step: 9, epoch: 0, params });
+    const fromCheckpoint = buildModel(params, new Rng(1));
+    loadWeightsInto(fromCheckpoint, checkpoint);
+    for (const [name, t] of source.stateDict())
+      expect(Array.from(fromCheckpoint.stateDict().get(name)!.data), name).to.deep.equal(Array.from(t.data));
     fs.mkdirSync(path.join(dir, 'other'));
     fs.writeFileSync(path.join(dir, 'other', 'params.json'), JSON.stringify({ ...params, num_channels: 6 }));
     const refused = runCli(['train', '--model_dir', path.join(dir, 'other'), '--init-from', file]);
