@@ -21,8 +21,8 @@ export function buildProgram(): Command {
     )
     .version(version)
     .option('--verbose', 'print stack traces with errors')
-    .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
+    .exitOverride()
+    .configureOutput({ outputError: (message, write) => write(oneLine(message, 'triplet --help')) });
   for (const command of [
     trainCommand(),
     evalCommand(),
@@ -34,8 +34,24 @@ export function buildProgram(): Command {
     gradcheckCommand(),
   ])
     program.addCommand(command);
-  for (const command of program.commands) command.exitOverride().showHelpAfterError('(run with --help for usage)');
+  for (const command of program.commands) {
+    const help = `triplet ${command.name()} --help`;
+    command.exitOverride().configureOutput({ outputError: (message, write) => write(oneLine(message, help)) });
+  }
   return program;
+}
+
+/**
+ * Commander's own errors (an unknown command or option, a missing value) as one line, like every other error:
+ * "triplet: unknown option '--epochs'; see triplet train --help".
+ */
+function oneLine(message: string, help: string): string {
+  const text = message
+    .trim()
+    .replace(/^error: /, '')
+    .replace(/\n\(Did you mean (.+)\?\)/, " (did you mean '$1'?)")
+    .replace(/\s*\n\s*/g, ' ');
+  return `triplet: ${text}; see ${help}\n`;
 }
 
 // A file-size limit (ulimit -f) must give a clear "file too large" error when a checkpoint is saved, not kill
@@ -48,7 +64,7 @@ async function main(argv: string[]): Promise<void> {
     await program.parseAsync(argv);
   } catch (error) {
     if (error instanceof CommanderError) {
-      // commander has already printed its one-line message (or the help text)
+      // commander has already printed its message, as one line (oneLine), or the help text
       process.exitCode = error.exitCode === 0 ? 0 : EXIT_USAGE;
       return;
     }

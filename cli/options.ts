@@ -1,3 +1,4 @@
+import { checkField } from '../lib';
 import { UsageError } from './errors';
 
 /** A commander parser for an integer option that names the option when the value is not one. */
@@ -29,3 +30,10 @@ export function choiceOf<T extends string>(flag: string, allowed: readonly T[]):
 export const checkpointChoice = choiceOf('--checkpoint', ['last', 'best'] as const);
 export const splitChoice = choiceOf('--split', ['test', 'train'] as const);
 export const exportFormatChoice = choiceOf('--format', ['onnx', 'safetensors'] as const);
+
+/** --seed, checked as params.json checks its seed (and before anything is read or written). */
+export function parseSeed(value: string): number {
+  const seed = parseInteger('--seed')(value);
+  checkField('seed', seed, '--seed');
+  return seed;
+}

@@ -61,16 +61,23 @@ export function writeVisualReport(report: VisualReport): void {
   );
 }
 
-/** t-SNE is exact, O(N²): the first `tsnePoints` test images (at least 3). */
+/** The map's perplexity: about how many neighbours each point's distribution covers. */
+export const TSNE_PERPLEXITY = 25;
+
+/** t-SNE is exact, O(N²): the first `tsnePoints` test images (more than the perplexity: the command checks). */
 function tsneMap(embeddings: Tensor, test: Dataset, report: VisualReport): Picture {
-  const n = Math.min(Math.max(report.tsnePoints, 3), test.count);
-  console.log(`t-SNE of ${n} test embeddings (perplexity 25; exact, a few seconds per thousand points)…`);
+  const n = Math.min(report.tsnePoints, test.count);
+  console.log(
+    `t-SNE of ${n} test embeddings (perplexity ${TSNE_PERPLEXITY}; exact, a few seconds per thousand points)…`,
+  );
   const dim = embeddings.shape[1];
-  const map = tsne(embeddings.data.subarray(0, n * dim), n, dim, new Rng(report.params.seed));
+  const map = tsne(embeddings.data.subarray(0, n * dim), n, dim, new Rng(report.params.seed), {
+    perplexity: TSNE_PERPLEXITY,
+  });
   const png = scatterPlot(map, test.labels.subarray(0, n), {
-    title: `t-sne of ${n} test embeddings (perplexity 25), step ${report.step}`,
+    title: `t-sne of ${n} test embeddings (perplexity ${TSNE_PERPLEXITY}), step ${report.step}`,
   }).toPNG();
-  return { caption: `t-SNE map of ${n} test embeddings (perplexity 25), coloured by label`, png };
+  return { caption: `t-SNE map of ${n} test embeddings (perplexity ${TSNE_PERPLEXITY}), coloured by label`, png };
 }
 
 /** The page: the metrics now, beside the baselines metrics_eval.json holds, the pictures, the files. */

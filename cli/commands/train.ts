@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import * as path from 'node:path';
 import { applyBackend, BackendFlags, describeBackend, withBackendOptions } from '../backend';
 import { DEFAULT_MODEL_DIR, loadData, readExperiment, withSeed } from '../experiment';
-import { parseInteger } from '../options';
+import { parseSeed } from '../options';
 import { runTraining } from '../run-training';
 
 interface TrainFlags extends BackendFlags {
@@ -29,7 +29,7 @@ export function trainCommand(): Command {
       '--data_dir <dir>',
       'folder with the MNIST IDX files (train-images-idx3-ubyte[.gz], …) [default: the embedded digits]',
     )
-    .option('--seed <n>', 'seed of every random choice (overrides params.seed)', parseInteger('--seed'))
+    .option('--seed <n>', 'seed of every random choice (overrides params.seed)', parseSeed)
     .option(
       '--init-from <file>',
       'start from these weights (a checkpoint, or a weights-only `triplet export`) instead of random ones: fine-tuning',

@@ -3,7 +3,8 @@ import { loadTrainedModel } from '../../lib';
 import { applyBackend, BackendFlags, withBackendOptions } from '../backend';
 import { DEFAULT_MODEL_DIR, loadData, readExperiment } from '../experiment';
 import { checkpointChoice, parseInteger } from '../options';
-import { writeVisualReport } from '../visual-report';
+import { UsageError } from '../errors';
+import { TSNE_PERPLEXITY, writeVisualReport } from '../visual-report';
 
 interface VisualizeFlags extends BackendFlags {
   model_dir?: string;
@@ -33,6 +34,16 @@ export function visualizeCommand(): Command {
   return withBackendOptions(command).action((flags: VisualizeFlags) => {
     const { modelDir, params } = readExperiment(flags.model_dir, { createDefault: false });
     const data = loadData(flags.data_dir, params);
+    const points = Math.min(flags.tsnePoints, data.test.count);
+    if (points <= TSNE_PERPLEXITY) {
+      const why =
+        flags.tsnePoints <= TSNE_PERPLEXITY
+          ? `--tsne-points is ${flags.tsnePoints}`
+          : `the test split has ${data.test.count} images`;
+      throw new UsageError(
+        `t-SNE with perplexity ${TSNE_PERPLEXITY} needs more than ${TSNE_PERPLEXITY} points, and ${why}`,
+      );
+    }
     applyBackend(flags);
     const { model, meta, file } = loadTrainedModel(modelDir, params, flags.checkpoint);
     writeVisualReport({ modelDir, params, data, model, step: meta.step, file, tsnePoints: flags.tsnePoints });

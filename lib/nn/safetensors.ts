@@ -61,7 +61,8 @@ function parseEntry(name: string, value: unknown, source: string): Entry {
   };
   if (typeof value !== 'object' || value === null) return fail('has no description in the header');
   const { dtype, shape, data_offsets: offsets } = value as Record<string, unknown>;
-  if (typeof dtype !== 'string' || !(dtype in DTYPES)) return fail(`has dtype ${String(dtype)} (supported: F32, F64)`);
+  if (typeof dtype !== 'string' || !Object.hasOwn(DTYPES, dtype))
+    return fail(`has dtype ${String(dtype)} (supported: F32, F64)`);
   if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) return fail('has an invalid shape');
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isInteger(o) && o >= 0))
     return fail('has invalid data offsets');

@@ -5,6 +5,7 @@ export { lockModelDir, LockError } from './lock';
 export { BatchStats, buildModel, tripletLoss } from './model';
 export {
   ARCHITECTURE_KEYS,
+  checkField,
   ConfigError,
   defaultParams,
   PARAM_KEYS,

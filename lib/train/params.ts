@@ -99,8 +99,10 @@ export const PARAMS_SCHEMA: Record<keyof Params, Field> = {
     type: 'integer',
     default: 230,
     min: 0,
+    // the generator takes 32 bits, and the data's generator is seeded with seed + 1: a larger seed would alias
+    max: 2 ** 32 - 1,
     ours: true,
-    doc: 'seed of every random choice: weights, shuffling, k-means (the original used 230)',
+    doc: 'seed of every random choice: weights, shuffling, k-means (the original used 230); below 2³² − 1',
   },
   sampler: {
     type: 'choice',
@@ -156,7 +158,8 @@ function describe(value: unknown): string {
   return value === null ? 'null' : `${String(value)} (a ${typeof value})`;
 }
 
-function checkField(key: keyof Params, value: unknown, where: string): void {
+/** One key's value checked as params.json checks it (`where` names the file, or the flag that set it). */
+export function checkField(key: keyof Params, value: unknown, where: string): void {
   const f = PARAMS_SCHEMA[key];
   const fail = (what: string): never => {
     throw new ConfigError(`${where}: ${key} ${what}`);
@@ -200,10 +203,11 @@ export interface ParsedParams {
 /** Validates the text of a params.json: one clear line naming the key for any problem. */
 export function parseParams(text: string, where = 'params.json'): ParsedParams {
   let raw: unknown;
+  const body = text.startsWith('\uFEFF') ? text.slice(1) : text; // a byte-order mark, as some editors write
   try {
-    raw = JSON.parse(text);
+    raw = JSON.parse(body);
   } catch (error) {
-    const problem = locateJsonError(text);
+    const problem = locateJsonError(body);
     const detail = problem
       ? `line ${problem.line}, column ${problem.column}: ${problem.message}`
       : (error as Error).message;
@@ -213,7 +217,7 @@ export function parseParams(text: string, where = 'params.json'): ParsedParams {
     throw new ConfigError(`${where}: must hold a JSON object of parameters`);
   const given = raw as Record<string, unknown>;
   for (const key of Object.keys(given)) {
-    if (!(key in PARAMS_SCHEMA)) {
+    if (!Object.hasOwn(PARAMS_SCHEMA, key)) {
       const guess = closest(key, PARAM_KEYS);
       throw new ConfigError(`${where}: unknown key "${key}"${guess ? ` (did you mean "${guess}"?)` : ''}`);
     }
@@ -221,7 +225,7 @@ export function parseParams(text: string, where = 'params.json'): ParsedParams {
   }
   const params = { ...defaultParams(), ...given } as Params;
   checkCombination(params, where);
-  return { params, defaulted: PARAM_KEYS.filter((key) => !(key in given)) };
+  return { params, defaulted: PARAM_KEYS.filter((key) => !Object.hasOwn(given, key)) };
 }
 
 /** The keys that define the network: a checkpoint only fits a model built with the same ones. */

@@ -105,6 +105,11 @@ export async function trainModel(options: TrainOptions): Promise<TrainOutcome> {
   const { params, data } = options;
   checkAgainstParams(data.train, params.image_size, params.num_labels);
   checkAgainstParams(data.test, params.image_size, params.num_labels);
+  if (data.train.count < params.batch_size) {
+    throw new ConfigError(
+      `the training split has ${data.train.count} images, fewer than batch_size (${params.batch_size}): not one full batch to train on (raise train_size, or lower batch_size)`,
+    );
+  }
   const arena = options.arena ?? stepArena();
   const model = buildModel(params, new Rng(params.seed));
   const optimizer = new Adam(model.namedParameters(), { lr: params.learning_rate });

@@ -24,9 +24,9 @@ describe('cli: bad input gets one clear line and exit code 2', () => {
   function check(args: string[], message: RegExp): void {
     const { code, stdout, stderr } = runCli(args, { cwd: root });
     expect(code, `exit code; stdout: ${stdout}; stderr: ${stderr}`).to.equal(2);
-    const lines = stderr.trim().split('\n');
-    expect(lines[0]).to.match(message);
-    expect(stderr).to.not.match(/\n\s+at /);
+    // the whole of stderr: one line, no stack trace
+    expect(stderr.split('\n'), stderr).to.have.length(2);
+    expect(stderr.trimEnd()).to.match(message);
   }
 
   describe('params.json', () => {
@@ -47,6 +47,11 @@ describe('cli: bad input gets one clear line and exit code 2', () => {
         /^triplet: .*params\.json: use_batch_norm must be true or false, got 1 \(a number\)$/,
       ],
       ['batch_size < 2', '{"batch_size": 1}', /^triplet: .*params\.json: batch_size must be ≥ 2, got 1$/],
+      [
+        'a training split without one full batch (it used to train "0 steps" and call the net trained)',
+        '{"train_size": 1}',
+        /^triplet: the training split has 1 images, fewer than batch_size \(64\): not one full batch to train on \(raise train_size, or lower batch_size\)$/,
+      ],
       ['margin < 0', '{"margin": -1}', /^triplet: .*params\.json: margin must be ≥ 0, got -1$/],
       [
         'learning_rate ≤ 0',
@@ -135,9 +140,41 @@ describe('cli: bad input gets one clear line and exit code 2', () => {
   });
 
   describe('the command line', () => {
-    it('an unknown command', () => check(['trian'], /^error: unknown command 'trian'/));
-    it('an unknown option', () => check(['train', '--epochs', '3'], /^error: unknown option '--epochs'/));
-    it('a missing value', () => check(['train', '--model_dir'], /^error: option '--model_dir <dir>' argument missing/));
+    it('an unknown command', () =>
+      check(['trian'], /^triplet: unknown command 'trian' \(did you mean 'train'\?\); see triplet --help$/));
+    it('an unknown option', () =>
+      check(['train', '--epochs', '3'], /^triplet: unknown option '--epochs'; see triplet train --help$/));
+    it('a missing value', () =>
+      check(
+        ['train', '--model_dir'],
+        /^triplet: option '--model_dir <dir>' argument missing; see triplet train --help$/,
+      ));
+    for (const [variable, value, message] of [
+      ['TRIPLET_THREADS', 'many', /^triplet: TRIPLET_THREADS must be an integer from 1 to 256; got 'many'$/],
+      ['TRIPLET_THREADS', '0', /^triplet: TRIPLET_THREADS must be an integer from 1 to 256; got '0'$/],
+      ['TRIPLET_BACKEND', 'cuda', /^triplet: TRIPLET_BACKEND must be one of reference, js, gpu; got 'cuda'$/],
+      [
+        'TRIPLET_GPU_MODE',
+        'metal',
+        /^triplet: TRIPLET_GPU_MODE must be one of auto, webgpu, headlessgl, webasm, cpu; got 'metal'$/,
+      ],
+    ] as const) {
+      it(`${variable}=${value}, checked as the flag is`, () => {
+        const run = runCli(['gradcheck', '--op', 'exp'], { cwd: root, env: { [variable]: value } });
+        expect(run.code, run.stderr).to.equal(2);
+        expect(run.stderr.trimEnd()).to.match(message);
+        expect(run.stderr.split('\n')).to.have.length(2);
+      });
+    }
+    it('t-SNE with fewer points than its perplexity needs, before any work', () =>
+      check(
+        ['visualize', '--model_dir', withParams('tsne', '{}'), '--tsne-points', '20'],
+        /^triplet: t-SNE with perplexity 25 needs more than 25 points, and --tsne-points is 20$/,
+      ));
+    it('a missing argument', () =>
+      check(['predict'], /^triplet: missing required argument 'image'; see triplet predict --help$/));
+    it('a --seed outside what params.json accepts', () =>
+      check(['train', '--seed', '-3'], /^triplet: --seed: seed must be ≥ 0, got -3$/));
     it('a bad number', () => check(['train', '--seed', '1.5'], /^triplet: --seed expects an integer, got '1\.5'$/));
     it('an unknown backend', () =>
       check(['eval', '--backend', 'wasm'], /^triplet: --backend must be one of reference, js, gpu; got 'wasm'$/));

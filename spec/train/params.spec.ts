@@ -31,6 +31,14 @@ describe('train: params.json', () => {
     expect(defaulted).to.include('batch_size').and.not.include('learning_rate');
   });
 
+  it('accepts a UTF-8 byte-order mark before the JSON', () => {
+    expect(parseParams('\uFEFF{"margin": 0.3}').params.margin).to.equal(0.3);
+    expect(() => parseParams('\uFEFF{"margin": }', 'p.json')).to.throw(
+      ConfigError,
+      'p.json: invalid JSON at line 1, column 12',
+    );
+  });
+
   const errors: Array<[string, string, string]> = [
     [
       'invalid JSON, with the line and column',
@@ -68,6 +76,16 @@ describe('train: params.json', () => {
       'p.json: triplet_strategy must be one of "batch_all", "batch_hard", "batch_semihard", got "hard" (a string)',
     ],
     ['null', '{"seed": null}', 'p.json: seed must be a number, got null'],
+    [
+      'a seed that would alias another (the generator takes 32 bits)',
+      '{"seed": 4294967295}',
+      'p.json: seed must be < 4294967295, got 4294967295',
+    ],
+    ...['constructor', 'toString', 'hasOwnProperty', '__proto__'].map((key): [string, string, string] => [
+      `"${key}", an Object.prototype name, as a key`,
+      `{"${key}": 1}`,
+      `p.json: unknown key "${key}"`,
+    ]),
     [
       'a batch that is not a multiple of K',
       '{"sampler": "balanced", "batch_size": 30, "images_per_class": 4}',
