@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { Rng } from '../autograd';
-import { CheckpointDir, CheckpointMeta, EmbeddingNet, loadCheckpoint, restoreCheckpoint } from '../nn';
+import { CheckpointDir, CheckpointError, CheckpointMeta, EmbeddingNet, loadCheckpoint, restoreCheckpoint } from '../nn';
 import { buildModel } from './model';
 import { ConfigError, Params } from './params';
 
@@ -21,5 +21,12 @@ export function loadTrainedModel(
   }
   const model = buildModel(params, new Rng(params.seed));
   const meta = restoreCheckpoint(loadCheckpoint(file), { model }, file);
+  for (const [name, t] of model.stateDict()) {
+    if (!t.data.every(Number.isFinite)) {
+      throw new CheckpointError(
+        `${file}: tensor '${name}' holds NaN or infinite values: the weights are poisoned, refusing to use them`,
+      );
+    }
+  }
   return { model: model.eval(), meta, file };
 }

@@ -1,4 +1,4 @@
-import { ArrayArena, getBackend, Rng, stepArena } from '../autograd';
+import { ArrayArena, getBackend, NDArray, Rng, stepArena } from '../autograd';
 import { BatchOptions, checkAgainstParams, DataSplits, epochBatches, imageBatch, labelBatch } from '../data';
 import {
   Adam,
@@ -280,7 +280,7 @@ class TrainingRun {
         { ...this.options, model: this.model, optimizer: this.optimizer },
         batch,
         this.at.step + 1,
-        this.checkpoints.last,
+        this.savedCheckpoint(),
       );
     if (!arena) return run();
     const keep = trainingState(this.model, this.optimizer).map((t) => t.data);
@@ -288,8 +288,21 @@ class TrainingRun {
     return arena.step(run, keep, (stats) => (this.model.zeroGrad(), stats));
   }
 
+  /** Saves where the run stands, after checking that every weight and moment is finite: nothing poisoned is saved. */
   private saveLast(at: Position, metrics?: EvalMetrics | null): void {
+    const backend = getBackend();
+    const state = [...this.model.stateDict(), ...optimizerState(this.optimizer)];
+    const poisoned = state.find(([, t]) => !backend.allFinite(t.data));
+    if (poisoned) {
+      const { learning_rate } = this.options.params;
+      throw divergence(`${poisoned[0]} (after the update)`, at.step, this.savedCheckpoint(), learning_rate, true);
+    }
     this.checkpoints.saveLast(this.parts(at, metrics ?? undefined));
+  }
+
+  /** The last checkpoint when one has been written (to say where the good state is), else null. */
+  private savedCheckpoint(): string | null {
+    return this.checkpoints.hasLast() ? this.checkpoints.last : null;
   }
 
   /** What a checkpoint holds: where a resumed run picks up, with the data generator as it was there. */
@@ -312,6 +325,38 @@ class TrainingRun {
   }
 }
 
+/**
+ * A run that produced NaN or infinity: which value, at which step, where the last good state is, and the likely
+ * cause — at the very first step no update has happened yet, so it cannot be the learning rate.
+ */
+function divergence(
+  what: string,
+  step: number,
+  checkpoint: string | null,
+  learningRate: number,
+  updated: boolean,
+): TrainingError {
+  const saved = checkpoint
+    ? `the last good checkpoint stays at ${checkpoint}`
+    : 'and no checkpoint had been written yet';
+  const hint =
+    step <= 1 && !updated
+      ? 'before any update, so not the learning rate: check the data and params.json'
+      : `try a lower learning_rate than ${learningRate}`;
+  return new TrainingError(
+    `step ${step}: ${what} is not finite (NaN or infinite); nothing was saved, ${saved} (${hint})`,
+  );
+}
+
+/** Adam's moments, named as in a checkpoint. */
+function optimizerState(optimizer: Adam): Array<[string, NDArray]> {
+  const { m, v } = optimizer.stateDict();
+  return [
+    ...[...m].map(([n, t]): [string, NDArray] => [`Adam's m of ${n}`, t]),
+    ...[...v].map(([n, t]): [string, NDArray] => [`Adam's v of ${n}`, t]),
+  ];
+}
+
 /** What a training step reads. */
 interface StepInputs {
   model: EmbeddingNet;
@@ -326,7 +371,7 @@ function trainStep(
   { model, optimizer, params, data, profiler }: StepInputs,
   batch: Int32Array,
   step: number,
-  lastCheckpoint: string,
+  lastCheckpoint: string | null,
 ): BatchStats {
   profiler?.beginStep();
   optimizer.zeroGrad();
@@ -337,10 +382,7 @@ function trainStep(
   profiler?.mark('loss');
   const { loss, stats } = tripletLoss(params, labels, embeddings);
   profiler?.mark('backward');
-  const diverged = (what: string): TrainingError =>
-    new TrainingError(
-      `step ${step}: ${what} is not finite (NaN or infinite); nothing was saved, the last good checkpoint stays at ${lastCheckpoint} (try a lower learning_rate)`,
-    );
+  const diverged = (what: string): TrainingError => divergence(what, step, lastCheckpoint, params.learning_rate, false);
   if (!Number.isFinite(stats.loss)) throw diverged('the loss');
   if (loss.requiresGrad) loss.backward();
   profiler?.mark('optimizer');

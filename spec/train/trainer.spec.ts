@@ -5,6 +5,8 @@ import * as path from 'node:path';
 import { spyTypedArrays } from '../support/allocations';
 import {
   ArrayArena,
+  buildModel,
+  CheckpointError,
   stepArena,
   ConfigError,
   DataSplits,
@@ -12,9 +14,12 @@ import {
   limitData,
   loadCheckpoint,
   loadEmbeddedDigits,
+  loadTrainedModel,
   lockModelDir,
   LockError,
   Params,
+  Rng,
+  saveCheckpoint,
   StepReport,
   trainModel,
   TrainingError,
@@ -192,6 +197,41 @@ describe('train: the training loop', () => {
       /^step 4: the loss is not finite \(NaN or infinite\); nothing was saved, the last good checkpoint stays at .*checkpoint-last\.safetensors/,
     );
     expect(loadCheckpoint(path.join(dir, 'checkpoint-last.safetensors')).meta.step).to.equal(2);
+  });
+
+  it('at the first step, says no checkpoint exists yet and that the learning rate cannot be the cause', async () => {
+    const params = tiny({ num_epochs: 1 });
+    const data = limitData(loadEmbeddedDigits(), params);
+    const poisoned = { ...data, train: { ...data.train, images: data.train.images.slice().fill(NaN) } };
+    const error = await trainModel({ modelDir: dir, params, data: poisoned }).then(
+      () => null,
+      (e: Error) => e,
+    );
+    expect(error).to.be.instanceOf(TrainingError);
+    expect(error!.message).to.equal(
+      'step 1: the loss is not finite (NaN or infinite); nothing was saved, and no checkpoint had been written yet (before any update, so not the learning rate: check the data and params.json)',
+    );
+  });
+
+  it('never saves non-finite weights (finite gradients, an update too large), and eval refuses a poisoned checkpoint', async () => {
+    const params = tiny({ num_epochs: 1, save_checkpoint_steps: 1, learning_rate: 1e300 });
+    const error = await trainModel({ modelDir: dir, params, data: limitData(loadEmbeddedDigits(), params) }).then(
+      () => null,
+      (e: Error) => e,
+    );
+    expect(error).to.be.instanceOf(TrainingError);
+    expect(error!.message).to.match(
+      /^step 1: \S+ \(after the update\) is not finite \(NaN or infinite\); nothing was saved, and no checkpoint had been written yet \(try a lower learning_rate than 1e\+300\)$/,
+    );
+    expect(fs.existsSync(path.join(dir, 'checkpoint-last.safetensors'))).to.equal(false);
+    const model = buildModel(params, new Rng(1));
+    model.stateDict().get('dense.bias')!.data[3] = Infinity;
+    fs.writeFileSync(path.join(dir, 'params.json'), JSON.stringify(params));
+    saveCheckpoint(path.join(dir, 'checkpoint-last.safetensors'), { model, step: 5, epoch: 0, params: { ...params } });
+    expect(() => loadTrainedModel(dir, params)).to.throw(
+      CheckpointError,
+      `${path.join(dir, 'checkpoint-last.safetensors')}: tensor 'dense.bias' holds NaN or infinite values: the weights are poisoned, refusing to use them`,
+    );
   });
 
   it('locks the model_dir against a second training, and takes over a lock left by a dead process', () => {
