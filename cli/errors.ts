@@ -1,4 +1,5 @@
 import { ConfigError, DataError, LockError, TripletError } from '../lib';
+import { UnreadableFileError } from '../lib/util/files';
 
 /** The command line was wrong (unknown name, bad value): exit code 2, like every usage error. */
 export class UsageError extends TripletError {}
@@ -11,7 +12,9 @@ export const EXIT_USAGE = 2;
  * use), 1 for everything that went wrong while running.
  */
 export function exitCodeFor(error: unknown): number {
-  const usage = [UsageError, ConfigError, DataError, LockError].some((kind) => error instanceof kind);
+  const usage = [UsageError, ConfigError, DataError, LockError, UnreadableFileError].some(
+    (kind) => error instanceof kind,
+  );
   return usage ? EXIT_USAGE : EXIT_RUNTIME;
 }
 

@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   ConfigError,
@@ -11,7 +10,7 @@ import {
   PARAM_KEYS,
   parseParams,
 } from '../lib';
-import { readFile, writeFileAtomic } from '../lib/util/files';
+import { pathExists, readFile, writeFileAtomic } from '../lib/util/files';
 
 export const DEFAULT_MODEL_DIR = path.join('experiments', 'base_model');
 
@@ -31,7 +30,7 @@ export interface Experiment {
 export function readExperiment(modelDir: string | undefined, options: { createDefault: boolean }): Experiment {
   const dir = modelDir ?? DEFAULT_MODEL_DIR;
   const file = path.join(dir, 'params.json');
-  if (!fs.existsSync(file)) {
+  if (!pathExists(file)) {
     if (!options.createDefault || modelDir !== undefined) {
       throw new ConfigError(
         `${file}: no such file (create it — the README lists every key — or run without --model_dir to use ${DEFAULT_MODEL_DIR} with default parameters)`,
@@ -76,7 +75,7 @@ export function subExperiment(
   const file = path.join(dir, 'params.json');
   const wanted = JSON.stringify({ ...base, [param]: parseValue(text) }, null, 2) + '\n';
   const { params } = parseParams(wanted, file);
-  if (fs.existsSync(file)) {
+  if (pathExists(file)) {
     const existing = parseParams(readFile(file).toString('utf8'), file).params;
     if (JSON.stringify(existing) !== JSON.stringify(params))
       throw new ConfigError(`${file} exists with other parameters; remove ${dir} or use another parent_dir`);

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { constants, gunzipSync } from 'node:zlib';
 import { DataError, DataSplits, Dataset, checkDataset } from './dataset';
 
 /**
@@ -27,21 +27,72 @@ function findFile(dir: string, base: string): string {
   throw new DataError(`${path.join(dir, base)}: missing (looked for ${base} and ${base}.gz)`);
 }
 
-function readBytes(file: string): Buffer {
-  let bytes: Buffer;
+/** What this reader takes at most (a header announcing more is refused before anything is allocated). */
+const MAX_BYTES = 2 ** 31 - 1;
+
+/**
+ * The header fields and the bytes of an IDX file, raw or gzipped, reading no more than its header announces: a
+ * file that is not a regular one (a FIFO, a device) is refused before it is opened, a raw file is read only up to
+ * its announced length, and a gzip is expanded only that far (a small .gz that would expand to gigabytes is
+ * refused, not let loose on the machine's memory).
+ */
+function readIdx(file: string, magic: number, fields: number): { values: number[]; bytes: Buffer } {
+  let stat: fs.Stats;
   try {
-    bytes = fs.readFileSync(file);
+    stat = fs.statSync(file);
   } catch (error) {
     throw new DataError(`${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
-  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    try {
-      return gunzipSync(bytes);
-    } catch {
-      throw new DataError(`${file}: corrupted or truncated gzip data`);
+  if (!stat.isFile()) throw new DataError(`${file}: not a regular file`);
+  const fd = fs.openSync(file, 'r');
+  try {
+    const start = Buffer.alloc(Math.min(stat.size, 4096));
+    fs.readSync(fd, start, 0, start.length, 0);
+    const gzipped = start.length >= 2 && start[0] === 0x1f && start[1] === 0x8b;
+    // a small file is all in hand: expanded strictly, so that a truncated gzip says so
+    const head = !gzipped
+      ? start
+      : start.length === stat.size
+        ? gunzipBounded(start, MAX_BYTES, file)
+        : gunzipPrefix(start, file);
+    const values = header(head, file, magic, fields);
+    const announced = 4 * fields + values.slice(1).reduce((n, v) => n * v, 1);
+    if (announced > MAX_BYTES) {
+      throw new DataError(
+        `${file}: the header announces ${announced} bytes of data, more than this reader takes (${MAX_BYTES})`,
+      );
     }
+    if (!gzipped) {
+      const bytes = Buffer.alloc(Math.min(stat.size, announced));
+      fs.readSync(fd, bytes, 0, bytes.length, 0);
+      return { values, bytes };
+    }
+    const compressed = Buffer.alloc(stat.size);
+    fs.readSync(fd, compressed, 0, stat.size, 0);
+    return { values, bytes: gunzipBounded(compressed, announced, file) };
+  } finally {
+    fs.closeSync(fd);
   }
-  return bytes;
+}
+
+/** The start of a gzip's contents (enough for a header), without expanding the rest. */
+function gunzipPrefix(start: Buffer, file: string): Buffer {
+  try {
+    return gunzipSync(start, { finishFlush: constants.Z_SYNC_FLUSH });
+  } catch {
+    throw new DataError(`${file}: corrupted or truncated gzip data`);
+  }
+}
+
+function gunzipBounded(compressed: Buffer, limit: number, file: string): Buffer {
+  try {
+    return gunzipSync(compressed, { maxOutputLength: Math.max(limit, 1) });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new DataError(`${file}: expands past the ${limit} bytes its header announces (refused)`);
+    }
+    throw new DataError(`${file}: corrupted or truncated gzip data`);
+  }
 }
 
 function header(bytes: Buffer, file: string, magic: number, fields: number): number[] {
@@ -57,8 +108,8 @@ function header(bytes: Buffer, file: string, magic: number, fields: number): num
 }
 
 export function readIdxImages(file: string): { images: Float32Array; count: number; rows: number; cols: number } {
-  const bytes = readBytes(file);
-  const [, count, rows, cols] = header(bytes, file, IMAGES_MAGIC, 4);
+  const { values, bytes } = readIdx(file, IMAGES_MAGIC, 4);
+  const [, count, rows, cols] = values;
   const expected = 16 + count * rows * cols;
   if (bytes.length < expected)
     throw new DataError(
@@ -71,8 +122,8 @@ export function readIdxImages(file: string): { images: Float32Array; count: numb
 }
 
 export function readIdxLabels(file: string): Uint8Array {
-  const bytes = readBytes(file);
-  const [, count] = header(bytes, file, LABELS_MAGIC, 2);
+  const { values, bytes } = readIdx(file, LABELS_MAGIC, 2);
+  const [, count] = values;
   if (bytes.length < 8 + count)
     throw new DataError(`${file}: truncated: ${count} labels need ${8 + count} bytes, the file has ${bytes.length}`);
   return Uint8Array.from(bytes.subarray(8, 8 + count));

@@ -105,11 +105,6 @@ export async function trainModel(options: TrainOptions): Promise<TrainOutcome> {
   const { params, data } = options;
   checkAgainstParams(data.train, params.image_size, params.num_labels);
   checkAgainstParams(data.test, params.image_size, params.num_labels);
-  if (data.train.count < params.batch_size) {
-    throw new ConfigError(
-      `the training split has ${data.train.count} images, fewer than batch_size (${params.batch_size}): not one full batch to train on (raise train_size, or lower batch_size)`,
-    );
-  }
   const arena = options.arena ?? stepArena();
   const model = buildModel(params, new Rng(params.seed));
   const optimizer = new Adam(model.namedParameters(), { lr: params.learning_rate });
@@ -183,6 +178,12 @@ class TrainingRun {
       this.batchOptions,
       Rng.fromState(this.at.epochRng.state()),
     ).length;
+    if (stepsPerEpoch === 0) {
+      const batching = `batch_size ${params.batch_size}${params.drop_last ? ', drop_last' : ''}, ${params.sampler} sampler`;
+      throw new ConfigError(
+        `the training split has ${data.train.count} images: not one batch to train on (${batching}); raise train_size, or lower batch_size`,
+      );
+    }
     const totalSteps = stepsPerEpoch * params.num_epochs;
     const { step, epoch } = this.at;
     this.events.onStart?.({

@@ -107,10 +107,44 @@ export function removeStaleTempFiles(dir: string, isRunning: (pid: number) => bo
   return removed;
 }
 
+/** A file given to read that cannot be read as one — missing, not a regular file, not permitted: input to fix. */
+export class UnreadableFileError extends FileError {}
+
+/**
+ * The bytes of a regular file. Anything else is refused before it is opened — a FIFO would block forever, a
+ * device never end — and a failure says why in words (permission denied is not "missing").
+ */
 export function readFile(file: string): Buffer {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch (error) {
+    throw new UnreadableFileError(fileError('read', file, error).message);
+  }
+  if (!stat.isFile()) throw new UnreadableFileError(`cannot read ${file}: not a regular file (${kindOf(stat)})`);
   try {
     return fs.readFileSync(file);
   } catch (error) {
-    throw fileError('read', file, error);
+    throw new UnreadableFileError(fileError('read', file, error).message);
   }
+}
+
+/** Whether a path exists; an error other than "no such file" (permission denied, say) is reported, not taken as no. */
+export function pathExists(file: string): boolean {
+  try {
+    fs.statSync(file);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return false;
+    throw new UnreadableFileError(fileError('read', file, error).message);
+  }
+}
+
+function kindOf(stat: fs.Stats): string {
+  if (stat.isDirectory()) return 'a directory';
+  if (stat.isFIFO()) return 'a FIFO';
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';
+  if (stat.isSocket()) return 'a socket';
+  return 'not a file';
 }

@@ -17,6 +17,8 @@ class Stop extends Error {
   }
 }
 
+const MAX_DEPTH = 256;
+
 export function locateJsonError(text: string): JsonProblem | null {
   let i = 0;
   const fail = (expected: string): never => {
@@ -43,11 +45,18 @@ export function locateJsonError(text: string): JsonProblem | null {
     if (!match) fail('a value');
     i += match![0].length;
   };
+  // a params file has no business nesting deeper than this, and recursion must not overflow the stack
+  let depth = 0;
+  const nested = (parse: () => void): void => {
+    if (++depth > MAX_DEPTH) fail(`nesting no deeper than ${MAX_DEPTH} levels`);
+    parse();
+    depth--;
+  };
   const value = (): void => {
     space();
     const c = text[i];
-    if (c === '{') object();
-    else if (c === '[') array();
+    if (c === '{') nested(object);
+    else if (c === '[') nested(array);
     else if (c === '"') string();
     else if (c === 't') literal('true');
     else if (c === 'f') literal('false');

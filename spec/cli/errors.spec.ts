@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -48,9 +49,9 @@ describe('cli: bad input gets one clear line and exit code 2', () => {
       ],
       ['batch_size < 2', '{"batch_size": 1}', /^triplet: .*params\.json: batch_size must be ≥ 2, got 1$/],
       [
-        'a training split without one full batch (it used to train "0 steps" and call the net trained)',
+        'a training split without one batch (it used to train "0 steps" and call the net trained)',
         '{"train_size": 1}',
-        /^triplet: the training split has 1 images, fewer than batch_size \(64\): not one full batch to train on \(raise train_size, or lower batch_size\)$/,
+        /^triplet: the training split has 1 images: not one batch to train on \(batch_size 64, shuffle sampler\); raise train_size, or lower batch_size$/,
       ],
       ['margin < 0', '{"margin": -1}', /^triplet: .*params\.json: margin must be ≥ 0, got -1$/],
       [
@@ -171,6 +172,12 @@ describe('cli: bad input gets one clear line and exit code 2', () => {
         ['visualize', '--model_dir', withParams('tsne', '{}'), '--tsne-points', '20'],
         /^triplet: t-SNE with perplexity 25 needs more than 25 points, and --tsne-points is 20$/,
       ));
+    it('a FIFO as params.json, at once (it used to wait forever)', () => {
+      const dir = path.join(root, 'fifo-model');
+      fs.mkdirSync(dir, { recursive: true });
+      execFileSync('mkfifo', [path.join(dir, 'params.json')]);
+      check(['eval', '--model_dir', dir], /^triplet: cannot read .*params\.json: not a regular file \(a FIFO\)$/);
+    });
     it('a missing argument', () =>
       check(['predict'], /^triplet: missing required argument 'image'; see triplet predict --help$/));
     it('a --seed outside what params.json accepts', () =>

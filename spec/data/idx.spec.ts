@@ -2,7 +2,9 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DataError, loadIdxDirectory } from '../../lib';
+import { execFileSync } from 'node:child_process';
+import { gzipSync } from 'node:zlib';
+import { DataError, loadIdxDirectory, readIdxImages, readIdxLabels } from '../../lib';
 import { idxImages, idxLabels, writeIdxFolder } from '../support/idx';
 
 describe('data: IDX files', () => {
@@ -96,4 +98,50 @@ describe('data: IDX files', () => {
       expect(() => loadIdxDirectory(dir)).to.throw(DataError, message);
     });
   }
+
+  it('refuses a FIFO or a directory in place of a file, at once (it used to block forever)', () => {
+    writeIdxFolder(dir);
+    const file = path.join(dir, 'train-labels-idx1-ubyte');
+    fs.rmSync(file);
+    execFileSync('mkfifo', [file]);
+    expect(() => loadIdxDirectory(dir)).to.throw(DataError, `${file}: not a regular file`);
+    fs.rmSync(file);
+    fs.mkdirSync(file);
+    expect(() => loadIdxDirectory(dir)).to.throw(DataError, `${file}: not a regular file`);
+  });
+
+  it('reads no more than the header announces: a 2.5 GB (sparse) file with a small header loads at once', () => {
+    writeIdxFolder(dir);
+    const file = path.join(dir, 'train-images-idx3-ubyte');
+    fs.truncateSync(file, 2.5 * 2 ** 30); // reading it whole would need a 2.5 GB buffer (Node refuses past 2 GB)
+    const { images, count } = readIdxImages(file);
+    expect([count, images.length]).to.deep.equal([60, 60 * 64]);
+    expect(images[1]).to.equal(Math.fround(11 / 255)); // pixel (0, 0, 1) = 11
+  });
+
+  it('refuses a gzip that expands past what its header announces (a small bomb does not take the memory)', () => {
+    writeIdxFolder(dir);
+    const file = path.join(dir, 'train-labels-idx1-ubyte.gz');
+    fs.rmSync(path.join(dir, 'train-labels-idx1-ubyte'));
+    // 60 labels announced, then 64 MB of zeros: about 64 KB gzipped
+    fs.writeFileSync(
+      file,
+      gzipSync(Buffer.concat([idxLabels(Array.from({ length: 60 }, (_, i) => i % 3)), Buffer.alloc(64 * 2 ** 20)])),
+    );
+    expect(fs.statSync(file).size).to.be.below(200_000);
+    expect(() => readIdxLabels(file)).to.throw(
+      DataError,
+      `${file}: expands past the 68 bytes its header announces (refused)`,
+    );
+  });
+
+  it('refuses a header that announces more than it can take, before allocating', () => {
+    const file = path.join(dir, 'huge-idx3-ubyte');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(file, idxImages(0, 1, 1, () => 0, 2051).fill(0xff, 4, 8)); // count 2³² − 1
+    expect(() => readIdxImages(file)).to.throw(
+      DataError,
+      /header announces \d+ bytes of data, more than this reader takes/,
+    );
+  });
 });

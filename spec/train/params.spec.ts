@@ -31,6 +31,13 @@ describe('train: params.json', () => {
     expect(defaulted).to.include('batch_size').and.not.include('learning_rate');
   });
 
+  it('reports JSON nested absurdly deep as an input error with its line and column (no stack overflow)', () => {
+    expect(() => parseParams('{"margin":\n' + '['.repeat(100_000), 'p.json')).to.throw(
+      ConfigError,
+      "p.json: invalid JSON at line 2, column 256: expected nesting no deeper than 256 levels, found '['",
+    );
+  });
+
   it('accepts a UTF-8 byte-order mark before the JSON', () => {
     expect(parseParams('\uFEFF{"margin": 0.3}').params.margin).to.equal(0.3);
     expect(() => parseParams('\uFEFF{"margin": }', 'p.json')).to.throw(
