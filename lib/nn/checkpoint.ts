@@ -71,8 +71,23 @@ function collect(parts: TrainingParts): Checkpoint {
   };
 }
 
-/** The checksum covers the metadata and every tensor byte, so a flipped bit anywhere is caught on load. */
+/**
+ * The checksum covers the metadata and every tensor — its name, dtype, shape and bytes, taken in name order — so a
+ * flipped bit anywhere is caught on load, while a file whose tensors another writer laid out in another order
+ * (Python's safetensors sorts them) still checks.
+ */
 function checksum(metaJson: string, tensors: ReadonlyMap<string, NDArray>): string {
+  const hash = createHash('sha256').update(metaJson);
+  for (const name of [...tensors.keys()].sort()) {
+    const t = tensors.get(name)!;
+    hash.update(`\n${name} ${t.dtype} ${t.shape.join(',')}\n`);
+    hash.update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  }
+  return hash.digest('hex');
+}
+
+/** The checksum of checkpoints written before 2026-12-02: the metadata, then the bytes in file order. */
+function checksumInFileOrder(metaJson: string, tensors: ReadonlyMap<string, NDArray>): string {
   const hash = createHash('sha256').update(metaJson);
   for (const t of tensors.values()) hash.update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
   return hash.digest('hex');
@@ -101,10 +116,57 @@ export function loadCheckpoint(file: string): Checkpoint {
     throw new CheckpointError(
       `${file}: not a triplet checkpoint (format '${metadata.format ?? 'none'}', expected '${FORMAT}')`,
     );
-  if (checksum(metadata.meta ?? '', tensors) !== metadata.sha256) {
-    throw new CheckpointError(`${file}: corrupted: the contents do not match their checksum`);
+  const metaJson = metadata.meta ?? '';
+  if (checksum(metaJson, tensors) !== metadata.sha256 && checksumInFileOrder(metaJson, tensors) !== metadata.sha256) {
+    throw new CheckpointError(`${file}: corrupted: checksum mismatch (the file was changed after it was written)`);
   }
-  return { tensors, meta: JSON.parse(metadata.meta) as CheckpointMeta };
+  return { tensors, meta: checkMeta(metaJson, file) };
+}
+
+/**
+ * The metadata as written by saveCheckpoint, checked field by field: a header forged or damaged in a way the
+ * checksum was recomputed for (null, negative counters) is refused here, naming the field, instead of failing later.
+ */
+function checkMeta(json: string, file: string): CheckpointMeta {
+  let meta: unknown;
+  try {
+    meta = JSON.parse(json);
+  } catch {
+    throw new CheckpointError(`${file}: corrupted: its metadata is not valid JSON`);
+  }
+  const fail = (what: string): never => {
+    throw new CheckpointError(`${file}: invalid metadata: ${what}`);
+  };
+  if (typeof meta !== 'object' || meta === null || Array.isArray(meta))
+    return fail(`expected an object, got ${json.slice(0, 40)}`);
+  const m = meta as Record<string, unknown>;
+  for (const key of ['step', 'epoch', 'stepInEpoch'] as const) {
+    if (!Number.isSafeInteger(m[key]) || (m[key] as number) < 0)
+      fail(`${key} must be a non-negative integer, got ${JSON.stringify(m[key])}`);
+  }
+  const isObject = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
+  for (const key of ['params', 'metrics', 'optimizer'] as const) {
+    if (m[key] !== null && m[key] !== undefined && !isObject(m[key])) fail(`${key} must be an object or null`);
+  }
+  const rng = m.rng;
+  if (
+    rng !== null &&
+    rng !== undefined &&
+    !(Array.isArray(rng) && rng.length === 4 && rng.every((v) => Number.isInteger(v)))
+  ) {
+    fail('rng must be four integers or null');
+  }
+  const optimizer = m.optimizer as Record<string, unknown> | null | undefined;
+  if (optimizer && !(Number.isSafeInteger(optimizer.iterations) && (optimizer.iterations as number) >= 0)) {
+    fail('optimizer.iterations must be a non-negative integer');
+  }
+  return {
+    ...m,
+    params: m.params ?? null,
+    metrics: m.metrics ?? null,
+    optimizer: m.optimizer ?? null,
+    rng: m.rng ?? null,
+  } as CheckpointMeta;
 }
 
 function withPrefix(tensors: ReadonlyMap<string, NDArray>, prefix: string): Map<string, NDArray> {

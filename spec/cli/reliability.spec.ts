@@ -180,7 +180,7 @@ describe('cli: reliability — nothing is lost', () => {
           copy[copy.length - 5] ^= 1;
           return copy;
         },
-        /^triplet: .*checkpoint-last\.safetensors: corrupted: the contents do not match their checksum$/,
+        /^triplet: .*checkpoint-last\.safetensors: corrupted: checksum mismatch \(the file was changed after it was written\)$/,
       ],
       ['empty', () => Buffer.alloc(0), /^triplet: .*checkpoint-last\.safetensors: truncated \(0 bytes/],
     ];

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -7,7 +8,9 @@ import {
   batchAllTripletLoss,
   CheckpointDir,
   CheckpointError,
+  decodeSafetensors,
   EmbeddingNet,
+  encodeSafetensors,
   EmbeddingNetOptions,
   FileError,
   loadCheckpoint,
@@ -142,11 +145,78 @@ describe('nn: checkpoints', () => {
     fs.writeFileSync(file, bytes);
     expect(() => loadCheckpoint(file)).to.throw(
       CheckpointError,
-      `${file}: corrupted: the contents do not match their checksum`,
+      `${file}: corrupted: checksum mismatch (the file was changed after it was written)`,
     );
     fs.writeFileSync(file, Buffer.concat([Buffer.from([16, 0, 0, 0, 0, 0, 0, 0]), Buffer.from('{not json at all}')]));
     expect(() => loadCheckpoint(file)).to.throw(CheckpointError, 'corrupted: the header is not valid JSON');
   });
+
+  it("loads a checkpoint whose tensors another writer reordered (as Python's safetensors sorts them)", () => {
+    const file = path.join(dir, 'ckpt.safetensors');
+    const model = new EmbeddingNet({ imageSize: 8, numChannels: 2, embeddingSize: 3 }, new Rng(2));
+    saveCheckpoint(file, { model, step: 3, epoch: 1 });
+    const { tensors, metadata } = decodeSafetensors(fs.readFileSync(file), file);
+    const reordered = new Map([...tensors].reverse());
+    expect([...reordered.keys()]).to.not.deep.equal([...tensors.keys()]);
+    fs.writeFileSync(file, encodeSafetensors(reordered, metadata));
+    const loaded = loadCheckpoint(file);
+    expect(loaded.meta.step).to.equal(3);
+    expect(Array.from(loaded.tensors.get('model.dense.weight')!.data)).to.deep.equal(
+      Array.from(tensors.get('model.dense.weight')!.data),
+    );
+    // a tensor renamed (same bytes) is a change the checksum sees
+    const renamed = new Map(
+      [...tensors].map(([name, t]) => [name === 'model.dense.bias' ? 'model.dense.bias2' : name, t]),
+    );
+    fs.writeFileSync(file, encodeSafetensors(renamed, metadata));
+    expect(() => loadCheckpoint(file)).to.throw(CheckpointError, 'checksum mismatch');
+  });
+
+  /** A checkpoint with forged metadata whose checksum was made to match (as only a deliberate forger would). */
+  function forged(meta: unknown): string {
+    const file = path.join(dir, 'forged.safetensors');
+    const model = new EmbeddingNet({ imageSize: 8, numChannels: 2, embeddingSize: 3 }, new Rng(2));
+    saveCheckpoint(file, { model, step: 3, epoch: 1 });
+    const { tensors, metadata } = decodeSafetensors(fs.readFileSync(file), file);
+    const metaJson = JSON.stringify(meta);
+    const hash = createHash('sha256').update(metaJson);
+    for (const name of [...tensors.keys()].sort()) {
+      const t = tensors.get(name)!;
+      hash.update(`\n${name} ${t.dtype} ${t.shape.join(',')}\n`);
+      hash.update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+    }
+    fs.writeFileSync(file, encodeSafetensors(tensors, { ...metadata, meta: metaJson, sha256: hash.digest('hex') }));
+    return file;
+  }
+
+  for (const [what, meta, message] of [
+    ['null metadata', null, 'invalid metadata: expected an object, got null'],
+    [
+      'a negative step',
+      { step: -5, epoch: 0, stepInEpoch: 0 },
+      'invalid metadata: step must be a non-negative integer, got -5',
+    ],
+    [
+      'a fractional epoch',
+      { step: 5, epoch: 0.5, stepInEpoch: 0 },
+      'invalid metadata: epoch must be a non-negative integer, got 0.5',
+    ],
+    [
+      'params as a string',
+      { step: 5, epoch: 0, stepInEpoch: 0, params: 'x' },
+      'invalid metadata: params must be an object or null',
+    ],
+    [
+      'a broken generator state',
+      { step: 5, epoch: 0, stepInEpoch: 0, rng: [1, 2] },
+      'invalid metadata: rng must be four integers or null',
+    ],
+  ] as const) {
+    it(`refuses forged metadata — ${what} — naming the field (a CheckpointError, never an internal error)`, () => {
+      const file = forged(meta);
+      expect(() => loadCheckpoint(file)).to.throw(CheckpointError, `${file}: ${message}`);
+    });
+  }
 
   it('names the tensor and both shapes when the checkpoint is of another architecture, and changes nothing', () => {
     const { net } = trained();
