@@ -245,4 +245,24 @@ describe('train: the training loop', () => {
     lockModelDir(dir)();
     expect(fs.existsSync(path.join(dir, '.lock'))).to.equal(false);
   });
+
+  it("takes over a lock naming its own pid that it does not hold (a container's PID 1, SIGKILLed and restarted)", () => {
+    const lock = path.join(dir, '.lock');
+    fs.writeFileSync(lock, JSON.stringify({ pid: process.pid, host: os.hostname(), since: 'before the restart' }));
+    const release = lockModelDir(dir);
+    expect(JSON.parse(fs.readFileSync(lock, 'utf8')).since).to.not.equal('before the restart');
+    release();
+  });
+
+  it("refuses another host's lock (it cannot tell whether that run lives), and a lock path that is a directory", () => {
+    const lock = path.join(dir, '.lock');
+    fs.writeFileSync(lock, JSON.stringify({ pid: process.pid, host: 'elsewhere', since: 'today' }));
+    expect(() => lockModelDir(dir)).to.throw(
+      LockError,
+      `${dir} is locked by a training on host elsewhere (pid ${process.pid}, since today); if none runs there, remove ${lock}`,
+    );
+    fs.rmSync(lock);
+    fs.mkdirSync(lock);
+    expect(() => lockModelDir(dir)).to.throw(LockError, `${lock} is not a lock file (not a regular file): remove it`);
+  });
 });
