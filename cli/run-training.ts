@@ -13,7 +13,8 @@ import {
 } from '../lib';
 import { Experiment } from './experiment';
 import { ProgressView } from './progress';
-import { reportEvaluation, reportProfile, reportTrainingStart } from './report';
+import { pathExists } from '../lib/util/files';
+import { metricsFile, reportEvaluation, reportProfile, reportTrainingStart } from './report';
 import { catchStopSignals } from './stop-signals';
 
 /**
@@ -42,8 +43,9 @@ export async function runTraining(options: {
       initFrom: options.initFrom,
       data,
       profiler,
-      events: trainingEvents(options, view, stop.requested),
+      events: trainingEvents(options, view, stop),
     });
+    stop.release(); // the baselines and the report run without a break: a signal now ends the process at once
     reportOutcome(outcome, options, view);
     if (profiler) reportProfile(profiler, backend);
     return outcome;
@@ -58,7 +60,7 @@ export async function runTraining(options: {
 function trainingEvents(
   options: { experiment: Experiment; params: Params; data: DataSplits; backend: string },
   view: ProgressView,
-  stopRequested: () => boolean,
+  stop: { requested(): boolean; pause(): void; resume(): void },
 ): TrainEvents {
   const { experiment, params, data, backend } = options;
   let summaries: TrainingSummaries | null = null;
@@ -72,13 +74,18 @@ function trainingEvents(
       summaries!.training(r);
       view.summary(r);
     },
+    onEvaluationStart: () => {
+      view.line(`  evaluating on ${data.test.count} test images… (Ctrl-C now quits at once; the next train redoes it)`);
+      stop.pause();
+    },
     onEvaluation: (epoch, step, m, best) => {
+      stop.resume();
       summaries!.evaluation(step, m);
       view.line(
         `  eval after epoch ${epoch + 1}: precision@1 ${m.precisionAt1.toFixed(4)}  MAP@R ${m.mapAtR.toFixed(4)}  loss ${m.loss.toFixed(4)}${best ? '  (best so far: saved)' : ''}`,
       );
     },
-    shouldStop: stopRequested,
+    shouldStop: () => stop.requested(),
   };
 }
 
@@ -91,6 +98,10 @@ function reportOutcome(
   const { modelDir } = experiment;
   if (outcome.status === 'interrupted') {
     view.line(`stopped at step ${outcome.step} (epoch ${outcome.epoch + 1}); saved. Run the same command to resume.`);
+  } else if (outcome.status === 'already-trained' && outcome.metrics && !pathExists(metricsFile(modelDir))) {
+    // trained to the end, but stopped before the final report: it is written now
+    console.log(`${modelDir}: training had ended without its final report; writing it now`);
+    reportOutcome({ ...outcome, status: 'finished' }, options, view);
   } else if (outcome.status === 'already-trained') {
     console.log(
       `${modelDir} has already been trained for ${params.num_epochs} epochs; raise num_epochs in ${path.join(modelDir, 'params.json')} to train further, or run triplet eval.`,

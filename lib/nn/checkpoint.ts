@@ -26,6 +26,8 @@ export interface CheckpointMeta {
   /** Evaluation results when known (the best checkpoint is chosen by one of them). */
   metrics: Record<string, number> | null;
   optimizer: { lr: number; beta1: number; beta2: number; epsilon: number; iterations: number } | null;
+  /** Saved at the end of an epoch before its evaluation ran: the evaluation is still to do. */
+  pendingEvaluation?: boolean;
 }
 
 export interface Checkpoint {
@@ -43,6 +45,8 @@ export interface TrainingParts {
   rng?: Rng;
   params?: Record<string, unknown>;
   metrics?: Record<string, number>;
+  /** The epoch that just ended is due an evaluation not yet done (a run stopped during it finishes it on resume). */
+  pendingEvaluation?: boolean;
 }
 
 function collect(parts: TrainingParts): Checkpoint {
@@ -67,6 +71,7 @@ function collect(parts: TrainingParts): Checkpoint {
       params: parts.params ?? null,
       metrics: parts.metrics ?? null,
       optimizer,
+      ...(parts.pendingEvaluation && { pendingEvaluation: true }),
     },
   };
 }

@@ -51,6 +51,8 @@ export interface TrainEvents {
   /** Every save_summary_steps steps. */
   onSummary?(report: StepReport): void;
   onEpochEnd?(epoch: number, step: number): void;
+  /** An evaluation begins (it runs without a break: a command may let a signal end the process meanwhile). */
+  onEvaluationStart?(): void;
   onEvaluation?(epoch: number, step: number, metrics: EvalMetrics, best: boolean): void;
   /** Asked after every step: true stops cleanly (the run saves and returns 'interrupted'). */
   shouldStop?(): boolean;
@@ -149,6 +151,10 @@ class TrainingRun {
   private readonly batchOptions: BatchOptions;
   private at: Position;
   private resumedFrom: string | null = null;
+  /** The checkpoint resumed from owes its epoch's evaluation. */
+  private pendingEvaluation = false;
+  /** The evaluation the checkpoint resumed from holds, if any. */
+  private savedMetrics: EvalMetrics | null = null;
   /** Images and seconds of recent steps, exponentially weighted: the throughput the progress shows. */
   private recent = { images: 0, seconds: 0 };
 
@@ -194,8 +200,10 @@ class TrainingRun {
       initializedFrom: this.resumedFrom ? null : (this.options.initFrom ?? null),
       parameters: this.model.parameterCount(),
     });
-    if (epoch >= params.num_epochs) return this.outcome('already-trained', null);
-    let metrics: EvalMetrics | null = null;
+    // an evaluation an earlier run owed (it stopped during it) is done first
+    let metrics: EvalMetrics | null = this.pendingEvaluation ? this.evaluate() : null;
+    if (epoch >= params.num_epochs)
+      return this.outcome(metrics ? 'finished' : 'already-trained', metrics ?? this.savedMetrics);
     while (this.at.epoch < params.num_epochs) {
       if ((await this.runEpoch(totalSteps)) === 'stopped') return this.outcome('interrupted', metrics);
       metrics = this.endEpoch();
@@ -221,6 +229,8 @@ class TrainingRun {
       epochRng: meta.rng ? Rng.fromState(meta.rng) : this.at.epochRng,
     };
     this.resumedFrom = last;
+    this.pendingEvaluation = meta.pendingEvaluation === true;
+    this.savedMetrics = (meta.metrics as unknown as EvalMetrics | null) ?? null;
   }
 
   /** The epoch's batches from where the run stands; saves every save_checkpoint_steps, and on a stop. */
@@ -260,16 +270,24 @@ class TrainingRun {
 
   /** After an epoch: the checkpoint, and every eval_every_epochs (and after the last) the evaluation and the best. */
   private endEpoch(): EvalMetrics | null {
-    const { params, data } = this.options;
+    const { params } = this.options;
     const { epoch, step } = this.at;
     this.events.onEpochEnd?.(epoch - 1, step);
     const evaluate = epoch % params.eval_every_epochs === 0 || epoch === params.num_epochs;
-    const metrics = evaluate ? evaluateModel(this.model, params, data.test) : null;
+    // saved first, marked as owing its evaluation: a run stopped (or crashing) during it loses nothing
+    this.saveLast(this.at, null, evaluate);
+    return evaluate ? this.evaluate() : null;
+  }
+
+  /** The evaluation an epoch's end is due: saved with the checkpoint, which becomes the best one if it is. */
+  private evaluate(): EvalMetrics {
+    const { params, data } = this.options;
+    const { epoch, step } = this.at;
+    this.events.onEvaluationStart?.();
+    const metrics = evaluateModel(this.model, params, data.test);
     this.saveLast(this.at, metrics);
-    if (metrics) {
-      const best = this.checkpoints.saveBestIfBetter(this.parts(this.at, metrics), 'precisionAt1');
-      this.events.onEvaluation?.(epoch - 1, step, metrics, best);
-    }
+    const best = this.checkpoints.saveBestIfBetter(this.parts(this.at, metrics), 'precisionAt1');
+    this.events.onEvaluation?.(epoch - 1, step, metrics, best);
     return metrics;
   }
 
@@ -290,7 +308,7 @@ class TrainingRun {
   }
 
   /** Saves where the run stands, after checking that every weight and moment is finite: nothing poisoned is saved. */
-  private saveLast(at: Position, metrics?: EvalMetrics | null): void {
+  private saveLast(at: Position, metrics?: EvalMetrics | null, pendingEvaluation = false): void {
     const backend = getBackend();
     const state = [...this.model.stateDict(), ...optimizerState(this.optimizer)];
     const poisoned = state.find(([, t]) => !backend.allFinite(t.data));
@@ -298,7 +316,7 @@ class TrainingRun {
       const { learning_rate } = this.options.params;
       throw divergence(`${poisoned[0]} (after the update)`, at.step, this.savedCheckpoint(), learning_rate, true);
     }
-    this.checkpoints.saveLast(this.parts(at, metrics ?? undefined));
+    this.checkpoints.saveLast({ ...this.parts(at, metrics ?? undefined), pendingEvaluation });
   }
 
   /** The last checkpoint when one has been written (to say where the good state is), else null. */

@@ -90,6 +90,14 @@ describe('cli: train → eval → embed, through the real entry', () => {
     });
     const again = runCli(['train', '--model_dir', modelDir]);
     expect(again.stdout).to.contain('has already been trained for 2 epochs; raise num_epochs');
+    // stopped before its final report (metrics_eval.json): the next train writes it, from the saved evaluation
+    const report = path.join(modelDir, 'metrics_eval.json');
+    const written = JSON.parse(fs.readFileSync(report, 'utf8'));
+    fs.rmSync(report);
+    const finish = runCli(['train', '--model_dir', modelDir, '--no-baselines']);
+    expect(finish.code, finish.stderr).to.equal(0);
+    expect(finish.stdout).to.contain('training had ended without its final report; writing it now');
+    expect(JSON.parse(fs.readFileSync(report, 'utf8')).metrics).to.deep.equal(written.metrics);
   });
 
   it('Ctrl-C finishes the step, saves, exits 0 and says how to resume', async () => {
@@ -97,7 +105,7 @@ describe('cli: train → eval → embed, through the real entry', () => {
     fs.mkdirSync(interrupted);
     fs.writeFileSync(
       path.join(interrupted, 'params.json'),
-      JSON.stringify({ ...TINY, num_epochs: 50, save_checkpoint_steps: 1000 }),
+      JSON.stringify({ ...TINY, num_epochs: 50, train_size: 512, save_checkpoint_steps: 1000 }),
     );
     let sent = false;
     const result = await runCliAsync(['train', '--model_dir', interrupted], (stdout, signal) => {
@@ -111,6 +119,24 @@ describe('cli: train → eval → embed, through the real entry', () => {
     expect(match).to.not.equal(null);
     expect(loadCheckpoint(path.join(interrupted, 'checkpoint-last.safetensors')).meta.step).to.equal(Number(match![1]));
     expect(fs.existsSync(path.join(interrupted, '.lock'))).to.equal(false);
+  });
+
+  it('Ctrl-C during an evaluation quits at once; the checkpoint owes it, and the next train does it', async () => {
+    const owed = path.join(dir, 'owed');
+    fs.mkdirSync(owed);
+    fs.writeFileSync(path.join(owed, 'params.json'), JSON.stringify({ ...TINY, eval_size: 2000 }));
+    const result = await runCliAsync(['train', '--model_dir', owed], (stdout, signal) => {
+      if (/evaluating on \d+ test images/.test(stdout)) signal('SIGINT');
+    });
+    expect(result.signal, result.stdout).to.equal('SIGINT');
+    expect(fs.existsSync(path.join(owed, 'metrics_eval.json'))).to.equal(false);
+    // the line reaches the pipe when the process next yields: the signal lands in the evaluation or in the report after it
+    const meta = loadCheckpoint(path.join(owed, 'checkpoint-last.safetensors')).meta;
+    expect(meta.pendingEvaluation === true || meta.metrics !== null, JSON.stringify(meta)).to.equal(true);
+    const again = runCli(['train', '--model_dir', owed, '--no-baselines']);
+    expect(again.code, again.stderr).to.equal(0);
+    expect(again.stdout).to.match(meta.pendingEvaluation ? /eval after epoch 1: precision@1/ : /writing it now/);
+    expect(fs.existsSync(path.join(owed, 'metrics_eval.json'))).to.equal(true);
   });
 
   it('with no --model_dir, writes a default params.json into experiments/base_model and says so', () => {

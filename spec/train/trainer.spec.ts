@@ -234,6 +234,47 @@ describe('train: the training loop', () => {
     );
   });
 
+  it('finishes on the next run an evaluation the last one did not (a crash during it): metrics, best checkpoint, events', async () => {
+    const params = tiny({ num_epochs: 1 });
+    const data = limitData(loadEmbeddedDigits(), params);
+    const crash = await trainModel({
+      modelDir: dir,
+      params,
+      data,
+      events: {
+        onEvaluationStart: () => {
+          throw new Error('the machine went down');
+        },
+      },
+    }).then(
+      () => null,
+      (e: Error) => e,
+    );
+    expect(crash!.message).to.equal('the machine went down');
+    const saved = loadCheckpoint(path.join(dir, 'checkpoint-last.safetensors')).meta;
+    expect(saved).to.deep.include({ epoch: 1, pendingEvaluation: true, metrics: null });
+    expect(fs.existsSync(path.join(dir, 'checkpoint-best.safetensors'))).to.equal(false);
+    const evaluations: number[] = [];
+    const outcome = await trainModel({
+      modelDir: dir,
+      params,
+      data,
+      events: { onEvaluation: (_epoch, step) => evaluations.push(step) },
+    });
+    expect(outcome.status).to.equal('finished');
+    expect(evaluations).to.deep.equal([saved.step]);
+    expect(outcome.metrics!.precisionAt1).to.be.within(0, 1);
+    const after = loadCheckpoint(path.join(dir, 'checkpoint-last.safetensors')).meta;
+    expect(after.pendingEvaluation).to.equal(undefined);
+    expect(after.metrics!.precisionAt1).to.equal(outcome.metrics!.precisionAt1);
+    expect(loadCheckpoint(path.join(dir, 'checkpoint-best.safetensors')).meta.step).to.equal(saved.step);
+    const third = await trainModel({ modelDir: dir, params, data });
+    expect([third.status, third.metrics!.precisionAt1]).to.deep.equal([
+      'already-trained',
+      outcome.metrics!.precisionAt1,
+    ]);
+  });
+
   it('locks the model_dir against a second training, and takes over a lock left by a dead process', () => {
     const release = lockModelDir(dir);
     expect(() => lockModelDir(dir)).to.throw(LockError, /is in use by another training \(pid \d+, since /);
