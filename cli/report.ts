@@ -72,6 +72,7 @@ export function reportTrainingStart(
     step: number;
     epoch: number;
     totalSteps: number;
+    stepsPerEpoch: number;
     resumedFrom: string | null;
     initializedFrom: string | null;
     parameters: number;
@@ -92,7 +93,8 @@ export function reportTrainingStart(
   if (info.initializedFrom) console.log(`  weights  from ${info.initializedFrom}`);
   if (info.resumedFrom)
     console.log(`  resuming from ${info.resumedFrom} at step ${info.step} (epoch ${info.epoch + 1})`);
-  console.log(`  ${info.totalSteps} steps: ${params.num_epochs} epochs of ${info.totalSteps / params.num_epochs}`);
+  const about = params.sampler === 'balanced' ? ' (about: the balanced sampler varies)' : '';
+  console.log(`  ${info.totalSteps} steps: ${params.num_epochs} epochs of ${info.stepsPerEpoch}${about}`);
 }
 
 /** `--profile`'s table: where a step's time went, phase by phase and kernel by kernel; the threads' shares. */

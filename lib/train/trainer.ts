@@ -42,6 +42,8 @@ export interface TrainEvents {
     step: number;
     epoch: number;
     totalSteps: number;
+    /** Steps in the epoch in progress (with the balanced sampler, epochs differ a little). */
+    stepsPerEpoch: number;
     resumedFrom: string | null;
     /** The file the initial weights came from (`initFrom`, when the run starts rather than resumes). */
     initializedFrom: string | null;
@@ -190,12 +192,15 @@ class TrainingRun {
         `the training split has ${data.train.count} images: not one batch to train on (${batching}); raise train_size, or lower batch_size`,
       );
     }
-    const totalSteps = stepsPerEpoch * params.num_epochs;
+    // counted epoch by epoch as the run will draw them (the balanced sampler's epochs differ in length), from
+    // where it stands (a resumed run may have another train_size than the one that took its first steps)
+    const totalSteps = this.at.step + this.remainingSteps();
     const { step, epoch } = this.at;
     this.events.onStart?.({
       step,
       epoch,
       totalSteps,
+      stepsPerEpoch,
       resumedFrom: this.resumedFrom,
       initializedFrom: this.resumedFrom ? null : (this.options.initFrom ?? null),
       parameters: this.model.parameterCount(),
@@ -210,6 +215,18 @@ class TrainingRun {
       await yieldToEventLoop();
     }
     return this.outcome('finished', metrics);
+  }
+
+  /** The steps from where the run stands to its end, drawing the epochs' batches with a copy of the data generator. */
+  private remainingSteps(): number {
+    const { params, data } = this.options;
+    const rng = Rng.fromState(this.at.epochRng.state());
+    let steps = 0;
+    for (let epoch = this.at.epoch; epoch < params.num_epochs; epoch++) {
+      const count = epochBatches(data.train.labels, this.batchOptions, rng).length; // advances rng as runEpoch does
+      steps += epoch === this.at.epoch ? Math.max(0, count - this.at.stepInEpoch) : count;
+    }
+    return steps;
   }
 
   /** Picks up from the last checkpoint, exactly: weights, Adam's moments, the step, the data order. */

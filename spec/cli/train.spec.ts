@@ -124,7 +124,7 @@ describe('cli: train → eval → embed, through the real entry', () => {
   it('Ctrl-C during an evaluation quits at once; the checkpoint owes it, and the next train does it', async () => {
     const owed = path.join(dir, 'owed');
     fs.mkdirSync(owed);
-    fs.writeFileSync(path.join(owed, 'params.json'), JSON.stringify({ ...TINY, eval_size: 2000 }));
+    fs.writeFileSync(path.join(owed, 'params.json'), JSON.stringify({ ...TINY, eval_size: 600 }));
     const result = await runCliAsync(['train', '--model_dir', owed], (stdout, signal) => {
       if (/evaluating on \d+ test images/.test(stdout)) signal('SIGINT');
     });

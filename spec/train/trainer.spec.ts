@@ -275,6 +275,33 @@ describe('train: the training loop', () => {
     ]);
   });
 
+  it('counts the steps it will really take: the balanced sampler, and a resume with a smaller train_size', async () => {
+    const seen = async (params: Params, stop?: number): Promise<Array<[number, number]>> => {
+      const steps: Array<[number, number]> = [];
+      await trainModel({
+        modelDir: dir,
+        params,
+        data: limitData(loadEmbeddedDigits(), params),
+        events: { onStep: (r) => steps.push([r.step, r.totalSteps]), shouldStop: () => steps.length === stop },
+      });
+      return steps;
+    };
+    const balanced = await seen(tiny({ num_epochs: 3, sampler: 'balanced', images_per_class: 4, train_size: 300 }));
+    const total = balanced[0][1];
+    expect(balanced.map(([, t]) => t)).to.deep.equal(balanced.map(() => total));
+    expect(balanced.map(([s]) => s)).to.deep.equal(balanced.map((_, i) => i + 1)); // and it ends exactly there
+    expect(balanced.length).to.equal(total);
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir);
+    const first = await seen(tiny({ num_epochs: 2, train_size: 192 }), 4); // 6 steps an epoch; stopped after 4
+    expect(first.at(-1)).to.deep.equal([4, 12]);
+    const resumed = await seen(tiny({ num_epochs: 2, train_size: 64 })); // 2 steps an epoch now
+    expect(resumed).to.deep.equal([
+      [5, 6],
+      [6, 6],
+    ]);
+  });
+
   it('locks the model_dir against a second training, and takes over a lock left by a dead process', () => {
     const release = lockModelDir(dir);
     expect(() => lockModelDir(dir)).to.throw(LockError, /is in use by another training \(pid \d+, since /);
