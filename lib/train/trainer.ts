@@ -68,11 +68,18 @@ export interface TrainOutcome {
   metrics: EvalMetrics | null;
 }
 
-function checkArchitecture(saved: Record<string, unknown> | null, params: Params, file: string): void {
-  for (const key of ARCHITECTURE_KEYS) {
+/**
+ * A resumed run must be the same experiment: the network (a checkpoint only fits it) and the mining strategy (the
+ * summaries' columns, and what the run means, change with it). Another strategy from these weights is a new
+ * experiment: another model_dir, started with --init-from.
+ */
+function checkSameExperiment(saved: Record<string, unknown> | null, params: Params, file: string): void {
+  for (const key of [...ARCHITECTURE_KEYS, 'triplet_strategy'] as const) {
     if (saved && saved[key] !== undefined && saved[key] !== params[key]) {
+      const fresh =
+        key === 'triplet_strategy' ? ` (to go on from these weights: another model_dir and --init-from ${file})` : '';
       throw new ConfigError(
-        `params.json sets ${key} to ${String(params[key])} but ${file} was trained with ${String(saved[key])}: use another model_dir, or set it back`,
+        `params.json sets ${key} to ${String(params[key])} but ${file} was trained with ${String(saved[key])}: use another model_dir, or set it back${fresh}`,
       );
     }
   }
@@ -237,7 +244,7 @@ class TrainingRun {
       return;
     }
     const checkpoint = loadCheckpoint(last);
-    checkArchitecture(checkpoint.meta.params, this.options.params, last);
+    checkSameExperiment(checkpoint.meta.params, this.options.params, last);
     const meta = restoreCheckpoint(checkpoint, { model: this.model, optimizer: this.optimizer }, last);
     this.at = {
       epoch: meta.epoch,

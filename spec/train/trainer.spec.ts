@@ -172,6 +172,19 @@ describe('train: the training loop', () => {
         );
       },
     );
+    // another strategy would silently drop the summaries' columns: another experiment, pointed to --init-from
+    const last = path.join(dir, 'checkpoint-last.safetensors');
+    await trainModel({
+      modelDir: dir,
+      params: { ...params, triplet_strategy: 'batch_hard', num_epochs: 2 },
+      data,
+    }).then(
+      () => expect.fail('resumed with another strategy'),
+      (error: Error) =>
+        expect(error.message).to.equal(
+          `params.json sets triplet_strategy to batch_hard but ${last} was trained with batch_all: use another model_dir, or set it back (to go on from these weights: another model_dir and --init-from ${last})`,
+        ),
+    );
   });
 
   it('stops with the step and the tensor when the loss becomes NaN, leaving the last good checkpoint', async () => {
