@@ -17,6 +17,22 @@ const REASONS: Record<string, string> = {
   ENOTDIR: 'a parent is not a directory',
 };
 
+/** The path a chain of symbolic links ends at (the path itself when it is no link, or does not exist yet). */
+function followLinks(file: string): string {
+  let at = file;
+  for (let hops = 0; hops < 40; hops++) {
+    let stat: fs.Stats;
+    try {
+      stat = fs.lstatSync(at);
+    } catch {
+      return at;
+    }
+    if (!stat.isSymbolicLink()) return at;
+    at = path.resolve(path.dirname(at), fs.readlinkSync(at));
+  }
+  throw new FileError(`cannot write ${file}: too many levels of symbolic links`);
+}
+
 /** Turns a Node error into "cannot write FILE: reason (CODE)". */
 export function fileError(verb: string, file: string, error: unknown): FileError {
   const code = (error as NodeJS.ErrnoException).code ?? '';
@@ -29,7 +45,8 @@ export function fileError(verb: string, file: string, error: unknown): FileError
  * directory, are flushed to disk (fsync), and the temporary file is renamed over the target — an atomic step on
  * POSIX file systems. The directory is synced too, so the rename itself survives a power cut.
  */
-export function writeFileAtomic(file: string, data: Uint8Array | string): void {
+export function writeFileAtomic(given: string, data: Uint8Array | string): void {
+  const file = followLinks(given); // a symbolic link stays one: what it points to is written (atomically)
   const dir = path.dirname(file);
   const temp = path.join(dir, `.${path.basename(file)}.tmp-${process.pid}`);
   try {

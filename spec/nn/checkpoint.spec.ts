@@ -255,6 +255,22 @@ describe('nn: checkpoints', () => {
     expect(loadCheckpoint(ckpts.best).meta.step).to.equal(3);
   });
 
+  it('writes through a symbolic link (embed --out link.tsv): the link stays a link, its target gets the bytes', () => {
+    const target = path.join(dir, 'real.tsv');
+    const link = path.join(dir, 'link.tsv');
+    const chain = path.join(dir, 'chain.tsv');
+    fs.writeFileSync(target, 'old');
+    fs.symlinkSync('real.tsv', link);
+    fs.symlinkSync(link, chain);
+    writeFileAtomic(chain, 'new contents');
+    expect(fs.lstatSync(link).isSymbolicLink() && fs.lstatSync(chain).isSymbolicLink()).to.equal(true);
+    expect(fs.readFileSync(target, 'utf8')).to.equal('new contents');
+    fs.symlinkSync('missing.tsv', path.join(dir, 'dangling.tsv')); // a link to a file still to be made
+    writeFileAtomic(path.join(dir, 'dangling.tsv'), 'made');
+    expect(fs.readFileSync(path.join(dir, 'missing.tsv'), 'utf8')).to.equal('made');
+    expect(fs.readdirSync(dir).filter((f) => f.includes('.tmp-'))).to.deep.equal([]);
+  });
+
   it('writes atomically: no temporary file is left, and a failed write says which file and why', () => {
     const file = path.join(dir, 'a.txt');
     writeFileAtomic(file, 'one');
