@@ -112,27 +112,34 @@ export function reportProfile(profiler: StepProfiler, backend: string): void {
 export interface SearchResult {
   value: string;
   model_dir: string;
+  /** Empty for a run that failed. */
   metrics: Record<string, number>;
+  /** Why the run failed (it diverged), when it did. */
+  error?: string;
 }
 
 /** `search`'s end: the runs ranked by precision@1, printed and written as PARENT/search_results.json and .csv. */
 export function reportSearch(parentDir: string, param: string, results: SearchResult[]): void {
-  results.sort((a, b) => b.metrics.precision_at_1 - a.metrics.precision_at_1);
+  const rank = (r: SearchResult): number => r.metrics.precision_at_1 ?? -Infinity; // failed runs last
+  results.sort((a, b) => rank(b) - rank(a));
   const columns = ['precision_at_1', 'map_at_r', 'r_precision', 'nmi', 'loss'];
   console.log(`\nsearch over ${param}, best precision@1 first:\n`);
-  console.log(
-    formatTable(
-      [param, ...columns],
-      results.map((r) => [r.value, ...columns.map((c) => r.metrics[c]?.toFixed(4) ?? '—')]),
-    ),
-  );
+  const rows = results.map((r) => [
+    r.value,
+    ...columns.map((c) => r.metrics[c]?.toFixed(4) ?? '—'),
+    r.error ? 'failed (diverged; see search_results.json)' : 'ok',
+  ]);
+  console.log(formatTable([param, ...columns, 'result'], rows));
   const jsonFile = path.join(parentDir, 'search_results.json');
   const csvFile = path.join(parentDir, 'search_results.csv');
   writeFileAtomic(jsonFile, JSON.stringify({ param, results }, null, 2) + '\n');
-  const allColumns = Object.keys(results[0].metrics);
+  const allColumns = [...new Set(results.flatMap((r) => Object.keys(r.metrics)))];
+  const quoted = (text: string): string => `"${text.replace(/"/g, '""')}"`;
   const csv = [
-    [param, 'model_dir', ...allColumns].join(','),
-    ...results.map((r) => [r.value, r.model_dir, ...allColumns.map((c) => r.metrics[c] ?? '')].join(',')),
+    [param, 'model_dir', ...allColumns, 'error'].join(','),
+    ...results.map((r) =>
+      [r.value, r.model_dir, ...allColumns.map((c) => r.metrics[c] ?? ''), r.error ? quoted(r.error) : ''].join(','),
+    ),
   ];
   writeFileAtomic(csvFile, csv.join('\n') + '\n');
   console.log(`\nwrote ${jsonFile} and ${csvFile}`);

@@ -1,5 +1,13 @@
 import { Command } from 'commander';
-import { evaluateModel, EvalMetrics, loadTrainedModel, metricRecord, PARAM_KEYS } from '../../lib';
+import {
+  evaluateModel,
+  EvalMetrics,
+  loadTrainedModel,
+  metricRecord,
+  PARAM_KEYS,
+  TrainingError,
+  TrainOutcome,
+} from '../../lib';
 import { closest } from '../../lib/util/closest';
 import { applyBackend, BackendFlags, describeBackend, withBackendOptions } from '../backend';
 import { UsageError } from '../errors';
@@ -43,13 +51,22 @@ export function searchCommand(): Command {
     for (const [k, run] of runs.entries()) {
       console.log(`\n[${k + 1}/${runs.length}] ${flags.param} = ${run.text}`);
       const data = loadData(flags.data_dir, run.params);
-      const outcome = await runTraining({
-        experiment: { modelDir: run.dir, params: run.params, defaulted: [], created: false },
-        params: run.params,
-        data,
-        backend,
-        baselines: false,
-      });
+      let outcome: TrainOutcome;
+      try {
+        outcome = await runTraining({
+          experiment: { modelDir: run.dir, params: run.params, defaulted: [], created: false },
+          params: run.params,
+          data,
+          backend,
+          baselines: false,
+        });
+      } catch (error) {
+        // one value that diverges is a result of the search, not its end
+        if (!(error instanceof TrainingError)) throw error;
+        console.log(`  failed: ${error.message}`);
+        results.push({ value: run.text, model_dir: run.dir, metrics: {}, error: error.message });
+        continue;
+      }
       if (outcome.status === 'interrupted') return; // Ctrl-C: the search resumes where it stopped when run again
       const metrics: EvalMetrics =
         outcome.metrics ?? evaluateModel(loadTrainedModel(run.dir, run.params).model, run.params, data.test);

@@ -89,6 +89,27 @@ describe('cli: visualize and search', () => {
     expect(again.stdout.match(/has already been trained/g)).to.have.length(2);
   });
 
+  it('search: a value that diverges is recorded as failed, and the search goes on with the others', () => {
+    const parent = path.join(root, 'search-diverging');
+    fs.mkdirSync(parent);
+    fs.writeFileSync(
+      path.join(parent, 'params.json'),
+      JSON.stringify({ ...TINY, num_epochs: 1, save_checkpoint_steps: 1 }),
+    );
+    const run = runCli(['search', '--parent_dir', parent, '--param', 'learning_rate', '--values', '1e300,1e-3']);
+    expect(run.code, run.stderr).to.equal(0);
+    expect(run.stdout).to.match(/\[1\/2\] learning_rate = 1e300\n[\s\S]*  failed: step 1: .* is not finite/);
+    const { results } = JSON.parse(fs.readFileSync(path.join(parent, 'search_results.json'), 'utf8'));
+    expect(results.map((r: { value: string; error?: string }) => [r.value, r.error !== undefined])).to.deep.equal([
+      ['1e-3', false],
+      ['1e300', true],
+    ]);
+    expect(run.stdout).to.match(/1e300 +— +— +— +— +— +failed \(diverged; see search_results\.json\)/);
+    const csv = fs.readFileSync(path.join(parent, 'search_results.csv'), 'utf8').trimEnd().split('\n');
+    expect(csv[0].endsWith(',error')).to.equal(true);
+    expect(csv[2]).to.match(/^1e300,.*,"step 1: .* is not finite/);
+  });
+
   it('search refuses an unknown key and a value out of range, in one line', () => {
     const parent = path.join(root, 'search-bad');
     fs.mkdirSync(parent);
