@@ -1,5 +1,5 @@
 import { ArrayArena, getBackend, NDArray, Rng, stepArena } from '../autograd';
-import { BatchOptions, checkAgainstParams, DataSplits, epochBatches, imageBatch, labelBatch } from '../data';
+import { BatchOptions, DataSplits, epochBatches, imageBatch, labelBatch } from '../data';
 import {
   Adam,
   CheckpointDir,
@@ -16,6 +16,7 @@ import { TripletError } from '../tensor/errors';
 import { evaluateModel, EvalMetrics } from './evaluate';
 import { BatchStats, buildModel, tripletLoss } from './model';
 import { ARCHITECTURE_KEYS, ConfigError, Params } from './params';
+import { preflight } from './preflight';
 import { StepProfiler } from './profile';
 
 /** Training went wrong in a way a user must hear about (a NaN loss or gradient). */
@@ -114,8 +115,7 @@ export interface TrainOptions {
 
 export async function trainModel(options: TrainOptions): Promise<TrainOutcome> {
   const { params, data } = options;
-  checkAgainstParams(data.train, params.image_size, params.num_labels);
-  checkAgainstParams(data.test, params.image_size, params.num_labels);
+  preflight(params, data);
   const arena = options.arena ?? stepArena();
   const model = buildModel(params, new Rng(params.seed));
   const optimizer = new Adam(model.namedParameters(), { lr: params.learning_rate });

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { preflight } from '../../lib/train/preflight';
 import { spyTypedArrays } from '../support/allocations';
 import {
   ArrayArena,
@@ -313,6 +314,39 @@ describe('train: the training loop', () => {
       [5, 6],
       [6, 6],
     ]);
+  });
+
+  it('refuses before any step a network too large to allocate or to fit in memory, and a test split without one pair', async () => {
+    const data = limitData(loadEmbeddedDigits(), tiny());
+    expect(() => preflight({ ...tiny(), num_channels: 100_000 }, data)).to.throw(
+      ConfigError,
+      `image_size 28, num_channels 100000, embedding_size 8, batch_size 32: the second convolution’s filters would hold 1.80e+11 values, more than one array can (2147483647)`,
+    );
+    expect(() => preflight({ ...tiny(), num_channels: 512 }, data, 2 ** 30)).to.throw(
+      ConfigError,
+      /^image_size 28, num_channels 512, embedding_size 8, batch_size 32: a training step would need about 3\.\d GB, the machine has 1\.0 GB: lower num_channels, batch_size or image_size$/,
+    );
+    expect(() => preflight(tiny(), data)).to.not.throw();
+    // two test images of different labels: no query has another image of its label to find
+    const firstOfTwoLabels = [data.test.labels.indexOf(0), data.test.labels.indexOf(1)];
+    const pixels = 28 * 28;
+    const test = {
+      ...data.test,
+      count: 2,
+      labels: Uint8Array.from(firstOfTwoLabels.map((i) => data.test.labels[i])),
+      images: Float32Array.from(
+        firstOfTwoLabels.flatMap((i) => [...data.test.images.subarray(i * pixels, (i + 1) * pixels)]),
+      ),
+    };
+    const refused = await trainModel({ modelDir: dir, params: tiny(), data: { ...data, test } }).then(
+      () => null,
+      (e: Error) => e,
+    );
+    expect(refused).to.be.instanceOf(ConfigError);
+    expect(refused!.message).to.equal(
+      'the test split (2 images) has no two images of one label: the retrieval metrics need one pair at least (raise eval_size)',
+    );
+    expect(fs.readdirSync(dir)).to.deep.equal([]); // nothing written
   });
 
   it('locks the model_dir against a second training, and takes over a lock left by a dead process', () => {
