@@ -1,5 +1,14 @@
 import * as path from 'node:path';
-import { DataSplits, EvalMetrics, metricRecord, Params, Prediction, RetrievalMetrics, StepProfiler } from '../lib';
+import {
+  DataSplits,
+  EvalMetrics,
+  metricRecord,
+  Params,
+  Prediction,
+  RetrievalMetrics,
+  StartInfo,
+  StepProfiler,
+} from '../lib';
 import { writeFileAtomic } from '../lib/util/files';
 import { Experiment } from './experiment';
 import { formatTable } from './table';
@@ -68,15 +77,7 @@ export function reportTrainingStart(
   params: Params,
   data: DataSplits,
   backend: string,
-  info: {
-    step: number;
-    epoch: number;
-    totalSteps: number;
-    stepsPerEpoch: number;
-    resumedFrom: string | null;
-    initializedFrom: string | null;
-    parameters: number;
-  },
+  info: StartInfo,
 ): void {
   const strategy = `${params.triplet_strategy}${params.soft_margin ? ' (soft margin)' : `, margin ${params.margin}`}${params.squared ? ', squared distances' : ''}`;
   console.log(`triplet train: ${experiment.modelDir}`);

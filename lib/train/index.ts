@@ -16,6 +16,6 @@ export {
 } from './params';
 export { metricRecord, TrainingSummaries, trainingScalarNames } from './summaries';
 export { Phase, StepProfiler } from './profile';
-export { StepReport, TrainEvents, trainModel, TrainingError, TrainOptions, TrainOutcome } from './trainer';
+export { StartInfo, StepReport, TrainEvents, trainModel, TrainingError, TrainOptions, TrainOutcome } from './trainer';
 export { loadTrainedModel } from './restore';
 export { Gallery, trainingGallery } from './gallery';

@@ -38,18 +38,21 @@ export interface StepReport {
   firstImage(): Float32Array;
 }
 
+/** Where a run starts: what `onStart` is told. */
+export interface StartInfo {
+  step: number;
+  epoch: number;
+  totalSteps: number;
+  /** Steps in the epoch in progress (with the balanced sampler, epochs differ a little). */
+  stepsPerEpoch: number;
+  resumedFrom: string | null;
+  /** The file the initial weights came from (`initFrom`, when the run starts rather than resumes). */
+  initializedFrom: string | null;
+  parameters: number;
+}
+
 export interface TrainEvents {
-  onStart?(info: {
-    step: number;
-    epoch: number;
-    totalSteps: number;
-    /** Steps in the epoch in progress (with the balanced sampler, epochs differ a little). */
-    stepsPerEpoch: number;
-    resumedFrom: string | null;
-    /** The file the initial weights came from (`initFrom`, when the run starts rather than resumes). */
-    initializedFrom: string | null;
-    parameters: number;
-  }): void;
+  onStart?(info: StartInfo): void;
   onStep?(report: StepReport): void;
   /** Every save_summary_steps steps. */
   onSummary?(report: StepReport): void;
