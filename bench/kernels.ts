@@ -131,42 +131,26 @@ export function benchmarkKernels(
       const through = { y: pooled.y, argmax: pooled.argmax, g: pool, relu: true };
       return { c, arena, x, w, epilogue, dy, through };
     });
-    const kernels: Array<[string, (p: (typeof perBackend)[number]) => unknown]> = [
+    type Inputs = (typeof perBackend)[number];
+    // the layer's backward pass through the fused pool, asked for the input gradient or the filter's and bias's
+    const backward = (p: Inputs, input: boolean): unknown =>
+      p.c.backend.conv2dBackward({
+        x: p.x,
+        w: p.w,
+        dy: p.dy,
+        g,
+        relu: null,
+        pooled: p.through,
+        input,
+        filter: !input,
+        bias: !input,
+      });
+    const kernels: Array<[string, (p: Inputs) => unknown]> = [
       ['conv2d + bias + relu + max-pool', (p) => p.c.backend.conv2dPool(p.x, p.w, g, p.epilogue, pool)],
       ...(g.inC > 1
-        ? [
-            [
-              'conv2d backward, input',
-              (p: (typeof perBackend)[number]) =>
-                p.c.backend.conv2dBackward({
-                  x: p.x,
-                  w: p.w,
-                  dy: p.dy,
-                  g,
-                  relu: null,
-                  pooled: p.through,
-                  input: true,
-                  filter: false,
-                  bias: false,
-                }),
-            ] as [string, (p: (typeof perBackend)[number]) => unknown],
-          ]
+        ? [['conv2d backward, input', (p: Inputs) => backward(p, true)] as [string, (p: Inputs) => unknown]]
         : []),
-      [
-        'conv2d backward, filter + bias',
-        (p) =>
-          p.c.backend.conv2dBackward({
-            x: p.x,
-            w: p.w,
-            dy: p.dy,
-            g,
-            relu: null,
-            pooled: p.through,
-            input: false,
-            filter: true,
-            bias: true,
-          }),
-      ],
+      ['conv2d backward, filter + bias', (p) => backward(p, false)],
     ];
     for (const [kernel, run] of kernels) {
       const gflops: Record<string, number> = {};

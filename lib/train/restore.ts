@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { Rng } from '../autograd';
+import { getBackend, Rng } from '../autograd';
 import { CheckpointDir, CheckpointError, CheckpointMeta, EmbeddingNet, loadCheckpoint, restoreCheckpoint } from '../nn';
 import { buildModel } from './model';
 import { ConfigError, Params } from './params';
@@ -22,7 +22,7 @@ export function loadTrainedModel(
   const model = buildModel(params, new Rng(params.seed));
   const meta = restoreCheckpoint(loadCheckpoint(file), { model }, file);
   for (const [name, t] of model.stateDict()) {
-    if (!t.data.every(Number.isFinite)) {
+    if (!getBackend().allFinite(t.data)) {
       throw new CheckpointError(
         `${file}: tensor '${name}' holds NaN or infinite values: the weights are poisoned, refusing to use them`,
       );

@@ -1,4 +1,4 @@
-import { ArrayArena, getBackend, NDArray, Rng, stepArena } from '../autograd';
+import { ArrayArena, getBackend, NDArray, Rng, stepArena, TypedArray } from '../autograd';
 import { BatchOptions, DataSplits, epochBatches, imageBatch, labelBatch } from '../data';
 import {
   Adam,
@@ -161,6 +161,8 @@ class TrainingRun {
   private readonly checkpoints: CheckpointDir;
   private readonly events: TrainEvents;
   private readonly batchOptions: BatchOptions;
+  /** The arrays that outlive every step (the training state, already where the backend holds it; updated in place). */
+  private readonly keep: TypedArray[];
   private at: Position;
   private resumedFrom: string | null = null;
   /** The checkpoint resumed from owes its epoch's evaluation. */
@@ -176,6 +178,7 @@ class TrainingRun {
     private readonly optimizer: Adam,
   ) {
     const { params } = options;
+    this.keep = trainingState(model, optimizer).map((t) => t.data);
     this.checkpoints = new CheckpointDir(options.modelDir);
     this.events = options.events ?? {};
     this.batchOptions = {
@@ -329,9 +332,8 @@ class TrainingRun {
         this.savedCheckpoint(),
       );
     if (!arena) return run();
-    const keep = trainingState(this.model, this.optimizer).map((t) => t.data);
     // the gradients are the step's arrays too: dropped with them, so that no parameter points at a reused array
-    return arena.step(run, keep, (stats) => (this.model.zeroGrad(), stats));
+    return arena.step(run, this.keep, (stats) => (this.model.zeroGrad(), stats));
   }
 
   /** Saves where the run stands, after checking that every weight and moment is finite: nothing poisoned is saved. */

@@ -20,69 +20,22 @@ checkBackendAgainstReference(
   { modelShapes: false },
 );
 
-/** Tiny modules, validated here, independently of the backend's own detection. */
-const SIMD_MODULE = Uint8Array.from([
-  0,
-  97,
-  115,
-  109,
-  1,
-  0,
-  0,
-  0,
-  1,
-  5,
-  1,
-  96,
-  0,
-  1,
-  123,
-  3,
-  2,
-  1,
-  0,
-  10,
-  22,
-  1,
-  20,
-  0,
-  253,
-  12,
-  ...new Array<number>(16).fill(0),
-  11,
-]);
+/**
+ * A module of one function `() → v128` whose body is `code`, assembled here byte by byte (independently of the
+ * backend's own emitter and detection): magic and version, a type section, a function section, a code section.
+ */
+function v128Function(code: number[]): Uint8Array {
+  const body = [0, ...code, 11]; // no locals, the instructions, end
+  const header = [0, 97, 115, 109, 1, 0, 0, 0];
+  const types = [1, 5, 1, 96, 0, 1, 123]; // one type: () → v128
+  const functions = [3, 2, 1, 0];
+  return Uint8Array.from([...header, ...types, ...functions, 10, body.length + 2, 1, body.length, ...body]);
+}
+
+const V128_ZERO = [253, 12, ...new Array<number>(16).fill(0)]; // v128.const 0
+const SIMD_MODULE = v128Function(V128_ZERO);
 // v128.const 0 three times, then f32x4.relaxed_madd (0xfd 0x85 0x02)
-const RELAXED_MODULE = Uint8Array.from([
-  0,
-  97,
-  115,
-  109,
-  1,
-  0,
-  0,
-  0,
-  1,
-  5,
-  1,
-  96,
-  0,
-  1,
-  123,
-  3,
-  2,
-  1,
-  0,
-  10,
-  61,
-  1,
-  59,
-  0,
-  ...[0, 1, 2].flatMap(() => [253, 12, ...new Array<number>(16).fill(0)]),
-  253,
-  133,
-  2,
-  11,
-]);
+const RELAXED_MODULE = v128Function([...V128_ZERO, ...V128_ZERO, ...V128_ZERO, 253, 133, 2]);
 
 describe('js backend: which kernels run', () => {
   it('runs the WebAssembly SIMD kernels where they compile, with the fused multiply-add where relaxed SIMD does — never silently the TypeScript loops', () => {
