@@ -2,7 +2,7 @@ import { allocate } from '../tensor/arena';
 import { reduce } from '../tensor/kernels/reduce';
 import { zip } from '../tensor/kernels/elementwise';
 import { ShapeError, ValueError } from '../tensor/errors';
-import { NDArray } from '../tensor/ndarray';
+import { NDArray, storageOf } from '../tensor/ndarray';
 import { broadcastShapes, formatShape, sameShape, Shape } from '../tensor/shape';
 import { isRegistered } from './registry';
 import { BackwardFn, fromNDArray, Tensor } from './tensor';
@@ -31,7 +31,7 @@ export function isGradEnabled(): boolean {
 export function record(op: string, inputs: readonly Tensor[], result: NDArray, backward: BackwardFn | null): Tensor {
   if (!isRegistered(op)) throw new ValueError(`record: op '${op}' is not registered (call registerOp first)`);
   const track = backward !== null && disabled === 0 && inputs.some((t) => t.requiresGrad);
-  return new Tensor(result.data, result.shape, track, track ? { op, inputs, backward } : null);
+  return new Tensor(storageOf(result), result.shape, track, track ? { op, inputs, backward } : null);
 }
 
 /** Inputs before the tensors computed from them (iterative depth-first search; deep graphs do not overflow). */

@@ -1,6 +1,7 @@
 import { DType, dtypeOf, TypedArray } from '../tensor/dtype';
 import { ShapeError, ValueError } from '../tensor/errors';
-import { NDArray, NestedArray, toNested } from '../tensor/ndarray';
+import { hostValues } from '../tensor/device-copies';
+import { NDArray, NestedArray, storageOf, toNested } from '../tensor/ndarray';
 import { checkShape, formatShape, Shape, sizeOf } from '../tensor/shape';
 
 /**
@@ -28,8 +29,8 @@ export type TensorLike = Tensor | number;
  * `backward()` and the op methods (`x.mul(y).sum(1)`) are added in `methods.ts`, which is built on the tape and the ops.
  */
 export class Tensor implements NDArray {
-  /** The values; replaced only by `moveTo`. */
-  data: TypedArray;
+  /** The array holding the values (replaced only by `moveTo`); they may be on a device, see `data`. */
+  private values: TypedArray;
   readonly shape: Shape;
   readonly dtype: DType;
   /** ∂(last backward root)/∂this, accumulated over `backward()` calls; set on leaves only. */
@@ -45,13 +46,23 @@ export class Tensor implements NDArray {
     if (sizeOf(shape) !== data.length) {
       throw new ShapeError(`Tensor: ${data.length} values do not fill shape ${formatShape(shape)}`);
     }
-    this.data = data;
+    this.values = data;
     this.shape = Object.freeze(shape.slice());
     this.dtype = dtypeOf(data);
   }
 
+  /** The values on the host: read back first when a device computed them (tensor/device-copies.ts). */
+  get data(): TypedArray {
+    return hostValues(this.values);
+  }
+
+  /** The array itself, without bringing device values home: what ops and kernels pass along. */
+  get storage(): TypedArray {
+    return this.values;
+  }
+
   get size(): number {
-    return this.data.length;
+    return this.values.length;
   }
 
   get rank(): number {
@@ -84,18 +95,18 @@ export class Tensor implements NDArray {
    * (reshape, detach) keep the array they had.
    */
   moveTo(data: TypedArray): void {
-    if (data.length !== this.data.length || dtypeOf(data) !== this.dtype) {
+    if (data.length !== this.size || dtypeOf(data) !== this.dtype) {
       throw new ValueError(
-        `moveTo: expected a ${this.dtype} array of ${this.data.length} values, got ${dtypeOf(data)} of ${data.length}`,
+        `moveTo: expected a ${this.dtype} array of ${this.size} values, got ${dtypeOf(data)} of ${data.length}`,
       );
     }
-    if (data !== this.data) data.set(this.data);
-    this.data = data;
+    if (data !== this.values) data.set(this.data);
+    this.values = data;
   }
 
   /** The same values, cut off from the tape (shares data). */
   detach(): Tensor {
-    return new Tensor(this.data, this.shape);
+    return new Tensor(this.values, this.shape);
   }
 
   /** A copy with its own data, optionally as a new leaf that requires grad. */
@@ -114,5 +125,5 @@ export class Tensor implements NDArray {
 
 /** Wraps a kernel's result as a tensor that records nothing. */
 export function fromNDArray(array: NDArray): Tensor {
-  return array instanceof Tensor && !array.requiresGrad ? array : new Tensor(array.data, array.shape);
+  return array instanceof Tensor && !array.requiresGrad ? array : new Tensor(storageOf(array), array.shape);
 }

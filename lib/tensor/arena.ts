@@ -1,3 +1,4 @@
+import { dropDeviceCopy } from './device-copies';
 import { DType, dtypeOf, newArray, TypedArray } from './dtype';
 
 /** What an arena lends: the two floating-point dtypes, and int32 for indices (a max-pool's winners). */
@@ -88,6 +89,7 @@ export class ArrayArena {
     const kept = new Set(keep);
     for (const array of this.lent) {
       if (kept.has(array)) continue;
+      dropDeviceCopy(array); // the next step's values will be new
       if (this.poison) array.fill(array instanceof Int32Array ? -1 : NaN);
       const k = key(kindOf(array), array.length);
       const list = this.free.get(k) ?? [];

@@ -8,9 +8,17 @@ import { checkShape, formatShape, Shape, sizeOf } from './shape';
  * The autograd `Tensor` is one; kernels neither know nor care whether a gradient is being recorded.
  */
 export interface NDArray {
+  /** The values, on the host (brought back from a device first if they live there: see device-copies.ts). */
   readonly data: TypedArray;
   readonly shape: Shape;
   readonly dtype: DType;
+  /** The array itself, as it is: what a backend passes on without bringing device values home (default: data). */
+  readonly storage?: TypedArray;
+}
+
+/** An array's storage: its typed array, whether its current values are on the host or on a device. */
+export function storageOf(array: NDArray): TypedArray {
+  return array.storage ?? array.data;
 }
 
 export function ndarray(data: TypedArray, shape: Shape): NDArray {

@@ -22,7 +22,7 @@ export function loadTrainedModel(
   const model = buildModel(params, new Rng(params.seed));
   const meta = restoreCheckpoint(loadCheckpoint(file), { model }, file);
   for (const [name, t] of model.stateDict()) {
-    if (!getBackend().allFinite(t.data)) {
+    if (!getBackend().allFinite(t.storage)) {
       throw new CheckpointError(
         `${file}: tensor '${name}' holds NaN or infinite values: the weights are poisoned, refusing to use them`,
       );

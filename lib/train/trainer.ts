@@ -13,6 +13,7 @@ import {
   TrainingParts,
 } from '../nn';
 import { TripletError } from '../tensor/errors';
+import { storageOf } from '../tensor/ndarray';
 import { evaluateModel, EvalMetrics } from './evaluate';
 import { BatchStats, buildModel, tripletLoss } from './model';
 import { ARCHITECTURE_KEYS, ConfigError, Params } from './params';
@@ -178,7 +179,7 @@ class TrainingRun {
     private readonly optimizer: Adam,
   ) {
     const { params } = options;
-    this.keep = trainingState(model, optimizer).map((t) => t.data);
+    this.keep = trainingState(model, optimizer).map((t) => t.storage);
     this.checkpoints = new CheckpointDir(options.modelDir);
     this.events = options.events ?? {};
     this.batchOptions = {
@@ -340,7 +341,7 @@ class TrainingRun {
   private saveLast(at: Position, metrics?: EvalMetrics | null, pendingEvaluation = false): void {
     const backend = getBackend();
     const state = [...this.model.stateDict(), ...optimizerState(this.optimizer)];
-    const poisoned = state.find(([, t]) => !backend.allFinite(t.data));
+    const poisoned = state.find(([, t]) => !backend.allFinite(storageOf(t)));
     if (poisoned) {
       const { learning_rate } = this.options.params;
       throw divergence(`${poisoned[0]} (after the update)`, at.step, this.savedCheckpoint(), learning_rate, true);
@@ -436,7 +437,7 @@ function trainStep(
   profiler?.mark('optimizer');
   const backend = getBackend();
   for (const [name, p] of model.namedParameters())
-    if (p.grad && !backend.allFinite(p.grad.data)) throw diverged(`the gradient of ${name}`);
+    if (p.grad && !backend.allFinite(p.grad.storage)) throw diverged(`the gradient of ${name}`);
   optimizer.step();
   profiler?.endStep();
   return stats;

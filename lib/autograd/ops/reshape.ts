@@ -25,7 +25,7 @@ function resolveShape(from: Shape, to: Shape, op: string): number[] {
 export function reshape(x: Tensor, shape: Shape): Tensor {
   const target = resolveShape(x.shape, shape, 'reshape');
   // reshaping moves no value: the gradient is reshaped back
-  return record('reshape', [x], { data: x.data, shape: target, dtype: x.dtype }, (g) => [reshape(g, x.shape)]);
+  return record('reshape', [x], { data: x.storage, shape: target, dtype: x.dtype }, (g) => [reshape(g, x.shape)]);
 }
 
 /** Inserts an axis of size 1 at `axis` (−1 appends one). A reshape. */

@@ -83,10 +83,11 @@ export class Adam {
     for (const [name, p] of this.params) {
       if (p.grad === null) continue;
       backend.adamUpdate({
-        theta: p.data,
-        grad: p.grad.data,
-        m: this.m.get(name)!.data,
-        v: this.v.get(name)!.data,
+        // the arrays as they are: a backend on a device updates them there
+        theta: p.storage,
+        grad: p.grad.storage,
+        m: this.m.get(name)!.storage,
+        v: this.v.get(name)!.storage,
         beta1: this.beta1,
         beta2: this.beta2,
         lrT,

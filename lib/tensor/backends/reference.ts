@@ -1,7 +1,8 @@
 import { Backend } from '../backend';
 import { conv2dBackwardReference, conv2dReference } from '../kernels/conv';
 import { matmulReference } from '../kernels/matmul';
-import { adamUpdateReference, allFiniteReference } from '../kernels/optim';
+import { hostValues } from '../device-copies';
+import { adamUpdateReference, allFiniteReference, updateOnHost } from '../kernels/optim';
 import { conv2dPoolReference, maxPool2dGradReference, maxPool2dReference } from '../kernels/pool';
 
 /** Plain readable loops, exact in float64: the ground truth every other backend is tested against. */
@@ -13,6 +14,6 @@ export const referenceBackend: Backend = {
   conv2dBackward: conv2dBackwardReference,
   maxPool2d: maxPool2dReference,
   maxPool2dGrad: maxPool2dGradReference,
-  adamUpdate: (update) => adamUpdateReference(update),
-  allFinite: (data) => allFiniteReference(data),
+  adamUpdate: (update) => adamUpdateReference(updateOnHost(update)),
+  allFinite: (data) => allFiniteReference(hostValues(data)),
 };

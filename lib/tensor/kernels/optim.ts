@@ -1,3 +1,4 @@
+import { hostValues } from '../device-copies';
 import { TypedArray } from '../dtype';
 
 /** One Adam update of a parameter, in place: its values, gradient and two moment estimates, and the step's constants. */
@@ -11,6 +12,11 @@ export interface AdamUpdate {
   /** The step size with the bias correction folded in: lr·√(1 − β2ᵗ) / (1 − β1ᵗ). */
   lrT: number;
   epsilon: number;
+}
+
+/** The update with its arrays' values on the host, for a backend that computes there (device-copies.ts). */
+export function updateOnHost(u: AdamUpdate): AdamUpdate {
+  return { ...u, theta: hostValues(u.theta), grad: hostValues(u.grad), m: hostValues(u.m), v: hostValues(u.v) };
 }
 
 /**

@@ -5,7 +5,8 @@ import { DType, TypedArray } from '../../dtype';
 import { Conv2dBackwardArgs, Conv2dGrads, ConvGeometry, Epilogue } from '../../kernels/conv';
 import { NDArray, ndarray } from '../../ndarray';
 import { PoolResult } from '../../kernels/pool';
-import { adamUpdateReference, allFiniteReference } from '../../kernels/optim';
+import { hostValues } from '../../device-copies';
+import { adamUpdateReference, allFiniteReference, updateOnHost } from '../../kernels/optim';
 import { directFits, directGradFits, directGradScratch, directOffsets, directScratch, gradRows } from './direct';
 import { encodeJob, geometryParams, JobKind, JobParams } from './jobs';
 import { ThreadPool } from './pool';
@@ -465,7 +466,8 @@ export function createJsBackend(threads = defaultThreads(), options: JsBackendOp
     conv2dBackward: convBackward,
     maxPool2d,
     maxPool2dGrad,
-    adamUpdate(u) {
+    adamUpdate(update) {
+      const u = updateOnHost(update);
       const size = u.theta.length;
       const whole = size - (size % 4);
       if (!fast(u.theta instanceof Float64Array ? 'float64' : 'float32') || whole === 0) return adamUpdateReference(u);
@@ -480,7 +482,8 @@ export function createJsBackend(threads = defaultThreads(), options: JsBackendOp
       }
       adamUpdateReference(u, whole, size); // the last few, when the size is not a multiple of 4
     },
-    allFinite(data) {
+    allFinite(array) {
+      const data = hostValues(array);
       const whole = data.length - (data.length % 4);
       if (!fast(data instanceof Float64Array ? 'float64' : 'float32') || whole === 0) return allFiniteReference(data);
       const s = new Staging(heap, 'float32');
