@@ -19,6 +19,15 @@ export function parseNumber(flag: string): (value: string) => number {
   };
 }
 
+/** A commander parser for a number option that must be > 0 (a step, a tolerance). */
+export function parsePositive(flag: string): (value: string) => number {
+  return (value) => {
+    const n = parseNumber(flag)(value);
+    if (n <= 0) throw new UsageError(`${flag} must be > 0, got '${value}'`);
+    return n;
+  };
+}
+
 export function choiceOf<T extends string>(flag: string, allowed: readonly T[]): (value: string) => T {
   return (value) => {
     if (!(allowed as readonly string[]).includes(value))

@@ -107,6 +107,8 @@ export function reportProfile(profiler: StepProfiler, backend: string): void {
   console.log(formatTable(['phase / kernel', 'ms per step', 'share'], rows));
   const threads = profiler.threadShares();
   if (threads) console.log(`\ntasks run by each thread: ${threads}`);
+  const device = profiler.deviceLines();
+  if (device) console.log(`\n${device.join('\n')}`);
 }
 
 /** One sub-experiment of `search`: the value tried, its folder, its final test metrics. */

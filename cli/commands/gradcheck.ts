@@ -3,7 +3,7 @@ import { gradcheckRegistered, listOps } from '../../lib';
 import { closest } from '../../lib/util/closest';
 import { applyBackend, BackendFlags, describeBackend, withBackendOptions } from '../backend';
 import { UsageError } from '../errors';
-import { parseInteger, parseNumber } from '../options';
+import { parseInteger, parseNumber, parsePositive } from '../options';
 import { formatTable } from '../table';
 
 export function gradcheckCommand(): Command {
@@ -16,10 +16,15 @@ export function gradcheckCommand(): Command {
     )
     .option('--op <name>', 'check only this op, layer or loss (e.g. conv2d, BatchNorm, batchAllTripletLoss)')
     .option('--seed <n>', 'seed for the random inputs', parseInteger('--seed'), 0)
+    .option(
+      '--eps <x>',
+      'the finite-difference step (default 1e-6; a float32 backend such as gpu needs ~1e-3, or rounding swamps it)',
+      parsePositive('--eps'),
+    )
     .option('--atol <x>', 'absolute tolerance (default 1e-5)', parseNumber('--atol'))
     .option('--rtol <x>', 'relative tolerance (default 1e-3)', parseNumber('--rtol'));
   return withBackendOptions(command, 'reference, the ground truth').action(
-    (options: { op?: string; seed: number; atol?: number; rtol?: number } & BackendFlags) => {
+    (options: { op?: string; seed: number; eps?: number; atol?: number; rtol?: number } & BackendFlags) => {
       const names = listOps()
         .filter((op) => op.differentiable)
         .map((op) => op.name);
@@ -33,6 +38,7 @@ export function gradcheckCommand(): Command {
       const rows = gradcheckRegistered({
         name: options.op,
         seed: options.seed,
+        eps: options.eps,
         atol: options.atol,
         rtol: options.rtol,
         backend: backend.name,

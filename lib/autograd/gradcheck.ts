@@ -148,11 +148,11 @@ export interface GradcheckRow {
  * Tolerances given here override each case's own.
  */
 export function gradcheckRegistered(
-  options: { name?: string; seed?: number; atol?: number; rtol?: number; backend?: string } = {},
+  options: { name?: string; seed?: number; eps?: number; atol?: number; rtol?: number; backend?: string } = {},
 ): GradcheckRow[] {
   const { name, seed = 0 } = options;
   const overrides = Object.fromEntries(
-    Object.entries({ atol: options.atol, rtol: options.rtol, backend: options.backend }).filter(
+    Object.entries({ eps: options.eps, atol: options.atol, rtol: options.rtol, backend: options.backend }).filter(
       ([, v]) => v !== undefined,
     ),
   );

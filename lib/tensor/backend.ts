@@ -30,6 +30,17 @@ export interface Kernels {
   allFinite(data: TypedArray): boolean;
 }
 
+/** What crossed between the host and a backend's device, and how many kernels it launched, since it started. */
+export interface DeviceTraffic {
+  uploads: number;
+  uploadBytes: number;
+  readbacks: number;
+  readbackBytes: number;
+  launches: number;
+  /** Milliseconds this thread waited for the device (in reads: until the work before them was done). */
+  waitMs: number;
+}
+
 /** A backend: the kernels, and what it says about itself. */
 export interface Backend extends Kernels {
   readonly name: string;
@@ -39,6 +50,8 @@ export interface Backend extends Kernels {
   describe?(): string;
   /** Tasks each thread has run so far, where the backend spreads kernels over threads. */
   tasksByThread?(): number[];
+  /** Where the backend computes on a device of its own: what moved to and from it so far. */
+  traffic?(): DeviceTraffic;
 }
 
 export type KernelName = keyof Kernels;

@@ -1,4 +1,4 @@
-import { aroundKernels, Backend, getBackend, KERNELS, KernelName, useBackend } from '../tensor/backend';
+import { aroundKernels, Backend, DeviceTraffic, getBackend, KERNELS, KernelName, useBackend } from '../tensor/backend';
 import { ConvGeometry } from '../tensor/kernels/conv';
 import { NDArray } from '../tensor/ndarray';
 
@@ -47,6 +47,9 @@ export class StepProfiler {
   private readonly wrapped: Backend;
 
   private readonly tasksBefore: number[] | undefined;
+  /** The device traffic of the steps so far (where the backend has a device), and where the current one began. */
+  private traffic: DeviceTraffic | null = null;
+  private trafficAtStart: DeviceTraffic | null = null;
 
   constructor() {
     this.wrapped = getBackend();
@@ -68,6 +71,7 @@ export class StepProfiler {
 
   beginStep(): void {
     [this.phase, this.phaseStart] = ['data', now()];
+    this.trafficAtStart = this.wrapped.traffic?.() ?? null;
   }
 
   /** Starts the next phase (the time since the last mark goes to the previous one). */
@@ -80,6 +84,29 @@ export class StepProfiler {
   endStep(): void {
     this.mark(null);
     this.steps++;
+    const [before, after] = [this.trafficAtStart, this.wrapped.traffic?.()];
+    if (!before || !after) return;
+    const sum = this.traffic ?? { uploads: 0, uploadBytes: 0, readbacks: 0, readbackBytes: 0, launches: 0, waitMs: 0 };
+    for (const key of Object.keys(sum) as Array<keyof DeviceTraffic>) sum[key] += after[key] - before[key];
+    this.traffic = sum;
+  }
+
+  /**
+   * Per step, on a backend with a device: what moved and ran (one line, in the form checks read), and how the
+   * step's time splits between waiting for the device and the host's own work (posting kernels included).
+   */
+  deviceLines(): string[] | null {
+    if (!this.traffic || this.steps === 0) return null;
+    const per = (n: number): number => n / this.steps;
+    const mb = (bytes: number): string => (per(bytes) / 1e6).toFixed(per(bytes) < 1e5 ? 3 : 1);
+    const t = this.traffic;
+    const stepMs = per(PHASES.reduce((sum, p) => sum + (this.phaseMs.get(p) ?? 0), 0));
+    const round = (n: number): string => (Number.isInteger(per(n)) ? String(per(n)) : per(n).toFixed(1));
+    return [
+      `device transfers per step: ${round(t.uploads)} uploads (${mb(t.uploadBytes)} MB), ${round(t.readbacks)} readbacks (${mb(t.readbackBytes)} MB), ${round(t.launches)} kernel launches`,
+      `time per step: ${stepMs.toFixed(1)} ms — waiting for the device ${per(t.waitMs).toFixed(1)} ms, the host's own work (posting kernels included) ${(stepMs - per(t.waitMs)).toFixed(1)} ms`,
+      "(the device runs kernels while the host goes on: a kernel's row above is the time to post it, and the device's work shows in the phase that first waited for a result)",
+    ];
   }
 
   /** Puts the backend back as it was. */

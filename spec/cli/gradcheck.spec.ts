@@ -47,6 +47,8 @@ describe('cli: triplet gradcheck', () => {
       'gpu',
       '--gpu-mode',
       'webasm',
+      '--eps',
+      '1e-3',
       '--atol',
       '1e-3',
       '--rtol',
@@ -54,6 +56,9 @@ describe('cli: triplet gradcheck', () => {
     ]);
     expect(gpu.code).to.equal(0);
     expect(gpu.stdout).to.contain('backend gpu (webasm: webasm)');
+    const zeroStep = runCli(['gradcheck', '--eps', '0']);
+    expect(zeroStep.code).to.equal(2);
+    expect(zeroStep.stderr.trim()).to.equal("triplet: --eps must be > 0, got '0'");
     const bad = runCli(['gradcheck', '--backend', 'cuda']);
     expect(bad.code).to.equal(2);
     expect(bad.stderr.trim()).to.equal("triplet: --backend must be one of reference, js, gpu; got 'cuda'");

@@ -139,6 +139,35 @@ describe('cli: train → eval → embed, through the real entry', () => {
     expect(fs.existsSync(path.join(owed, 'metrics_eval.json'))).to.equal(true);
   });
 
+  it('--profile on the gpu backend: what crossed to and from the device per step, in the line checks read', () => {
+    const gpuDir = path.join(dir, 'gpu');
+    fs.mkdirSync(gpuDir);
+    fs.writeFileSync(path.join(gpuDir, 'params.json'), JSON.stringify({ ...TINY, train_size: 96 }));
+    const run = runCli([
+      'train',
+      '--model_dir',
+      gpuDir,
+      '--backend',
+      'gpu',
+      '--gpu-mode',
+      'webgpu',
+      '--profile',
+      '--no-baselines',
+    ]);
+    expect(run.code, run.stderr).to.equal(0);
+    const line = run.stdout.match(
+      /^device transfers per step: (\d+(?:\.\d)?) uploads \(([\d.]+) MB\), (\d+(?:\.\d)?) readbacks \(([\d.]+) MB\), (\d+(?:\.\d)?) kernel launches$/m,
+    );
+    expect(line, run.stdout).to.not.equal(null);
+    const [uploads, upMB, readbacks, , launches] = line!.slice(1).map(Number);
+    // 3 steps of 32 images: the first uploads the weights; the network's kernels all run on the device
+    expect(uploads).to.be.above(0);
+    expect(upMB).to.be.above((3 * 32 * 784 * 4) / 3 / 1e6); // at least the images
+    expect(readbacks).to.be.above(0);
+    expect(launches).to.be.at.least(30);
+    expect(run.stdout).to.match(/^time per step: [\d.]+ ms — waiting for the device [\d.]+ ms, the host's own work/m);
+  });
+
   it('with no --model_dir, writes a default params.json into experiments/base_model and says so', () => {
     const cwd = path.join(dir, 'fresh');
     fs.mkdirSync(cwd);

@@ -5,6 +5,7 @@ import { referenceBackend } from '../../lib/tensor/backends';
 import { aroundKernels, KERNEL_NAMES, KernelName } from '../../lib/tensor/backend';
 import { applyEpilogue, ConvGeometry, Padding, windowGeometry } from '../../lib/tensor/kernels/conv';
 import { ndarray } from '../../lib/tensor/ndarray';
+import { hostValues } from '../../lib/tensor/device-copies';
 
 /** Random values from the library's Rng in a dtype (the reference is exact in float64). */
 export function random(shape: number[], rng: Rng, dtype: DType): NDArray {
@@ -236,7 +237,7 @@ export function checkBackendAgainstReference(
           backend.adamUpdate({ theta, grad, m, v, ...constants });
           [theta, m, v].forEach((ours, k) =>
             expect(
-              relativeError(ndarray(ours, [size]), ndarray(expected[k], [size])),
+              relativeError(ndarray(hostValues(ours), [size]), ndarray(expected[k], [size])),
               `size ${size}, array ${k}`,
             ).to.be.below(tol),
           );
@@ -303,7 +304,7 @@ export function checkBackendAgainstReference(
           }
           const pooled = backend.maxPool2d(d.x, d.pool);
           expect(relativeError(pooled.y, d.maxPool.y), 'max-pool').to.equal(0);
-          expect(Array.from(pooled.argmax)).to.deep.equal(Array.from(d.maxPool.argmax));
+          expect(Array.from(hostValues(pooled.argmax))).to.deep.equal(Array.from(d.maxPool.argmax));
           expect(
             relativeError(backend.maxPool2dGrad(d.poolDy, d.maxPool.argmax, d.pool), d.poolGrad),
             'max-pool gradient',

@@ -1,5 +1,8 @@
 import { expect } from 'chai';
+import { Adam, batchAllTripletLoss, EmbeddingNet, randn, Rng, setBackend, stepArena, withBackend } from '../../../lib';
+import { DeviceTraffic } from '../../../lib/tensor/backend';
 import { createGpuBackend, GpuBackend } from '../../../lib/tensor/backends';
+import { adapterDescription } from '../../../lib/tensor/backends/gpu/gpujs';
 import { checkBackendAgainstReference } from '../../support/backend-checks';
 
 // gpu.js computes in float32 (WebGPU and GL have no float64), so float64 inputs are rounded: compare at 1e-4.
@@ -33,5 +36,107 @@ describe('gpu backend: modes', () => {
       "unknown gpu mode 'cuda' (known: auto, webgpu, headlessgl, webasm, cpu)",
     );
     expect(() => createGpuBackend('headlessgl')).to.throw(/^gpu\.js headlessgl: headless-gl is not available/);
+  });
+});
+
+/** A few steps of the original's network (small) from one seed, on the backend in use. */
+function train(steps: number, batch: number, channels: number): { losses: number[]; weights: Float32Array[] } {
+  const rng = new Rng(7);
+  const net = new EmbeddingNet({ imageSize: 28, numChannels: channels, embeddingSize: 16 }, rng);
+  // Adam's step is lr·m/(√v + ε): with ε = 1e-8 a gradient at rounding level (the dense bias's, zero in exact
+  // arithmetic: the loss only sees distances) moves by ±lr whichever its sign, so two correct backends differ by
+  // 2·lr there. A larger ε makes such steps ∝ g, and the comparison well-conditioned.
+  const adam = new Adam(net.namedParameters(), { lr: 1e-2, epsilon: 1e-3 });
+  const labels = Int32Array.from({ length: batch }, (_, i) => i % 4);
+  const arena = stepArena();
+  const losses: number[] = [];
+  for (let step = 0; step < steps; step++) {
+    const images = randn([batch, 28, 28, 1], rng, { mean: 0.3, std: 0.3 });
+    losses.push(
+      arena.step(() => {
+        adam.zeroGrad();
+        const { loss } = batchAllTripletLoss(labels, net.forward(images), 0.5);
+        loss.backward();
+        adam.step();
+        return loss.item();
+      }),
+    );
+  }
+  return { losses, weights: net.namedParameters().map(([, p]) => Float32Array.from(p.data)) };
+}
+
+describe('gpu backend: a training step on the device (WebGPU)', () => {
+  after(() => setBackend('js'));
+
+  it('trains 3 steps as the reference backend does, from the same seed: losses and weights to float32 tolerance', () => {
+    const reference = withBackend('reference', () => train(3, 12, 8));
+    setBackend('gpu', { gpuMode: 'webgpu' });
+    const ours = train(3, 12, 8);
+    ours.losses.forEach((loss, i) => expect(loss, `loss ${i}`).to.be.closeTo(reference.losses[i], 1e-4));
+    ours.weights.forEach((w, i) => {
+      // relative to the parameter's largest value, or to one step (the dense bias stays at rounding level)
+      const scale = Math.max(1e-2, ...reference.weights[i].map(Math.abs));
+      const worst = Math.max(...w.map((v, j) => Math.abs(v - reference.weights[i][j])));
+      expect(worst / scale, `parameter ${i}`).to.be.below(1e-4);
+    });
+  });
+
+  it('keeps the weights, activations and Adam moments on the device: a step moves the batch and a few small arrays', () => {
+    const backend = setBackend('gpu', { gpuMode: 'webgpu' }) as GpuBackend;
+    const batch = 32;
+    const rng = new Rng(3);
+    const net = new EmbeddingNet({ imageSize: 28, numChannels: 8, embeddingSize: 16 }, rng);
+    const adam = new Adam(net.namedParameters(), { lr: 1e-3 });
+    const labels = Int32Array.from({ length: batch }, (_, i) => i % 4);
+    const images = randn([batch, 28, 28, 1], rng, { mean: 0.3, std: 0.3 });
+    const arena = stepArena();
+    const step = (): DeviceTraffic => {
+      const before = backend.traffic();
+      arena.step(() => {
+        adam.zeroGrad();
+        const { loss } = batchAllTripletLoss(labels, net.forward(images), 0.5);
+        loss.backward();
+        adam.step();
+        return loss.item();
+      });
+      const after = backend.traffic();
+      return {
+        ...after,
+        uploadBytes: after.uploadBytes - before.uploadBytes,
+        readbackBytes: after.readbackBytes - before.readbackBytes,
+      };
+    };
+    const weightBytes = 4 * net.namedParameters().reduce((sum, [, p]) => sum + p.size, 0);
+    const first = step(); // uploads the weights and the moments
+    expect(first.uploadBytes).to.be.above(weightBytes);
+    const second = step();
+    const batchBytes = 4 * images.size;
+    // the images go up twice (the first convolution and its filter gradient); the rest is the dense layer's
+    // bias, the loss's inputs and gradients — tensors of batch × embedding size
+    expect(second.uploadBytes, 'bytes up').to.be.below(2.5 * batchBytes);
+    expect(second.readbackBytes, 'bytes down').to.be.below(weightBytes / 4);
+  });
+
+  it('never runs a kernel on gpu.js’s CPU fallback when WebGPU was asked for', () => {
+    const backend = setBackend('gpu', { gpuMode: 'webgpu' }) as GpuBackend;
+    train(1, 8, 4);
+    const implementations = backend.implementations();
+    expect(Object.keys(implementations)).to.include.members([
+      'conv2dKernel',
+      'conv2dFilterGradKernel',
+      'adamThetaKernel',
+    ]);
+    for (const [kernel, implementation] of Object.entries(implementations))
+      expect(implementation, kernel).to.equal('WebGPUKernel');
+  });
+
+  it('names the adapter, the API it runs through, and a software rasteriser as such', () => {
+    expect(
+      adapterDescription({ vendor: 'nvidia', device: 'NVIDIA H200', description: 'NVIDIA 560.35' }, 'Vulkan'),
+    ).to.equal('WebGPU adapter: nvidia NVIDIA H200 (NVIDIA 560.35) through Vulkan');
+    expect(adapterDescription({ device: 'llvmpipe (LLVM 15.0.6, 256 bits)' }, 'OpenGL')).to.equal(
+      'WebGPU adapter: llvmpipe (LLVM 15.0.6, 256 bits) through OpenGL, software rasteriser',
+    );
+    expect(createGpuBackend('webgpu').description).to.match(/^WebGPU adapter: .* through (Vulkan|OpenGL|Metal|D3D12)/);
   });
 });

@@ -1,4 +1,6 @@
 import * as os from 'node:os';
+import { KERNEL_FUNCTIONS } from './functions';
+import { copyKernel } from './kernels';
 
 /**
  * Our small typed door to gpu.js (its own typings do not hold under strict TypeScript): open a device in one of
@@ -8,16 +10,22 @@ import * as os from 'node:os';
 export const GPU_MODES = ['webgpu', 'headlessgl', 'webasm', 'cpu'] as const;
 export type GpuMode = (typeof GPU_MODES)[number];
 
-type KernelSource = (...args: Float32Array[]) => number;
+type KernelSource = (...args: never[]) => number;
+
+/** A kernel's result where the device keeps it: a WebGPU buffer (pipeline mode), or an array in the CPU modes. */
+export type DeviceValue = object;
 
 interface GpuJsKernel {
-  (...inputs: Float32Array[]): Float32Array | Promise<Float32Array>;
+  (...inputs: Array<DeviceValue | number>): DeviceValue | Promise<DeviceValue>;
   destroy(removeCanvasReferences?: boolean): void;
+  /** The implementation gpu.js picked for this kernel (its class names its mode: WebGPUKernel, CPUKernel, …). */
+  readonly kernel?: { constructor: { name: string } };
 }
 
 interface GpuJs {
   readonly mode: string;
   createKernel(source: KernelSource, settings: Record<string, unknown>): GpuJsKernel;
+  addFunction(source: (...args: number[]) => number): unknown;
   destroy(): unknown;
 }
 
@@ -26,8 +34,15 @@ interface GpuJsModule {
   HeadlessGLKernel: { isSupported: boolean };
 }
 
+interface BufferHandle {
+  toArray(): Promise<Float32Array>;
+  delete(): void;
+}
+
 export interface CompiledKernel {
-  run(inputs: Float32Array[]): Promise<Float32Array>;
+  run(inputs: Array<DeviceValue | number>): Promise<DeviceValue>;
+  /** The class gpu.js runs this kernel with: a spec checks that no GPU mode fell back to its CPU kernel. */
+  readonly implementation: string;
   destroy(): void;
 }
 
@@ -35,7 +50,12 @@ export interface GpuDevice {
   readonly mode: GpuMode;
   /** What runs the kernels, for messages: the WebGPU adapter, the GL renderer, or the CPU mode's name. */
   readonly description: string;
+  /** Whether results stay in device memory between kernels (WebGPU's pipeline mode), or are host arrays. */
+  readonly resident: boolean;
   compile(source: KernelSource, constants: Record<string, number>, outputLength: number): CompiledKernel;
+  upload(values: Float32Array): Promise<DeviceValue>;
+  read(value: DeviceValue): Promise<Float32Array>;
+  free(value: DeviceValue): void;
 }
 
 /**
@@ -62,6 +82,23 @@ function pinGlLibraries(): void {
  */
 const dawnInstances: object[] = [];
 
+/** The API Dawn's default backends use on each platform (the OpenGL one is asked for by name). */
+const NATIVE_API: Record<string, string> = { linux: 'Vulkan', win32: 'D3D12', darwin: 'Metal' };
+
+/**
+ * "WebGPU adapter: NVIDIA H200 (NVIDIA 560.35) through Vulkan", with ", software rasteriser" when no GPU is behind
+ * it (Mesa's llvmpipe or lavapipe, SwiftShader, or an adapter that says it is a fallback): said at start, never
+ * hidden.
+ */
+export function adapterDescription(info: Record<string, unknown>, api = 'an unknown API'): string {
+  const text = (key: string): string => (typeof info[key] === 'string' ? (info[key] as string) : '');
+  const name = [text('vendor'), text('device')].filter(Boolean).join(' ') || 'unnamed';
+  const detail = text('description') && text('description') !== name ? ` (${text('description')})` : '';
+  const software =
+    info.isFallbackAdapter === true || /llvmpipe|lavapipe|softpipe|swiftshader/i.test(`${name} ${text('description')}`);
+  return `WebGPU adapter: ${name}${detail} through ${api}${software ? ', software rasteriser' : ''}`;
+}
+
 /** Node has no navigator.gpu; Dawn's node binding (the `webgpu` package) provides one. */
 async function installWebGpu(): Promise<string> {
   if (process.platform === 'linux') pinGlLibraries();
@@ -82,8 +119,12 @@ async function installWebGpu(): Promise<string> {
     if (adapter) {
       gpu.requestAdapter = (options = {}) => requestAdapter({ featureLevel: 'compatibility', ...options });
       Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
-      const info = adapter.info ?? {};
-      return `WebGPU adapter: ${info.description || info.device || info.vendor || 'unnamed'}${flags.length ? ` (${flags[0]})` : ''}`;
+      return adapterDescription(
+        adapter.info ?? {},
+        flags.length === 0
+          ? NATIVE_API[process.platform]
+          : `OpenGL (Dawn found no ${NATIVE_API[process.platform] ?? 'native'} adapter)`,
+      );
     }
   }
   throw new Error(
@@ -107,21 +148,40 @@ export async function openGpu(mode: GpuMode): Promise<GpuDevice> {
     );
   }
   const gpu = new gpujs.GPU({ mode });
+  for (const helper of KERNEL_FUNCTIONS) gpu.addFunction(helper);
+  // gpu.js's pipeline mode keeps results on the device only on WebGPU here (headless-gl's textures are not used)
+  const resident = mode === 'webgpu';
+  const compile = (source: KernelSource, constants: Record<string, number>, outputLength: number): CompiledKernel => {
+    const kernel = gpu.createKernel(source, {
+      constants,
+      output: [outputLength],
+      precision: 'single',
+      tactic: 'precision',
+      pipeline: resident,
+      immutable: resident, // every result its own buffer: the next call must not overwrite it
+      loopMaxIterations: 1 << 24, // our loop bounds are constants, but raise the cap anyway
+    });
+    return {
+      run: async (inputs) => kernel(...inputs),
+      get implementation() {
+        return kernel.kernel?.constructor.name ?? 'unknown';
+      },
+      destroy: () => kernel.destroy(),
+    };
+  };
+  const copies = new Map<number, CompiledKernel>(); // by length: an upload is a copy kernel's input
   return {
     mode,
     description,
-    compile(source, constants, outputLength) {
-      const kernel = gpu.createKernel(source, {
-        constants,
-        output: [outputLength],
-        precision: 'single',
-        tactic: 'precision',
-        loopMaxIterations: 1 << 24, // our loop bounds are constants, but raise the cap anyway
-      });
-      return {
-        run: async (inputs) => Float32Array.from(await kernel(...inputs)),
-        destroy: () => kernel.destroy(),
-      };
+    resident,
+    compile,
+    async upload(values) {
+      if (!resident) return values;
+      let copy = copies.get(values.length);
+      if (!copy) copies.set(values.length, (copy = compile(copyKernel, {}, values.length)));
+      return copy.run([values]);
     },
+    read: async (value) => (resident ? (value as BufferHandle).toArray() : (value as Float32Array)),
+    free: (value) => (resident ? (value as BufferHandle).delete() : undefined),
   };
 }

@@ -1,37 +1,58 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { Backend, BackendUnavailable } from '../../backend';
-import { DType } from '../../dtype';
-import { allocate } from '../../arena';
+import { allocate, allocateIndices, LentArray } from '../../arena';
+import { Backend, BackendUnavailable, DeviceTraffic } from '../../backend';
+import { deviceCopy, DeviceHome, hostValues, placeOnDevice } from '../../device-copies';
+import { DType, TypedArray } from '../../dtype';
 import { ValueError } from '../../errors';
-import { applyEpilogue, conv2dBackwardWith, ConvGeometry, Epilogue } from '../../kernels/conv';
-import { adamUpdateReference, allFiniteReference } from '../../kernels/optim';
-import { maxPool2dGradReference, PoolResult } from '../../kernels/pool';
-import { NDArray, ndarray } from '../../ndarray';
+import { Conv2dBackwardArgs, Conv2dGrads, ConvGeometry, Epilogue } from '../../kernels/conv';
+import { AdamUpdate } from '../../kernels/optim';
+import { PoolResult } from '../../kernels/pool';
+import { NDArray, storageOf } from '../../ndarray';
+import { sizeOf } from '../../shape';
 import { GPU_MODES, GpuMode } from './gpujs';
-import { GpuJob, KernelName, STATUS } from './protocol';
+import { Command, KernelName, STATUS } from './protocol';
 
 export interface GpuBackend extends Backend {
   readonly mode: GpuMode;
   /** What runs the kernels (the WebGPU adapter, …). */
   readonly description: string;
+  /** Whether values stay on the device between kernels (WebGPU), or every kernel's result comes back (CPU modes). */
+  readonly resident: boolean;
+  traffic(): DeviceTraffic;
+  /** The gpu.js class each kernel that ran so far ran with (WebGPUKernel, …), after every posted kernel ran. */
+  implementations(): Record<string, string>;
 }
 
 /** In 'auto' mode, the real GPU APIs in order of preference. */
 const AUTO: GpuMode[] = ['webgpu', 'headlessgl'];
 const INIT_TIMEOUT_MS = 60_000;
 const JOB_TIMEOUT_MS = 600_000;
+/** Indices are exact in float32 below 2²⁴ (kernels.ts): no array may be longer. */
+const MAX_ELEMENTS = 1 << 24;
 
-function geometryConstants(g: ConvGeometry): Record<string, number> {
-  return { ...g };
-}
+/** An input of a kernel: an array (uploaded unless the device has it), or a number passed as an argument. */
+type Input = NDArray | LentArray | { number: number };
 
-/** A gpu.js worker in one mode, driven synchronously from this thread. */
-class GpuWorker {
+/** The main thread's side of the device: buffer ids, the commands that make them, reads, and what moved. */
+class GpuWorker implements DeviceHome {
   private readonly control = new Int32Array(new SharedArrayBuffer(8));
   private readonly text = new Uint8Array(new SharedArrayBuffer(4096));
   private readonly worker: Worker;
+  private nextId = 1;
+  private frees: number[] = [];
+  /** Each live buffer's length: a kernel is compiled for its inputs' sizes too. */
+  private readonly lengths = new Map<number, number>();
   readonly description: string;
+  readonly resident: boolean;
+  readonly counts: DeviceTraffic = {
+    uploads: 0,
+    uploadBytes: 0,
+    readbacks: 0,
+    readbackBytes: 0,
+    launches: 0,
+    waitMs: 0,
+  };
 
   constructor(readonly mode: GpuMode) {
     // Mesa's EGL needs a platform to start without a display; set from the main thread, where process.env writes
@@ -41,12 +62,15 @@ class GpuWorker {
       workerData: { mode, control: this.control.buffer, text: this.text.buffer },
     });
     this.worker.unref();
+    Atomics.store(this.control, 0, STATUS.pending);
     const result = this.wait(INIT_TIMEOUT_MS, 'starting');
     if (result.status !== STATUS.done) {
       void this.worker.terminate();
       throw new BackendUnavailable(`gpu.js ${mode}: ${result.message}`);
     }
-    this.description = result.message;
+    const started = JSON.parse(result.message) as { description: string; resident: boolean };
+    this.description = started.description;
+    this.resident = started.resident;
   }
 
   private wait(timeoutMs: number, what: string): { status: number; message: string } {
@@ -60,28 +84,72 @@ class GpuWorker {
     return { status: this.control[0], message };
   }
 
-  run(kernel: KernelName, constants: Record<string, number>, outputLength: number, inputs: NDArray[]): Float32Array {
-    const output = new SharedArrayBuffer(Math.max(4, outputLength * 4));
-    const job: GpuJob = {
+  /** Posts a command, with the buffers freed since the last one; `transfer` moves those arrays instead of copying. */
+  private post(command: Command, transfer: ArrayBuffer[] = []): void {
+    this.frees = [];
+    this.worker.postMessage(command, transfer);
+  }
+
+  /** Posts a command that answers, and waits for its answer. */
+  private ask(command: Command, what: string): string {
+    Atomics.store(this.control, 0, STATUS.pending);
+    this.post(command);
+    const start = performance.now();
+    const result = this.wait(JOB_TIMEOUT_MS, what);
+    this.counts.waitMs += performance.now() - start;
+    if (result.status !== STATUS.done) throw new Error(`gpu backend (${this.mode}): ${result.message}`);
+    return result.message;
+  }
+
+  upload(array: LentArray): number {
+    const values = Float32Array.from(array); // a copy of its own: the host may change the array meanwhile
+    const id = this.nextId++;
+    this.lengths.set(id, values.length);
+    this.counts.uploads++;
+    this.counts.uploadBytes += values.byteLength;
+    this.post({ op: 'upload', id, values, free: this.frees }, [values.buffer]);
+    return id;
+  }
+
+  run(kernel: KernelName, constants: Record<string, number>, outputLength: number, inputs: number[]): number {
+    return this.launch(
       kernel,
       constants,
       outputLength,
-      inputs: inputs.map((t) => Float32Array.from(t.data)),
-      output,
-    };
-    Atomics.store(this.control, 0, STATUS.pending);
-    this.worker.postMessage(job);
-    const result = this.wait(JOB_TIMEOUT_MS, `running ${kernel}`);
-    if (result.status !== STATUS.done)
-      throw new Error(`gpu backend (${this.mode}): ${kernel} failed: ${result.message}`);
-    return new Float32Array(output, 0, outputLength);
+      inputs.map((id) => ({ id })),
+    );
   }
-}
 
-function toDType(values: Float32Array, dtype: DType, shape: number[]): NDArray {
-  const data = allocate(dtype, values.length);
-  data.set(values);
-  return ndarray(data, shape);
+  launch(
+    kernel: KernelName,
+    constants: Record<string, number>,
+    outputLength: number,
+    inputs: Array<{ id: number } | { number: number }>,
+  ): number {
+    const output = this.nextId++;
+    this.counts.launches++;
+    const sizes = inputs.map((input) => ('id' in input ? this.lengths.get(input.id)! : 0));
+    this.lengths.set(output, outputLength);
+    this.post({ op: 'run', kernel, constants, outputLength, inputs, sizes, output, free: this.frees });
+    return output;
+  }
+
+  readBack(id: number, array: LentArray): void {
+    const into = new SharedArrayBuffer(Math.max(4, array.length * 4));
+    this.ask({ op: 'read', id, into, free: this.frees }, `reading ${array.length} values back`);
+    this.counts.readbacks++;
+    this.counts.readbackBytes += array.length * 4;
+    array.set(new Float32Array(into, 0, array.length));
+  }
+
+  free(id: number): void {
+    this.lengths.delete(id);
+    this.frees.push(id);
+  }
+
+  implementations(): Record<string, string> {
+    return JSON.parse(this.ask({ op: 'check', free: this.frees }, 'checking the kernels')) as Record<string, string>;
+  }
 }
 
 function openWorker(mode: string): GpuWorker {
@@ -100,62 +168,197 @@ function openWorker(mode: string): GpuWorker {
   throw new BackendUnavailable(`no GPU API found (${reasons.join('; ')})`);
 }
 
+function checkSize(length: number, what: string): void {
+  if (length > MAX_ELEMENTS) {
+    throw new ValueError(
+      `gpu backend: ${what} has ${length} elements; at most 2^24 = ${MAX_ELEMENTS} (its kernels index in float32)`,
+    );
+  }
+}
+
 /**
- * gpu.js kernels for matmul, conv2d (forward and both gradients) and max-pool, in float32 (float64 inputs are
- * rounded). Modes: 'webgpu' (WGSL compute shaders), 'headlessgl' (GLSL), 'webasm' and 'cpu' (gpu.js's CPU
- * fallbacks), or 'auto' (the first real GPU API that starts). Meant for machines with a GPU; on a CPU the js
- * backend is faster.
+ * gpu.js kernels for every kernel of the interface, in float32 (float64 arrays are rounded on the way in). With
+ * WebGPU the values stay on the device: a kernel's result is a buffer there, with a host array that is filled
+ * only when something on the host reads it (tensor/device-copies.ts), and the next kernel reads the buffer.
+ * Modes: 'webgpu' (WGSL compute shaders), 'headlessgl' (GLSL), 'webasm' and 'cpu' (gpu.js's CPU kernels, whose
+ * "device" is the worker's memory), or 'auto' (the first real GPU API that starts).
  */
 export function createGpuBackend(mode = 'auto'): GpuBackend {
   const worker = openWorker(mode);
-  const conv2d = (x: NDArray, w: NDArray, g: ConvGeometry, epilogue?: Epilogue): NDArray => {
-    const y = toDType(
-      worker.run('conv2dKernel', geometryConstants(g), g.batch * g.outH * g.outW * g.outC, [x, w]),
-      x.dtype,
-      [g.batch, g.outH, g.outW, g.outC],
-    );
-    if (epilogue) applyEpilogue(y.data, 0, y.data, epilogue);
-    return y;
+  /** This call's uploads, freed when it returns. */
+  let transient: number[] = [];
+
+  /**
+   * The device buffer holding `input`'s values: the one a kernel left them in, or an upload. An upload is not
+   * kept past the call: whoever holds a host array may write it at any time (a typed array tells nobody), so
+   * only values the device computed itself are trusted to stay current there.
+   */
+  function id(input: NDArray | LentArray): number {
+    const array = ArrayBuffer.isView(input) ? input : storageOf(input);
+    checkSize(array.length, 'an input');
+    const copy = deviceCopy(array);
+    if (copy?.home === worker) return copy.id;
+    const uploaded = worker.upload(hostValues(array));
+    transient.push(uploaded);
+    return uploaded;
+  }
+
+  /** Runs a kernel on these inputs: its result's device buffer. */
+  function run(kernel: KernelName, constants: object, outputLength: number, inputs: Input[]): number {
+    checkSize(outputLength, `the output of ${kernel}`);
+    const args = inputs.map((input) => ('number' in input ? input : { id: id(input) }));
+    return worker.launch(kernel, constants as Record<string, number>, outputLength, args);
+  }
+
+  /** A result left on the device, as an array whose host values are read back when first read. */
+  function output(buffer: number, dtype: DType, shape: number[]): NDArray {
+    const array = allocate(dtype, sizeOf(shape), false);
+    placeOnDevice(array, worker, buffer, false);
+    return {
+      shape,
+      dtype,
+      storage: array,
+      get data(): TypedArray {
+        return hostValues(array);
+      },
+    };
+  }
+
+  function indices(buffer: number, length: number): Int32Array {
+    const array = allocateIndices(length);
+    placeOnDevice(array, worker, buffer, false);
+    return array;
+  }
+
+  const conv = (x: NDArray, w: NDArray, g: ConvGeometry, epilogue?: Epilogue): number => {
+    const bias = epilogue?.bias;
+    const constants = { ...g, hasBias: bias ? 1 : 0, relu: epilogue?.relu ? 1 : 0 };
+    return run('conv2dKernel', constants, g.batch * g.outH * g.outW * g.outC, [x, w, bias ?? w]);
   };
-  const maxPool2d = (x: NDArray, g: ConvGeometry): PoolResult => {
+
+  /** Max-pools the values of device buffer `x` (`dtype`): the winners' indices, then their values. */
+  const pool = (x: number, dtype: DType, g: ConvGeometry): PoolResult => {
     const shape = [g.batch, g.outH, g.outW, g.inC];
-    const winners = worker.run('maxPoolArgmaxKernel', geometryConstants(g), g.batch * g.outH * g.outW * g.inC, [x]);
-    const argmax = Int32Array.from(winners);
-    const y = allocate(x.dtype, argmax.length);
-    for (let i = 0; i < argmax.length; i++) y[i] = x.data[argmax[i]];
-    return { y: ndarray(y, shape), argmax };
+    const length = sizeOf(shape);
+    const argmax = worker.run('maxPoolArgmaxKernel', { ...g }, length, [x]);
+    const y = worker.run('gatherKernel', {}, length, [x, argmax]);
+    return { y: output(y, dtype, shape), argmax: indices(argmax, length) };
   };
+
+  /** dz: ∂L/∂(the conv's output), through its pooling and ReLU. */
+  const throughEpilogue = (a: Conv2dBackwardArgs): number => {
+    const { g } = a;
+    if (a.pooled) {
+      const p = a.pooled;
+      const constants = { ...p.g, relu: p.relu ? 1 : 0 };
+      return run('poolGradKernel', constants, g.batch * g.outH * g.outW * g.outC, [a.dy, p.argmax, p.y]);
+    }
+    if (a.relu) return run('reluGradKernel', {}, sizeOf(a.dy.shape), [a.dy, a.relu]);
+    return -1;
+  };
+
+  const conv2dBackward = (a: Conv2dBackwardArgs): Conv2dGrads => {
+    const { g } = a;
+    const dtype = a.dy.dtype;
+    const through = throughEpilogue(a);
+    const dz = through === -1 ? id(a.dy) : through;
+    const dx = a.input
+      ? output(worker.run('conv2dInputGradKernel', { ...g }, g.batch * g.inH * g.inW * g.inC, [dz, id(a.w)]), dtype, [
+          g.batch,
+          g.inH,
+          g.inW,
+          g.inC,
+        ])
+      : null;
+    const dw = a.filter
+      ? output(worker.run('conv2dFilterGradKernel', { ...g }, g.kH * g.kW * g.inC * g.outC, [id(a.x), dz]), dtype, [
+          g.kH,
+          g.kW,
+          g.inC,
+          g.outC,
+        ])
+      : null;
+    const pixels = g.batch * g.outH * g.outW;
+    const db = a.bias
+      ? output(worker.run('channelSumKernel', { pixels, channels: g.outC }, g.outC, [dz]), dtype, [g.outC])
+      : null;
+    if (through !== -1) worker.free(through);
+    return { dx, dw, db };
+  };
+
+  const adamUpdate = (u: AdamUpdate): void => {
+    const m = run('adamMomentKernel', { beta1: u.beta1 }, u.m.length, [u.m, u.grad]);
+    const v = run('adamVarianceKernel', { beta2: u.beta2 }, u.v.length, [u.v, u.grad]);
+    const theta = worker.launch('adamThetaKernel', { epsilon: u.epsilon }, u.theta.length, [
+      { id: id(u.theta) },
+      { id: m },
+      { id: v },
+      { number: u.lrT },
+    ]);
+    placeOnDevice(u.m, worker, m, false);
+    placeOnDevice(u.v, worker, v, false);
+    placeOnDevice(u.theta, worker, theta, false);
+  };
+
+  const FINITE_BLOCK = 1024;
+  const allFinite = (data: TypedArray): boolean => {
+    if (data.length === 0) return true;
+    const blocks = Math.ceil(data.length / FINITE_BLOCK);
+    const flags = worker.run('finiteBlocksKernel', { block: FINITE_BLOCK, size: data.length }, blocks, [id(data)]);
+    const host = new Float32Array(blocks);
+    worker.readBack(flags, host);
+    worker.free(flags);
+    return host.every((flag) => flag === 1);
+  };
+
+  /** A kernel of the interface, freeing the uploads of bare arrays it made when it returns. */
+  const freeingUploads =
+    <A extends unknown[], R>(kernel: (...args: A) => R) =>
+    (...args: A): R => {
+      try {
+        return kernel(...args);
+      } finally {
+        transient.forEach((buffer) => worker.free(buffer));
+        transient = [];
+      }
+    };
+
   return {
     name: 'gpu',
     mode: worker.mode,
     description: worker.description,
-    matmul(a, b, transA, transB) {
+    resident: worker.resident,
+    traffic: () => ({ ...worker.counts }),
+    implementations: () => worker.implementations(),
+    matmul: freeingUploads((a: NDArray, b: NDArray, transA: boolean, transB: boolean) => {
       const [m, k] = transA ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];
       const n = transB ? b.shape[0] : b.shape[1];
       // element (i, p) of op(A) sits at i·aRow + p·aCol; (p, j) of op(B) at p·bRow + j·bCol
       const strides = { aRow: transA ? 1 : k, aCol: transA ? m : 1, bRow: transB ? 1 : n, bCol: transB ? k : 1 };
-      return toDType(worker.run('matmulKernel', { m, n, k, ...strides }, m * n, [a, b]), a.dtype, [m, n]);
-    },
-    conv2d,
-    conv2dPool: (x, w, g, epilogue, pool) => maxPool2d(conv2d(x, w, g, epilogue), pool),
-    // the ReLU's mask and the bias gradient on the host, the two products on the GPU
-    conv2dBackward: conv2dBackwardWith(
-      (dy, w, g) =>
-        toDType(
-          worker.run('conv2dInputGradKernel', geometryConstants(g), g.batch * g.inH * g.inW * g.inC, [dy, w]),
-          dy.dtype,
-          [g.batch, g.inH, g.inW, g.inC],
-        ),
-      (x, dy, g) =>
-        toDType(
-          worker.run('conv2dFilterGradKernel', geometryConstants(g), g.kH * g.kW * g.inC * g.outC, [x, dy]),
-          x.dtype,
-          [g.kH, g.kW, g.inC, g.outC],
-        ),
+      return output(run('matmulKernel', { m, n, k, ...strides }, m * n, [a, b]), a.dtype, [m, n]);
+    }),
+    conv2d: freeingUploads((x: NDArray, w: NDArray, g: ConvGeometry, epilogue?: Epilogue) =>
+      output(conv(x, w, g, epilogue), x.dtype, [g.batch, g.outH, g.outW, g.outC]),
     ),
-    maxPool2d,
-    maxPool2dGrad: maxPool2dGradReference,
-    adamUpdate: (update) => adamUpdateReference(update),
-    allFinite: (data) => allFiniteReference(data),
+    conv2dPool: freeingUploads(
+      (x: NDArray, w: NDArray, g: ConvGeometry, epilogue: Epilogue | undefined, p: ConvGeometry) => {
+        const y = conv(x, w, g, epilogue);
+        const pooled = pool(y, x.dtype, p);
+        worker.free(y);
+        return pooled;
+      },
+    ),
+    conv2dBackward: freeingUploads(conv2dBackward),
+    maxPool2d: freeingUploads((x: NDArray, g: ConvGeometry) => pool(id(x), x.dtype, g)),
+    maxPool2dGrad: freeingUploads((dy: NDArray, argmax: Int32Array, g: ConvGeometry) =>
+      output(run('poolGradKernel', { ...g, relu: 0 }, g.batch * g.inH * g.inW * g.inC, [dy, argmax, dy]), dy.dtype, [
+        g.batch,
+        g.inH,
+        g.inW,
+        g.inC,
+      ]),
+    ),
+    adamUpdate: freeingUploads(adamUpdate),
+    allFinite: freeingUploads(allFinite),
   };
 }

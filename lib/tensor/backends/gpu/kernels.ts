@@ -1,20 +1,32 @@
 /**
  * The gpu.js kernels: one output element per GPU thread (`this.thread.x` indexes the flat output), reading the
  * flat inputs. Sizes are compile-time constants, so every loop bound is a constant — gpu.js silently cuts loops
- * whose bound is a kernel argument at `loopMaxIterations`. Indices are decomposed with Math.floor (exact in
- * float32 below 2²⁴). These functions are never called from TypeScript: gpu.js reads their source and
- * transpiles it to WGSL, GLSL, WebAssembly or JavaScript.
+ * whose bound is a kernel argument at `loopMaxIterations`. These functions are never called from TypeScript:
+ * gpu.js reads their source and transpiles it to WGSL, GLSL, WebAssembly or JavaScript.
+ *
+ * Indices: gpu.js divides in floating point only, and WGSL lets a division be 2.5 ULP off, so `floor(i / n)` can
+ * come out one too low on a real GPU. Every index is split with `quotient` (functions.ts), which corrects the
+ * floating-point quotient by its remainder: exact for indices below 2²⁴, which the backend checks every size
+ * against.
  */
 /* eslint-disable @typescript-eslint/no-unused-vars */
+
+/** ⌊x / n⌋ exactly, for integers 0 ≤ |x| < 2²⁴ and n ≥ 1: added to every kernel by gpujs.ts (see functions.ts). */
+declare function quotient(x: number, n: number): number;
 
 export interface KernelThis {
   thread: { x: number };
   constants: Record<string, number>;
 }
 
+/** The values as they are: how an array is uploaded into a buffer of its own. */
+export function copyKernel(this: KernelThis, a: Float32Array): number {
+  return a[this.thread.x];
+}
+
 /** C[i,j] = Σ_p A[i·aRow + p·aCol]·B[p·bRow + j·bCol]: the strides encode the transposes. */
 export function matmulKernel(this: KernelThis, a: Float32Array, b: Float32Array): number {
-  const i = Math.floor(this.thread.x / this.constants.n);
+  const i = quotient(this.thread.x, this.constants.n);
   const j = this.thread.x - i * this.constants.n;
   let sum = 0;
   for (let p = 0; p < this.constants.k; p++) {
@@ -23,15 +35,18 @@ export function matmulKernel(this: KernelThis, a: Float32Array, b: Float32Array)
   return sum;
 }
 
-/** y[n,oh,ow,f] = Σ_{kh,kw,c} x[n, oh·s + kh − pad, ow·s + kw − pad, c]·w[kh,kw,c,f]. */
-export function conv2dKernel(this: KernelThis, x: Float32Array, w: Float32Array): number {
+/**
+ * y[n,oh,ow,f] = Σ_{kh,kw,c} x[n, oh·s + kh − pad, ow·s + kw − pad, c]·w[kh,kw,c,f], then the layer's epilogue:
+ * + bias[f] when `hasBias`, max(·, 0) when `relu` (bias is any array without one).
+ */
+export function conv2dKernel(this: KernelThis, x: Float32Array, w: Float32Array, bias: Float32Array): number {
   let rest = this.thread.x;
-  const f = rest - Math.floor(rest / this.constants.outC) * this.constants.outC;
-  rest = Math.floor(rest / this.constants.outC);
-  const ow = rest - Math.floor(rest / this.constants.outW) * this.constants.outW;
-  rest = Math.floor(rest / this.constants.outW);
-  const oh = rest - Math.floor(rest / this.constants.outH) * this.constants.outH;
-  const n = Math.floor(rest / this.constants.outH);
+  const f = rest - quotient(rest, this.constants.outC) * this.constants.outC;
+  rest = quotient(rest, this.constants.outC);
+  const ow = rest - quotient(rest, this.constants.outW) * this.constants.outW;
+  rest = quotient(rest, this.constants.outW);
+  const oh = rest - quotient(rest, this.constants.outH) * this.constants.outH;
+  const n = quotient(rest, this.constants.outH);
   let sum = 0;
   for (let kh = 0; kh < this.constants.kH; kh++) {
     const ih = oh * this.constants.strideH + kh - this.constants.padTop;
@@ -48,26 +63,28 @@ export function conv2dKernel(this: KernelThis, x: Float32Array, w: Float32Array)
       }
     }
   }
+  if (this.constants.hasBias === 1) sum += bias[f];
+  if (this.constants.relu === 1 && !(sum > 0)) sum = 0;
   return sum;
 }
 
 /** dx[n,ih,iw,c] = Σ over the (oh, ow, kh, kw) that read it of dy[n,oh,ow,f]·w[kh,kw,c,f]. */
 export function conv2dInputGradKernel(this: KernelThis, dy: Float32Array, w: Float32Array): number {
   let rest = this.thread.x;
-  const c = rest - Math.floor(rest / this.constants.inC) * this.constants.inC;
-  rest = Math.floor(rest / this.constants.inC);
-  const iw = rest - Math.floor(rest / this.constants.inW) * this.constants.inW;
-  rest = Math.floor(rest / this.constants.inW);
-  const ih = rest - Math.floor(rest / this.constants.inH) * this.constants.inH;
-  const n = Math.floor(rest / this.constants.inH);
+  const c = rest - quotient(rest, this.constants.inC) * this.constants.inC;
+  rest = quotient(rest, this.constants.inC);
+  const iw = rest - quotient(rest, this.constants.inW) * this.constants.inW;
+  rest = quotient(rest, this.constants.inW);
+  const ih = rest - quotient(rest, this.constants.inH) * this.constants.inH;
+  const n = quotient(rest, this.constants.inH);
   let sum = 0;
   for (let kh = 0; kh < this.constants.kH; kh++) {
     const th = ih + this.constants.padTop - kh; // = oh·strideH when this tap reads (ih, ·)
-    const oh = Math.floor(th / this.constants.strideH);
+    const oh = quotient(th, this.constants.strideH);
     if (th >= 0 && oh * this.constants.strideH === th && oh < this.constants.outH) {
       for (let kw = 0; kw < this.constants.kW; kw++) {
         const tw = iw + this.constants.padLeft - kw;
-        const ow = Math.floor(tw / this.constants.strideW);
+        const ow = quotient(tw, this.constants.strideW);
         if (tw >= 0 && ow * this.constants.strideW === tw && ow < this.constants.outW) {
           for (let f = 0; f < this.constants.outC; f++) {
             sum +=
@@ -84,12 +101,12 @@ export function conv2dInputGradKernel(this: KernelThis, dy: Float32Array, w: Flo
 /** dw[kh,kw,c,f] = Σ_{n,oh,ow} x[n, oh·s + kh − pad, ow·s + kw − pad, c]·dy[n,oh,ow,f]. */
 export function conv2dFilterGradKernel(this: KernelThis, x: Float32Array, dy: Float32Array): number {
   let rest = this.thread.x;
-  const f = rest - Math.floor(rest / this.constants.outC) * this.constants.outC;
-  rest = Math.floor(rest / this.constants.outC);
-  const c = rest - Math.floor(rest / this.constants.inC) * this.constants.inC;
-  rest = Math.floor(rest / this.constants.inC);
-  const kw = rest - Math.floor(rest / this.constants.kW) * this.constants.kW;
-  const kh = Math.floor(rest / this.constants.kW);
+  const f = rest - quotient(rest, this.constants.outC) * this.constants.outC;
+  rest = quotient(rest, this.constants.outC);
+  const c = rest - quotient(rest, this.constants.inC) * this.constants.inC;
+  rest = quotient(rest, this.constants.inC);
+  const kw = rest - quotient(rest, this.constants.kW) * this.constants.kW;
+  const kh = quotient(rest, this.constants.kW);
   let sum = 0;
   for (let n = 0; n < this.constants.batch; n++) {
     for (let oh = 0; oh < this.constants.outH; oh++) {
@@ -112,12 +129,12 @@ export function conv2dFilterGradKernel(this: KernelThis, x: Float32Array, dy: Fl
 /** The flat index in x of the largest element of each window (the first one on a tie); padding never wins. */
 export function maxPoolArgmaxKernel(this: KernelThis, x: Float32Array): number {
   let rest = this.thread.x;
-  const c = rest - Math.floor(rest / this.constants.inC) * this.constants.inC;
-  rest = Math.floor(rest / this.constants.inC);
-  const ow = rest - Math.floor(rest / this.constants.outW) * this.constants.outW;
-  rest = Math.floor(rest / this.constants.outW);
-  const oh = rest - Math.floor(rest / this.constants.outH) * this.constants.outH;
-  const n = Math.floor(rest / this.constants.outH);
+  const c = rest - quotient(rest, this.constants.inC) * this.constants.inC;
+  rest = quotient(rest, this.constants.inC);
+  const ow = rest - quotient(rest, this.constants.outW) * this.constants.outW;
+  rest = quotient(rest, this.constants.outW);
+  const oh = rest - quotient(rest, this.constants.outH) * this.constants.outH;
+  const n = quotient(rest, this.constants.outH);
   let best = 0;
   let bestIndex = -1;
   for (let kh = 0; kh < this.constants.kH; kh++) {
@@ -137,4 +154,89 @@ export function maxPoolArgmaxKernel(this: KernelThis, x: Float32Array): number {
     }
   }
   return bestIndex;
+}
+
+/** y[i] = x[index[i]]: the values of a max-pool's winners. */
+export function gatherKernel(this: KernelThis, x: Float32Array, index: Float32Array): number {
+  return x[index[this.thread.x]];
+}
+
+/**
+ * The adjoint of max-pooling, for the element of x this thread owns: the sum of ∂L/∂y over the windows it won
+ * (one, for windows that do not overlap). With `relu` (a conv layer's pooled ReLU output y), a window passes its
+ * gradient only where y > 0 — and 0, not NaN, elsewhere; y is any array without.
+ */
+export function poolGradKernel(this: KernelThis, dy: Float32Array, argmax: Float32Array, y: Float32Array): number {
+  let rest = this.thread.x;
+  const c = rest - quotient(rest, this.constants.inC) * this.constants.inC;
+  rest = quotient(rest, this.constants.inC);
+  const iw = rest - quotient(rest, this.constants.inW) * this.constants.inW;
+  rest = quotient(rest, this.constants.inW);
+  const ih = rest - quotient(rest, this.constants.inH) * this.constants.inH;
+  const n = quotient(rest, this.constants.inH);
+  let sum = 0;
+  for (let kh = 0; kh < this.constants.kH; kh++) {
+    const th = ih + this.constants.padTop - kh; // = oh·strideH when window row oh holds this element
+    const oh = quotient(th, this.constants.strideH);
+    if (th >= 0 && oh * this.constants.strideH === th && oh < this.constants.outH) {
+      for (let kw = 0; kw < this.constants.kW; kw++) {
+        const tw = iw + this.constants.padLeft - kw;
+        const ow = quotient(tw, this.constants.strideW);
+        if (tw >= 0 && ow * this.constants.strideW === tw && ow < this.constants.outW) {
+          const window = ((n * this.constants.outH + oh) * this.constants.outW + ow) * this.constants.inC + c;
+          if (argmax[window] === this.thread.x && (this.constants.relu === 0 || y[window] > 0)) sum += dy[window];
+        }
+      }
+    }
+  }
+  return sum;
+}
+
+/** dz = dy where the ReLU's output y is > 0, else 0 (also where dy is NaN): the gradient through a ReLU. */
+export function reluGradKernel(this: KernelThis, dy: Float32Array, y: Float32Array): number {
+  let dz = 0;
+  if (y[this.thread.x] > 0) dz = dy[this.thread.x];
+  return dz;
+}
+
+/** s[c] = Σ_p dz[p·channels + c]: a bias's gradient, the sum over every pixel of every image. */
+export function channelSumKernel(this: KernelThis, dz: Float32Array): number {
+  let sum = 0;
+  for (let p = 0; p < this.constants.pixels; p++) sum += dz[p * this.constants.channels + this.thread.x];
+  return sum;
+}
+
+/** m ← β1·m + (1 − β1)·g: Adam's first moment (kernels/optim.ts has the whole update). */
+export function adamMomentKernel(this: KernelThis, m: Float32Array, g: Float32Array): number {
+  return this.constants.beta1 * m[this.thread.x] + (1 - this.constants.beta1) * g[this.thread.x];
+}
+
+/** v ← β2·v + (1 − β2)·g²: Adam's second moment. */
+export function adamVarianceKernel(this: KernelThis, v: Float32Array, g: Float32Array): number {
+  const gi = g[this.thread.x];
+  return this.constants.beta2 * v[this.thread.x] + (1 - this.constants.beta2) * gi * gi;
+}
+
+/** θ ← θ − lr_t·m / (√v + ε), from the new moments; lr_t changes every step, so it is an argument. */
+export function adamThetaKernel(
+  this: KernelThis,
+  theta: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  lrT: number,
+): number {
+  return theta[this.thread.x] - (lrT * m[this.thread.x]) / (Math.sqrt(v[this.thread.x]) + this.constants.epsilon);
+}
+
+/**
+ * 1 where every value of block [i·block, (i + 1)·block) is finite, else 0. `|v| ≤ max float` is false for NaN
+ * (every comparison with it is) and for ±∞.
+ */
+export function finiteBlocksKernel(this: KernelThis, x: Float32Array): number {
+  let finite = 1;
+  for (let k = 0; k < this.constants.block; k++) {
+    const i = this.thread.x * this.constants.block + k;
+    if (i < this.constants.size && !(Math.abs(x[i]) <= 3.4028234663852886e38)) finite = 0;
+  }
+  return finite;
 }
