@@ -1,5 +1,15 @@
 import { expect } from 'chai';
-import { Adam, batchAllTripletLoss, EmbeddingNet, randn, Rng, setBackend, stepArena, withBackend } from '../../../lib';
+import {
+  Adam,
+  batchAllTripletLoss,
+  EmbeddingNet,
+  randn,
+  Rng,
+  setBackend,
+  stepArena,
+  Tensor,
+  withBackend,
+} from '../../../lib';
 import { DeviceTraffic } from '../../../lib/tensor/backend';
 import { createGpuBackend, GpuBackend } from '../../../lib/tensor/backends';
 import { adapterDescription } from '../../../lib/tensor/backends/gpu/gpujs';
@@ -39,29 +49,34 @@ describe('gpu backend: modes', () => {
   });
 });
 
-/** A few steps of the original's network (small) from one seed, on the backend in use. */
-function train(steps: number, batch: number, channels: number): { losses: number[]; weights: Float32Array[] } {
+/**
+ * The original's network (small) and Adam, from one seed, on the backend in use: `step(images)` trains on a batch.
+ * Adam's step is lr·m/(√v + ε): with ε = 1e-8 a gradient at rounding level (the dense bias's, zero in exact
+ * arithmetic: the loss only sees distances) moves by ±lr whichever its sign, so two correct backends differ by
+ * 2·lr there. A larger ε makes such steps ∝ g, and comparisons well-conditioned.
+ */
+function trainer(batch: number, channels: number) {
   const rng = new Rng(7);
   const net = new EmbeddingNet({ imageSize: 28, numChannels: channels, embeddingSize: 16 }, rng);
-  // Adam's step is lr·m/(√v + ε): with ε = 1e-8 a gradient at rounding level (the dense bias's, zero in exact
-  // arithmetic: the loss only sees distances) moves by ±lr whichever its sign, so two correct backends differ by
-  // 2·lr there. A larger ε makes such steps ∝ g, and the comparison well-conditioned.
   const adam = new Adam(net.namedParameters(), { lr: 1e-2, epsilon: 1e-3 });
   const labels = Int32Array.from({ length: batch }, (_, i) => i % 4);
   const arena = stepArena();
-  const losses: number[] = [];
-  for (let step = 0; step < steps; step++) {
-    const images = randn([batch, 28, 28, 1], rng, { mean: 0.3, std: 0.3 });
-    losses.push(
-      arena.step(() => {
-        adam.zeroGrad();
-        const { loss } = batchAllTripletLoss(labels, net.forward(images), 0.5);
-        loss.backward();
-        adam.step();
-        return loss.item();
-      }),
-    );
-  }
+  const step = (images: Tensor): number =>
+    arena.step(() => {
+      adam.zeroGrad();
+      const { loss } = batchAllTripletLoss(labels, net.forward(images), 0.5);
+      loss.backward();
+      adam.step();
+      return loss.item();
+    });
+  const images = (): Tensor => randn([batch, 28, 28, 1], rng, { mean: 0.3, std: 0.3 });
+  return { net, step, images };
+}
+
+/** `steps` steps on new batches: the losses, and the weights after them. */
+function train(steps: number, batch: number, channels: number): { losses: number[]; weights: Float32Array[] } {
+  const { net, step, images } = trainer(batch, channels);
+  const losses = Array.from({ length: steps }, () => step(images()));
   return { losses, weights: net.namedParameters().map(([, p]) => Float32Array.from(p.data)) };
 }
 
@@ -83,22 +98,11 @@ describe('gpu backend: a training step on the device (WebGPU)', () => {
 
   it('keeps the weights, activations and Adam moments on the device: a step moves the batch and a few small arrays', () => {
     const backend = setBackend('gpu', { gpuMode: 'webgpu' }) as GpuBackend;
-    const batch = 32;
-    const rng = new Rng(3);
-    const net = new EmbeddingNet({ imageSize: 28, numChannels: 8, embeddingSize: 16 }, rng);
-    const adam = new Adam(net.namedParameters(), { lr: 1e-3 });
-    const labels = Int32Array.from({ length: batch }, (_, i) => i % 4);
-    const images = randn([batch, 28, 28, 1], rng, { mean: 0.3, std: 0.3 });
-    const arena = stepArena();
-    const step = (): DeviceTraffic => {
+    const { net, step, images: batchOf } = trainer(32, 8);
+    const images = batchOf();
+    const traffic = (): DeviceTraffic => {
       const before = backend.traffic();
-      arena.step(() => {
-        adam.zeroGrad();
-        const { loss } = batchAllTripletLoss(labels, net.forward(images), 0.5);
-        loss.backward();
-        adam.step();
-        return loss.item();
-      });
+      step(images);
       const after = backend.traffic();
       return {
         ...after,
@@ -107,9 +111,9 @@ describe('gpu backend: a training step on the device (WebGPU)', () => {
       };
     };
     const weightBytes = 4 * net.namedParameters().reduce((sum, [, p]) => sum + p.size, 0);
-    const first = step(); // uploads the weights and the moments
+    const first = traffic(); // uploads the weights and the moments
     expect(first.uploadBytes).to.be.above(weightBytes);
-    const second = step();
+    const second = traffic();
     const batchBytes = 4 * images.size;
     // the images go up twice (the first convolution and its filter gradient); the rest is the dense layer's
     // bias, the loss's inputs and gradients — tensors of batch × embedding size
