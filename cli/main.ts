@@ -37,6 +37,8 @@ export function buildProgram(): Command {
   for (const command of program.commands) {
     const help = `triplet ${command.name()} --help`;
     command.exitOverride().configureOutput({ outputError: (message, write) => write(oneLine(message, help)) });
+    // the sources wrap descriptions at their own width; commander wraps again at the terminal's: one line each
+    command.description(command.description().replace(/(?<!\n)\n(?!\n)/g, ' '));
   }
   return program;
 }
