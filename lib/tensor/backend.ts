@@ -41,6 +41,17 @@ export interface DeviceTraffic {
   waitMs: number;
 }
 
+/** No traffic yet: where a count starts. */
+export function noTraffic(): DeviceTraffic {
+  return { uploads: 0, uploadBytes: 0, readbacks: 0, readbackBytes: 0, launches: 0, waitMs: 0 };
+}
+
+/** The traffic between two readings of `traffic()`, added to `into` (a new count by default). */
+export function trafficBetween(before: DeviceTraffic, after: DeviceTraffic, into = noTraffic()): DeviceTraffic {
+  for (const key of Object.keys(into) as Array<keyof DeviceTraffic>) into[key] += after[key] - before[key];
+  return into;
+}
+
 /** A backend: the kernels, and what it says about itself. */
 export interface Backend extends Kernels {
   readonly name: string;

@@ -1,4 +1,13 @@
-import { aroundKernels, Backend, DeviceTraffic, getBackend, KERNELS, KernelName, useBackend } from '../tensor/backend';
+import {
+  aroundKernels,
+  Backend,
+  DeviceTraffic,
+  getBackend,
+  KERNELS,
+  KernelName,
+  trafficBetween,
+  useBackend,
+} from '../tensor/backend';
 import { ConvGeometry } from '../tensor/kernels/conv';
 import { NDArray } from '../tensor/ndarray';
 
@@ -86,9 +95,7 @@ export class StepProfiler {
     this.steps++;
     const [before, after] = [this.trafficAtStart, this.wrapped.traffic?.()];
     if (!before || !after) return;
-    const sum = this.traffic ?? { uploads: 0, uploadBytes: 0, readbacks: 0, readbackBytes: 0, launches: 0, waitMs: 0 };
-    for (const key of Object.keys(sum) as Array<keyof DeviceTraffic>) sum[key] += after[key] - before[key];
-    this.traffic = sum;
+    this.traffic = trafficBetween(before, after, this.traffic ?? undefined);
   }
 
   /**

@@ -10,7 +10,7 @@ import {
   Tensor,
   withBackend,
 } from '../../../lib';
-import { DeviceTraffic } from '../../../lib/tensor/backend';
+import { DeviceTraffic, trafficBetween } from '../../../lib/tensor/backend';
 import { createGpuBackend, GpuBackend } from '../../../lib/tensor/backends';
 import { adapterDescription } from '../../../lib/tensor/backends/gpu/gpujs';
 import { checkBackendAgainstReference } from '../../support/backend-checks';
@@ -103,12 +103,7 @@ describe('gpu backend: a training step on the device (WebGPU)', () => {
     const traffic = (): DeviceTraffic => {
       const before = backend.traffic();
       step(images);
-      const after = backend.traffic();
-      return {
-        ...after,
-        uploadBytes: after.uploadBytes - before.uploadBytes,
-        readbackBytes: after.readbackBytes - before.readbackBytes,
-      };
+      return trafficBetween(before, backend.traffic());
     };
     const weightBytes = 4 * net.namedParameters().reduce((sum, [, p]) => sum + p.size, 0);
     const first = traffic(); // uploads the weights and the moments

@@ -16,4 +16,9 @@ export function quotient(x: number, n: number): number {
   return q;
 }
 
-export const KERNEL_FUNCTIONS = [quotient];
+/** x − ⌊x / n⌋·n: where x falls within its row of n (the other half of splitting an index). */
+export function remainder(x: number, n: number): number {
+  return x - quotient(x, n) * n;
+}
+
+export const KERNEL_FUNCTIONS = [quotient, remainder];

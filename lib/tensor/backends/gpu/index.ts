@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { allocate, allocateIndices, LentArray } from '../../arena';
-import { Backend, BackendUnavailable, DeviceTraffic } from '../../backend';
+import { Backend, BackendUnavailable, DeviceTraffic, noTraffic } from '../../backend';
 import { deviceCopy, DeviceHome, hostValues, placeOnDevice } from '../../device-copies';
 import { DType, TypedArray } from '../../dtype';
 import { ValueError } from '../../errors';
@@ -45,14 +45,7 @@ class GpuWorker implements DeviceHome {
   private readonly lengths = new Map<number, number>();
   readonly description: string;
   readonly resident: boolean;
-  readonly counts: DeviceTraffic = {
-    uploads: 0,
-    uploadBytes: 0,
-    readbacks: 0,
-    readbackBytes: 0,
-    launches: 0,
-    waitMs: 0,
-  };
+  readonly counts = noTraffic();
 
   constructor(readonly mode: GpuMode) {
     // Mesa's EGL needs a platform to start without a display; set from the main thread, where process.env writes

@@ -13,6 +13,8 @@
 
 /** ⌊x / n⌋ exactly, for integers 0 ≤ |x| < 2²⁴ and n ≥ 1: added to every kernel by gpujs.ts (see functions.ts). */
 declare function quotient(x: number, n: number): number;
+/** x − ⌊x / n⌋·n, exactly: the index within its row of n. */
+declare function remainder(x: number, n: number): number;
 
 export interface KernelThis {
   thread: { x: number };
@@ -41,11 +43,11 @@ export function matmulKernel(this: KernelThis, a: Float32Array, b: Float32Array)
  */
 export function conv2dKernel(this: KernelThis, x: Float32Array, w: Float32Array, bias: Float32Array): number {
   let rest = this.thread.x;
-  const f = rest - quotient(rest, this.constants.outC) * this.constants.outC;
+  const f = remainder(rest, this.constants.outC);
   rest = quotient(rest, this.constants.outC);
-  const ow = rest - quotient(rest, this.constants.outW) * this.constants.outW;
+  const ow = remainder(rest, this.constants.outW);
   rest = quotient(rest, this.constants.outW);
-  const oh = rest - quotient(rest, this.constants.outH) * this.constants.outH;
+  const oh = remainder(rest, this.constants.outH);
   const n = quotient(rest, this.constants.outH);
   let sum = 0;
   for (let kh = 0; kh < this.constants.kH; kh++) {
@@ -71,11 +73,11 @@ export function conv2dKernel(this: KernelThis, x: Float32Array, w: Float32Array,
 /** dx[n,ih,iw,c] = Σ over the (oh, ow, kh, kw) that read it of dy[n,oh,ow,f]·w[kh,kw,c,f]. */
 export function conv2dInputGradKernel(this: KernelThis, dy: Float32Array, w: Float32Array): number {
   let rest = this.thread.x;
-  const c = rest - quotient(rest, this.constants.inC) * this.constants.inC;
+  const c = remainder(rest, this.constants.inC);
   rest = quotient(rest, this.constants.inC);
-  const iw = rest - quotient(rest, this.constants.inW) * this.constants.inW;
+  const iw = remainder(rest, this.constants.inW);
   rest = quotient(rest, this.constants.inW);
-  const ih = rest - quotient(rest, this.constants.inH) * this.constants.inH;
+  const ih = remainder(rest, this.constants.inH);
   const n = quotient(rest, this.constants.inH);
   let sum = 0;
   for (let kh = 0; kh < this.constants.kH; kh++) {
@@ -101,11 +103,11 @@ export function conv2dInputGradKernel(this: KernelThis, dy: Float32Array, w: Flo
 /** dw[kh,kw,c,f] = Σ_{n,oh,ow} x[n, oh·s + kh − pad, ow·s + kw − pad, c]·dy[n,oh,ow,f]. */
 export function conv2dFilterGradKernel(this: KernelThis, x: Float32Array, dy: Float32Array): number {
   let rest = this.thread.x;
-  const f = rest - quotient(rest, this.constants.outC) * this.constants.outC;
+  const f = remainder(rest, this.constants.outC);
   rest = quotient(rest, this.constants.outC);
-  const c = rest - quotient(rest, this.constants.inC) * this.constants.inC;
+  const c = remainder(rest, this.constants.inC);
   rest = quotient(rest, this.constants.inC);
-  const kw = rest - quotient(rest, this.constants.kW) * this.constants.kW;
+  const kw = remainder(rest, this.constants.kW);
   const kh = quotient(rest, this.constants.kW);
   let sum = 0;
   for (let n = 0; n < this.constants.batch; n++) {
@@ -129,11 +131,11 @@ export function conv2dFilterGradKernel(this: KernelThis, x: Float32Array, dy: Fl
 /** The flat index in x of the largest element of each window (the first one on a tie); padding never wins. */
 export function maxPoolArgmaxKernel(this: KernelThis, x: Float32Array): number {
   let rest = this.thread.x;
-  const c = rest - quotient(rest, this.constants.inC) * this.constants.inC;
+  const c = remainder(rest, this.constants.inC);
   rest = quotient(rest, this.constants.inC);
-  const ow = rest - quotient(rest, this.constants.outW) * this.constants.outW;
+  const ow = remainder(rest, this.constants.outW);
   rest = quotient(rest, this.constants.outW);
-  const oh = rest - quotient(rest, this.constants.outH) * this.constants.outH;
+  const oh = remainder(rest, this.constants.outH);
   const n = quotient(rest, this.constants.outH);
   let best = 0;
   let bestIndex = -1;
@@ -168,11 +170,11 @@ export function gatherKernel(this: KernelThis, x: Float32Array, index: Float32Ar
  */
 export function poolGradKernel(this: KernelThis, dy: Float32Array, argmax: Float32Array, y: Float32Array): number {
   let rest = this.thread.x;
-  const c = rest - quotient(rest, this.constants.inC) * this.constants.inC;
+  const c = remainder(rest, this.constants.inC);
   rest = quotient(rest, this.constants.inC);
-  const iw = rest - quotient(rest, this.constants.inW) * this.constants.inW;
+  const iw = remainder(rest, this.constants.inW);
   rest = quotient(rest, this.constants.inW);
-  const ih = rest - quotient(rest, this.constants.inH) * this.constants.inH;
+  const ih = remainder(rest, this.constants.inH);
   const n = quotient(rest, this.constants.inH);
   let sum = 0;
   for (let kh = 0; kh < this.constants.kH; kh++) {
