@@ -178,13 +178,11 @@ function checkSize(length: number, what: string): void {
  */
 export function createGpuBackend(mode = 'auto'): GpuBackend {
   const worker = openWorker(mode);
-  /** This call's uploads, freed when it returns. */
-  let transient: number[] = [];
-
   /**
-   * The device buffer holding `input`'s values: the one a kernel left them in, or an upload. An upload is not
-   * kept past the call: whoever holds a host array may write it at any time (a typed array tells nobody), so
-   * only values the device computed itself are trusted to stay current there.
+   * The device buffer holding `input`'s values: the one a kernel left them in, or an upload, kept as the array's
+   * device copy while the host leaves it alone — a host read (`hostValues`, which `Tensor.data` calls) drops it,
+   * since whoever reads an array on the host may also write it, and a step's arena drops it when it lends the
+   * array out again. So a batch of images crosses once a step, however many kernels read it.
    */
   function id(input: NDArray | LentArray): number {
     const array = ArrayBuffer.isView(input) ? input : storageOf(input);
@@ -192,7 +190,7 @@ export function createGpuBackend(mode = 'auto'): GpuBackend {
     const copy = deviceCopy(array);
     if (copy?.home === worker) return copy.id;
     const uploaded = worker.upload(hostValues(array));
-    transient.push(uploaded);
+    placeOnDevice(array, worker, uploaded, true);
     return uploaded;
   }
 
@@ -304,18 +302,6 @@ export function createGpuBackend(mode = 'auto'): GpuBackend {
     return host.every((flag) => flag === 1);
   };
 
-  /** A kernel of the interface, freeing the uploads of bare arrays it made when it returns. */
-  const freeingUploads =
-    <A extends unknown[], R>(kernel: (...args: A) => R) =>
-    (...args: A): R => {
-      try {
-        return kernel(...args);
-      } finally {
-        transient.forEach((buffer) => worker.free(buffer));
-        transient = [];
-      }
-    };
-
   return {
     name: 'gpu',
     mode: worker.mode,
@@ -323,35 +309,30 @@ export function createGpuBackend(mode = 'auto'): GpuBackend {
     resident: worker.resident,
     traffic: () => ({ ...worker.counts }),
     implementations: () => worker.implementations(),
-    matmul: freeingUploads((a: NDArray, b: NDArray, transA: boolean, transB: boolean) => {
+    matmul(a, b, transA, transB) {
       const [m, k] = transA ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];
       const n = transB ? b.shape[0] : b.shape[1];
       // element (i, p) of op(A) sits at i·aRow + p·aCol; (p, j) of op(B) at p·bRow + j·bCol
       const strides = { aRow: transA ? 1 : k, aCol: transA ? m : 1, bRow: transB ? 1 : n, bCol: transB ? k : 1 };
       return output(run('matmulKernel', { m, n, k, ...strides }, m * n, [a, b]), a.dtype, [m, n]);
-    }),
-    conv2d: freeingUploads((x: NDArray, w: NDArray, g: ConvGeometry, epilogue?: Epilogue) =>
-      output(conv(x, w, g, epilogue), x.dtype, [g.batch, g.outH, g.outW, g.outC]),
-    ),
-    conv2dPool: freeingUploads(
-      (x: NDArray, w: NDArray, g: ConvGeometry, epilogue: Epilogue | undefined, p: ConvGeometry) => {
-        const y = conv(x, w, g, epilogue);
-        const pooled = pool(y, x.dtype, p);
-        worker.free(y);
-        return pooled;
-      },
-    ),
-    conv2dBackward: freeingUploads(conv2dBackward),
-    maxPool2d: freeingUploads((x: NDArray, g: ConvGeometry) => pool(id(x), x.dtype, g)),
-    maxPool2dGrad: freeingUploads((dy: NDArray, argmax: Int32Array, g: ConvGeometry) =>
+    },
+    conv2d: (x, w, g, epilogue) => output(conv(x, w, g, epilogue), x.dtype, [g.batch, g.outH, g.outW, g.outC]),
+    conv2dPool(x, w, g, epilogue, p) {
+      const y = conv(x, w, g, epilogue);
+      const pooled = pool(y, x.dtype, p);
+      worker.free(y);
+      return pooled;
+    },
+    conv2dBackward,
+    maxPool2d: (x, g) => pool(id(x), x.dtype, g),
+    maxPool2dGrad: (dy, argmax, g) =>
       output(run('poolGradKernel', { ...g, relu: 0 }, g.batch * g.inH * g.inW * g.inC, [dy, argmax, dy]), dy.dtype, [
         g.batch,
         g.inH,
         g.inW,
         g.inC,
       ]),
-    ),
-    adamUpdate: freeingUploads(adamUpdate),
-    allFinite: freeingUploads(allFinite),
+    adamUpdate,
+    allFinite,
   };
 }
