@@ -26,8 +26,11 @@ export interface Kernels {
   maxPool2dGrad(dy: NDArray, argmax: Int32Array, g: ConvGeometry): NDArray;
   /** The optimiser's update of one parameter, in place (kernels/optim.ts has the formula). */
   adamUpdate(update: AdamUpdate): void;
-  /** Whether every value is finite: the trainer's check of each gradient before an update. */
-  allFinite(data: TypedArray): boolean;
+  /**
+   * The index of the first array holding a NaN or an infinity, or −1 when every value is finite: the trainer's
+   * check of a step's gradients before the update (one answer for them all, so a device is asked once).
+   */
+  firstNonFinite(arrays: readonly TypedArray[]): number;
 }
 
 /** What crossed between the host and a backend's device, and how many kernels it launched, since it started. */
@@ -80,7 +83,7 @@ export const KERNELS: Readonly<Record<KernelName, string>> = {
   maxPool2d: 'max-pool',
   maxPool2dGrad: 'max-pool gradient',
   adamUpdate: 'Adam update',
-  allFinite: 'finite check',
+  firstNonFinite: 'finite check',
 };
 
 export const KERNEL_NAMES = Object.keys(KERNELS) as KernelName[];

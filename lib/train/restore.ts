@@ -21,12 +21,12 @@ export function loadTrainedModel(
   }
   const model = buildModel(params, new Rng(params.seed));
   const meta = restoreCheckpoint(loadCheckpoint(file), { model }, file);
-  for (const [name, t] of model.stateDict()) {
-    if (!getBackend().allFinite(t.storage)) {
-      throw new CheckpointError(
-        `${file}: tensor '${name}' holds NaN or infinite values: the weights are poisoned, refusing to use them`,
-      );
-    }
+  const state = [...model.stateDict()];
+  const poisoned = state[getBackend().firstNonFinite(state.map(([, t]) => t.storage))];
+  if (poisoned) {
+    throw new CheckpointError(
+      `${file}: tensor '${poisoned[0]}' holds NaN or infinite values: the weights are poisoned, refusing to use them`,
+    );
   }
   return { model: model.eval(), meta, file };
 }

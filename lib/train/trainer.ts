@@ -341,7 +341,7 @@ class TrainingRun {
   private saveLast(at: Position, metrics?: EvalMetrics | null, pendingEvaluation = false): void {
     const backend = getBackend();
     const state = [...this.model.stateDict(), ...optimizerState(this.optimizer)];
-    const poisoned = state.find(([, t]) => !backend.allFinite(storageOf(t)));
+    const poisoned = state[backend.firstNonFinite(state.map(([, t]) => storageOf(t)))];
     if (poisoned) {
       const { learning_rate } = this.options.params;
       throw divergence(`${poisoned[0]} (after the update)`, at.step, this.savedCheckpoint(), learning_rate, true);
@@ -436,8 +436,9 @@ function trainStep(
   if (loss.requiresGrad) loss.backward();
   profiler?.mark('optimizer');
   const backend = getBackend();
-  for (const [name, p] of model.namedParameters())
-    if (p.grad && !backend.allFinite(p.grad.storage)) throw diverged(`the gradient of ${name}`);
+  const withGrads = model.namedParameters().filter(([, p]) => p.grad);
+  const poisoned = withGrads[backend.firstNonFinite(withGrads.map(([, p]) => p.grad!.storage))];
+  if (poisoned) throw diverged(`the gradient of ${poisoned[0]}`);
   optimizer.step();
   profiler?.endStep();
   return stats;

@@ -241,14 +241,20 @@ export function checkBackendAgainstReference(
               `size ${size}, array ${k}`,
             ).to.be.below(tol),
           );
-          expect(backend.allFinite(grad), `size ${size} finite`).to.equal(true);
+          // the finite check answers for many arrays at once: the index of the first with a NaN or an infinity
+          const others = [random([3], rng, dtype).data, random([2048 + 5], rng, dtype).data];
+          expect(backend.firstNonFinite([grad]), `size ${size} finite`).to.equal(-1);
+          expect(backend.firstNonFinite([...others, new Float32Array(0), grad]), `size ${size} among others`).to.equal(
+            -1,
+          );
           for (const bad of [NaN, Infinity, -Infinity]) {
             const broken = grad.slice();
             broken[size - 1] = bad;
-            expect(backend.allFinite(broken), `size ${size} with ${bad} last`).to.equal(false);
+            expect(backend.firstNonFinite([broken]), `size ${size} with ${bad} last`).to.equal(0);
+            expect(backend.firstNonFinite([others[0], broken, others[1], broken]), `${bad}: the first`).to.equal(1);
             broken[size - 1] = grad[size - 1];
             broken[0] = bad;
-            expect(backend.allFinite(broken), `size ${size} with ${bad} first`).to.equal(false);
+            expect(backend.firstNonFinite([...others, broken]), `size ${size} with ${bad} first`).to.equal(2);
           }
         }
       });

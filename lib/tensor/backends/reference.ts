@@ -15,5 +15,5 @@ export const referenceBackend: Backend = {
   maxPool2d: maxPool2dReference,
   maxPool2dGrad: maxPool2dGradReference,
   adamUpdate: (update) => adamUpdateReference(updateOnHost(update)),
-  allFinite: (data) => allFiniteReference(hostValues(data)),
+  firstNonFinite: (arrays) => arrays.findIndex((data) => !allFiniteReference(hostValues(data))),
 };

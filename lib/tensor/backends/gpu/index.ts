@@ -292,14 +292,25 @@ export function createGpuBackend(mode = 'auto'): GpuBackend {
   };
 
   const FINITE_BLOCK = 1024;
-  const allFinite = (data: TypedArray): boolean => {
-    if (data.length === 0) return true;
-    const blocks = Math.ceil(data.length / FINITE_BLOCK);
-    const flags = worker.run('finiteBlocksKernel', { block: FINITE_BLOCK, size: data.length }, blocks, [id(data)]);
-    const host = new Float32Array(blocks);
+  /** Each array's blocks checked in parallel, folded into one flag per array, and those flags read back together. */
+  const firstNonFinite = (arrays: readonly TypedArray[]): number => {
+    let flags = -1;
+    arrays.forEach((array, index) => {
+      if (array.length === 0) return; // finite, and its flag is already 1
+      const blocks = Math.ceil(array.length / FINITE_BLOCK);
+      const constants = { block: FINITE_BLOCK, size: array.length };
+      const blockFlags = worker.run('finiteBlocksKernel', constants, blocks, [id(array)]);
+      const fold = { index, blocks, first: flags === -1 ? 1 : 0 };
+      const next = worker.run('finiteFlagKernel', fold, arrays.length, [flags === -1 ? blockFlags : flags, blockFlags]);
+      worker.free(blockFlags);
+      if (flags !== -1) worker.free(flags);
+      flags = next;
+    });
+    if (flags === -1) return -1;
+    const host = new Float32Array(arrays.length);
     worker.readBack(flags, host);
     worker.free(flags);
-    return host.every((flag) => flag === 1);
+    return host.findIndex((flag) => flag !== 1);
   };
 
   return {
@@ -333,6 +344,6 @@ export function createGpuBackend(mode = 'auto'): GpuBackend {
         g.inC,
       ]),
     adamUpdate,
-    allFinite,
+    firstNonFinite,
   };
 }

@@ -242,3 +242,18 @@ export function finiteBlocksKernel(this: KernelThis, x: Float32Array): number {
   }
   return finite;
 }
+
+/**
+ * The finite check's answer for many arrays, one array at a time: flags[i] = 1 when array i is finite. The call
+ * for array `index` folds its blocks' flags into entry `index` and copies the others from the previous flags
+ * (`first`: there are none yet, and they start at 1). One buffer of a flag per array comes home, whatever their number.
+ */
+export function finiteFlagKernel(this: KernelThis, flags: Float32Array, blocks: Float32Array): number {
+  if (this.thread.x === this.constants.index) {
+    let finite = 1;
+    for (let b = 0; b < this.constants.blocks; b++) if (blocks[b] !== 1) finite = 0;
+    return finite;
+  }
+  if (this.constants.first === 1) return 1;
+  return flags[this.thread.x];
+}

@@ -415,6 +415,21 @@ export function createJsBackend(threads = defaultThreads(), options: JsBackendOp
     release: (array) => heap.release(array.byteOffset, array.byteLength),
   };
 
+  /** Whether every value of the array is finite: SIMD over its whole vectors, the loop over the rest. */
+  function allFinite(array: TypedArray): boolean {
+    const data = hostValues(array);
+    const whole = data.length - (data.length % 4);
+    if (!fast(data instanceof Float64Array ? 'float64' : 'float32') || whole === 0) return allFiniteReference(data);
+    const s = new Staging(heap, 'float32');
+    try {
+      const [at, out] = [s.input(data), s.temp(1, 4)];
+      pool.main.kernels!.finite(4 * at, whole, 4 * out);
+      return heap.view('int32')[out] === 1 && allFiniteReference(data, whole);
+    } finally {
+      s.done();
+    }
+  }
+
   return {
     name: 'js',
     threads,
@@ -482,18 +497,6 @@ export function createJsBackend(threads = defaultThreads(), options: JsBackendOp
       }
       adamUpdateReference(u, whole, size); // the last few, when the size is not a multiple of 4
     },
-    allFinite(array) {
-      const data = hostValues(array);
-      const whole = data.length - (data.length % 4);
-      if (!fast(data instanceof Float64Array ? 'float64' : 'float32') || whole === 0) return allFiniteReference(data);
-      const s = new Staging(heap, 'float32');
-      try {
-        const [at, out] = [s.input(data), s.temp(1, 4)];
-        pool.main.kernels!.finite(4 * at, whole, 4 * out);
-        return heap.view('int32')[out] === 1 && allFiniteReference(data, whole);
-      } finally {
-        s.done();
-      }
-    },
+    firstNonFinite: (arrays) => arrays.findIndex((array) => !allFinite(array)),
   };
 }
