@@ -105,7 +105,10 @@ export class StepProfiler {
   deviceLines(): string[] | null {
     if (!this.traffic || this.steps === 0) return null;
     const per = (n: number): number => n / this.steps;
-    const mb = (bytes: number): string => (per(bytes) / 1e6).toFixed(per(bytes) < 1e5 ? 3 : 1);
+    const mb = (bytes: number): string => {
+      const megabytes = per(bytes) / 1e6; // three significant digits: 0.0656, 0.201, 29.6
+      return megabytes >= 100 ? megabytes.toFixed(0) : megabytes === 0 ? '0' : megabytes.toPrecision(3);
+    };
     const t = this.traffic;
     const stepMs = per(PHASES.reduce((sum, p) => sum + (this.phaseMs.get(p) ?? 0), 0));
     const round = (n: number): string => (Number.isInteger(per(n)) ? String(per(n)) : per(n).toFixed(1));
