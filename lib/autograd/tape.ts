@@ -1,6 +1,5 @@
 import { allocate } from '../tensor/arena';
-import { reduce } from '../tensor/kernels/reduce';
-import { zip } from '../tensor/kernels/elementwise';
+import { getBackend } from '../tensor/backend';
 import { ShapeError, ValueError } from '../tensor/errors';
 import { NDArray, storageOf } from '../tensor/ndarray';
 import { broadcastShapes, formatShape, sameShape, Shape } from '../tensor/shape';
@@ -68,8 +67,8 @@ export function sumTo(grad: Tensor, shape: Shape, op: string): Tensor {
   }
   const lead = grad.rank - shape.length;
   const axes = grad.shape.map((_, axis) => axis).filter((axis) => axis < lead || shape[axis - lead] === 1);
-  const summed = reduce(grad, axes, 'sum', op);
-  return new Tensor(summed.data, shape);
+  const summed = getBackend().reduce(grad, axes, 'sum', op);
+  return new Tensor(storageOf(summed), shape);
 }
 
 /** Reverse-mode differentiation from `root`, seeded with ∂L/∂root (1 for a scalar). */
@@ -94,7 +93,7 @@ export function backward(root: Tensor, seed?: Tensor): void {
   ]);
   const accumulate = (t: Tensor, g: Tensor): void => {
     const previous = grads.get(t);
-    grads.set(t, previous ? fromNDArray(zip(previous, g, 'a + b', 'backward')) : g);
+    grads.set(t, previous ? fromNDArray(getBackend().zip(previous, g, 'a + b', 'backward')) : g);
   };
   noGrad(() => {
     for (const t of topologicalOrder(root).reverse()) {
@@ -102,7 +101,7 @@ export function backward(root: Tensor, seed?: Tensor): void {
       if (g === undefined) continue;
       grads.delete(t); // free intermediate gradients as soon as they are used
       if (t.gradFn === null) {
-        t.grad = t.grad ? fromNDArray(zip(t.grad, g, 'a + b', 'backward')) : g;
+        t.grad = t.grad ? fromNDArray(getBackend().zip(t.grad, g, 'a + b', 'backward')) : g;
         continue;
       }
       const { op, inputs } = t.gradFn;

@@ -2,13 +2,18 @@ import { ArrayArena, ArraySource } from './arena';
 import { ValueError } from './errors';
 import { TypedArray } from './dtype';
 import { Conv2dBackwardArgs, Conv2dGrads, ConvGeometry, Epilogue } from './kernels/conv';
+import { Formula } from './kernels/elementwise';
 import { AdamUpdate } from './kernels/optim';
 import { PoolResult } from './kernels/pool';
+import { Reduction } from './kernels/reduce';
+import { Walk } from './kernels/layout';
 import { NDArray } from './ndarray';
 
 /**
- * The hot kernels, behind one small interface so that faster implementations can stand in for the reference
- * loops. Shapes arrive already checked; a backend only computes.
+ * The kernels, behind one interface so that faster implementations can stand in for the reference loops: the hot
+ * ones (matmul, the convolutions, pooling, Adam), and the array ops around them (elementwise, reductions, layout),
+ * which a backend on a device runs there so that values need not come home between kernels. Shapes arrive
+ * already checked; a backend only computes.
  */
 export interface Kernels {
   matmul(a: NDArray, b: NDArray, transA: boolean, transB: boolean): NDArray;
@@ -31,6 +36,16 @@ export interface Kernels {
    * check of a step's gradients before the update (one answer for them all, so a device is asked once).
    */
   firstNonFinite(arrays: readonly TypedArray[]): number;
+  /** y = f(x) elementwise: `formula` a scalar expression in `a` and the constants `c`, `d` (kernels/elementwise.ts). */
+  map(x: NDArray, formula: Formula, c: number, d: number): NDArray;
+  /** z = f(x, y) elementwise, in `a` and `b`, x and y broadcast together (`op` names the caller in an error). */
+  zip(x: NDArray, y: NDArray, formula: Formula, op: string): NDArray;
+  /** The sum, max or min over `axes` (sorted), which the result keeps with size 1 (kernels/reduce.ts). */
+  reduce(x: NDArray, axes: readonly number[], kind: Reduction, op: string): NDArray;
+  /** x read along a walk through its memory: a transpose, a slice, a broadcast, a diagonal (kernels/layout.ts). */
+  strided(x: NDArray, walk: Walk): NDArray;
+  /** A rows×cols matrix with v on its main diagonal and zeros elsewhere: the adjoint of the diagonal's walk. */
+  diagMatrix(v: NDArray, rows: number, cols: number): NDArray;
 }
 
 /** What crossed between the host and a backend's device, and how many kernels it launched, since it started. */
@@ -66,6 +81,11 @@ export interface Backend extends Kernels {
   tasksByThread?(): number[];
   /** Where the backend computes on a device of its own: what moved to and from it so far. */
   traffic?(): DeviceTraffic;
+  /**
+   * Where the backend computes on a device of its own: the array, with its values copied there too (until the
+   * host reads it, which may write it) — as PyTorch's `.to(device)`, so that the ops on it run there.
+   */
+  place?(x: NDArray): NDArray;
 }
 
 export type KernelName = keyof Kernels;
@@ -84,6 +104,11 @@ export const KERNELS: Readonly<Record<KernelName, string>> = {
   maxPool2dGrad: 'max-pool gradient',
   adamUpdate: 'Adam update',
   firstNonFinite: 'finite check',
+  map: 'elementwise (one operand)',
+  zip: 'elementwise (two, broadcast)',
+  reduce: 'reduction (sum, max, min)',
+  strided: 'layout (transpose, slice, broadcast, diagonal)',
+  diagMatrix: 'diagonal matrix',
 };
 
 export const KERNEL_NAMES = Object.keys(KERNELS) as KernelName[];

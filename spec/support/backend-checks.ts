@@ -6,6 +6,7 @@ import { aroundKernels, KERNEL_NAMES, KernelName } from '../../lib/tensor/backen
 import { applyEpilogue, ConvGeometry, Padding, windowGeometry } from '../../lib/tensor/kernels/conv';
 import { ndarray } from '../../lib/tensor/ndarray';
 import { hostValues } from '../../lib/tensor/device-copies';
+import { checkArrayOps } from './array-op-checks';
 
 /** Random values from the library's Rng in a dtype (the reference is exact in float64). */
 export function random(shape: number[], rng: Rng, dtype: DType): NDArray {
@@ -225,6 +226,8 @@ export function checkBackendAgainstReference(
           expect(relativeError(backend.matmul(a, b, ta, tb), expected), what).to.be.below(tol);
         }
       });
+
+      checkArrayOps(() => backend, dtype, tol);
 
       it(`Adam's update and the finite check, against the reference loops (${dtype})`, () => {
         const rng = new Rng(4);

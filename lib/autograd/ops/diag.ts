@@ -1,5 +1,6 @@
 import { ShapeError } from '../../tensor/errors';
-import { diagMatrix, diagPart } from '../../tensor/kernels/layout';
+import { getBackend } from '../../tensor/backend';
+import { diagonalWalk } from '../../tensor/kernels/layout';
 import { formatShape } from '../../tensor/shape';
 import { check, normal } from '../cases';
 import { registerOp } from '../registry';
@@ -11,9 +12,13 @@ import { fromNDArray, Tensor } from '../tensor';
  * The two are each other's adjoint, so each one's gradient is the other.
  */
 export function diag(x: Tensor): Tensor {
-  if (x.rank === 1) return record('diag', [x], diagMatrix(x, x.shape[0], x.shape[0]), (g) => [diag(g)]);
-  if (x.rank === 2)
-    return record('diag', [x], diagPart(x), (g) => [fromNDArray(diagMatrix(g, x.shape[0], x.shape[1]))]);
+  const backend = getBackend();
+  if (x.rank === 1) return record('diag', [x], backend.diagMatrix(x, x.shape[0], x.shape[0]), (g) => [diag(g)]);
+  if (x.rank === 2) {
+    const [rows, cols] = x.shape;
+    const grad = (g: Tensor): Tensor[] => [fromNDArray(getBackend().diagMatrix(g, rows, cols))];
+    return record('diag', [x], backend.strided(x, diagonalWalk(x.shape)), grad);
+  }
   throw new ShapeError(`diag: expects a vector or a matrix, got ${formatShape(x.shape)}`);
 }
 

@@ -1,4 +1,5 @@
-import { reduce } from '../../tensor/kernels/reduce';
+import { getBackend } from '../../tensor/backend';
+import { ndarray, storageOf } from '../../tensor/ndarray';
 import { normalizeAxes } from '../../tensor/shape';
 import { check, normal } from '../cases';
 import { registerOp } from '../registry';
@@ -19,10 +20,10 @@ function extremum(
   keepDims: boolean,
 ): Tensor {
   const list = normalizeAxes(axes, x.rank, kind);
-  const kept = reduce(x, list, kind, kind);
+  const kept = getBackend().reduce(x, list, kind, kind);
   const shape = reducedShape(x.shape, list, keepDims);
   // ∂max/∂xᵢ = [xᵢ = max] / (number of elements equal to the max)
-  return record(kind, [x], { ...kept, shape }, (g) => {
+  return record(kind, [x], ndarray(storageOf(kept), shape), (g) => {
     const winners = eq(x, fromNDArray(kept));
     return [mul(reshape(g, kept.shape), div(winners, sum(winners, list, true)))];
   });

@@ -1,5 +1,6 @@
 import { ValueError } from '../../tensor/errors';
-import { Formula, map, zip } from '../../tensor/kernels/elementwise';
+import { getBackend } from '../../tensor/backend';
+import { Formula } from '../../tensor/kernels/elementwise';
 import { formatShape, Shape } from '../../tensor/shape';
 import { awayFromZero, check, normal, positive, Sampler } from '../cases';
 import { GradcheckCase, Kink, registerOp } from '../registry';
@@ -47,6 +48,20 @@ interface ConstantsRow extends Row<ConstantsGrad> {
 type Unary = (x: TensorLike) => Tensor;
 type Binary = (x: TensorLike, y: TensorLike) => Tensor;
 type WithConstants = (x: TensorLike, c: number, d?: number) => Tensor;
+
+/** Every pointwise op's formula, with what it reads: an operand (`a`, and constants) or two (`a`, `b`). */
+export interface PointwiseFormula {
+  readonly op: string;
+  readonly formula: Formula;
+  readonly operands: 'one' | 'two';
+}
+
+const formulas: PointwiseFormula[] = [];
+
+/** The formulas of every pointwise op: what a backend compiles its elementwise kernels from (and is held to). */
+export function pointwiseFormulas(): readonly PointwiseFormula[] {
+  return formulas;
+}
 
 // Each row: what the op is, then ∂ of its output by each input; `x`, `y` the inputs, `y` or `z` the output.
 const unary = defineUnary({
@@ -171,7 +186,8 @@ export const clamp = (x: TensorLike, low: number, high: number): Tensor => withC
 
 // ---- building the ops from their rows -------------------------------------------------------------------------
 
-function register(name: string, row: Row<unknown>, cases: GradcheckCase[]): void {
+function register(name: string, row: Row<unknown>, operands: 'one' | 'two', cases: GradcheckCase[]): void {
+  formulas.push({ op: name, formula: row.f, operands });
   registerOp(name, { differentiable: row.grad !== null, cases, kink: row.kink });
 }
 
@@ -180,9 +196,9 @@ function defineUnary<K extends string>(rows: Record<K, UnaryRow>): Record<K, Una
     const op: Unary = (x) => {
       const a = asTensor(x, name);
       const { grad } = row;
-      return record(name, [a], map(a, row.f), grad && ((g, y) => grad(g, a, y)));
+      return record(name, [a], getBackend().map(a, row.f, 0, 0), grad && ((g, y) => grad(g, a, y)));
     };
-    register(name, row, row.check ? [check(op, [row.check])] : []);
+    register(name, row, 'one', row.check ? [check(op, [row.check])] : []);
     return op;
   });
 }
@@ -192,9 +208,9 @@ function defineBinary<K extends string>(rows: Record<K, BinaryRow>): Record<K, B
     const op: Binary = (x, y) => {
       const [a, b] = operands(name, x, y);
       const { grad } = row;
-      return record(name, [a, b], zip(a, b, row.f, name), grad && ((g, z) => grad(g, a, b, z)));
+      return record(name, [a, b], getBackend().zip(a, b, row.f, name), grad && ((g, z) => grad(g, a, b, z)));
     };
-    register(name, row, row.check ? broadcasting(op, row.check) : []);
+    register(name, row, 'two', row.check ? broadcasting(op, row.check) : []);
     return op;
   });
 }
@@ -206,13 +222,14 @@ function defineWithConstants<K extends string>(rows: Record<K, ConstantsRow>): R
       const refusal = row.refuse(c, d);
       if (refusal !== undefined) throw new ValueError(`${name}: ${refusal}`);
       const { grad } = row;
-      return record(name, [a], map(a, row.f, c, d), grad && ((g, y) => grad(g, a, y, c, d)));
+      return record(name, [a], getBackend().map(a, row.f, c, d), grad && ((g, y) => grad(g, a, y, c, d)));
     };
     const label = (k: { c: number; d?: number; x: Sampler }): string =>
       `${formatShape(k.x.shape)}, c = ${k.c}${k.d === undefined ? '' : `, d = ${k.d}`}`;
     register(
       name,
       row,
+      'one',
       row.check.map((k) => check((x) => op(x, k.c, k.d), [k.x], label(k))),
     );
     return op;

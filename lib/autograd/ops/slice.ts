@@ -1,5 +1,6 @@
 import { ShapeError } from '../../tensor/errors';
-import { slice as sliceKernel, unslice } from '../../tensor/kernels/layout';
+import { getBackend } from '../../tensor/backend';
+import { sliceWalk, unslice } from '../../tensor/kernels/layout';
 import { formatShape } from '../../tensor/shape';
 import { check, normal } from '../cases';
 import { registerOp } from '../registry';
@@ -22,7 +23,8 @@ export function slice(x: Tensor, begin: readonly number[], size?: readonly numbe
     );
   }
   // the gradient goes back to where the block came from; everything else gets 0
-  return record('slice', [x], sliceKernel(x, begin, extent), (g) => [fromNDArray(unslice(g, x.shape, begin))]);
+  const block = getBackend().strided(x, sliceWalk(x.shape, begin, extent));
+  return record('slice', [x], block, (g) => [fromNDArray(unslice(g, x.shape, begin))]);
 }
 
 registerOp('slice', {

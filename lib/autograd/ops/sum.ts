@@ -1,4 +1,5 @@
-import { reduce } from '../../tensor/kernels/reduce';
+import { getBackend } from '../../tensor/backend';
+import { ndarray, storageOf } from '../../tensor/ndarray';
 import { normalizeAxes, Shape } from '../../tensor/shape';
 import { check, normal } from '../cases';
 import { registerOp } from '../registry';
@@ -17,10 +18,10 @@ export function reducedShape(shape: Shape, axes: readonly number[], keepDims: bo
 /** Σ over `axes` (all when omitted); reduced axes are dropped unless keepDims. */
 export function sum(x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor {
   const list = normalizeAxes(axes, x.rank, 'sum');
-  const kept = reduce(x, list, 'sum', 'sum');
+  const kept = getBackend().reduce(x, list, 'sum', 'sum');
   const shape = reducedShape(x.shape, list, keepDims);
   // ∂Σx/∂xᵢ = 1: every element gets the gradient of the sum it fed
-  return record('sum', [x], { ...kept, shape }, (g) => [broadcastTo(reshape(g, kept.shape), x.shape)]);
+  return record('sum', [x], ndarray(storageOf(kept), shape), (g) => [broadcastTo(reshape(g, kept.shape), x.shape)]);
 }
 
 registerOp('sum', {

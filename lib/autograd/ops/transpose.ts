@@ -1,5 +1,6 @@
 import { ValueError } from '../../tensor/errors';
-import { transpose as transposeKernel } from '../../tensor/kernels/layout';
+import { getBackend } from '../../tensor/backend';
+import { transposeWalk } from '../../tensor/kernels/layout';
 import { check, normal } from '../cases';
 import { registerOp } from '../registry';
 import { record } from '../tape';
@@ -12,7 +13,9 @@ export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
   if (!valid) throw new ValueError(`transpose: [${order.join(',')}] is not a permutation of the ${x.rank} axes`);
   const inverse = order.map((_, i) => order.indexOf(i));
   // moving values is undone by the inverse permutation
-  return record('transpose', [x], transposeKernel(x, order), (g) => [transpose(g, inverse)]);
+  return record('transpose', [x], getBackend().strided(x, transposeWalk(x.shape, order)), (g) => [
+    transpose(g, inverse),
+  ]);
 }
 
 /** PyTorch's name for a transpose with an explicit order. */

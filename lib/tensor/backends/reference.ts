@@ -4,6 +4,7 @@ import { matmulReference } from '../kernels/matmul';
 import { hostValues } from '../device-copies';
 import { adamUpdateReference, allFiniteReference, updateOnHost } from '../kernels/optim';
 import { conv2dPoolReference, maxPool2dGradReference, maxPool2dReference } from '../kernels/pool';
+import { hostArrayOps } from './host';
 
 /** Plain readable loops, exact in float64: the ground truth every other backend is tested against. */
 export const referenceBackend: Backend = {
@@ -16,4 +17,5 @@ export const referenceBackend: Backend = {
   maxPool2dGrad: maxPool2dGradReference,
   adamUpdate: (update) => adamUpdateReference(updateOnHost(update)),
   firstNonFinite: (arrays) => arrays.findIndex((data) => !allFiniteReference(hostValues(data))),
+  ...hostArrayOps,
 };

@@ -1,7 +1,7 @@
 import { allocate } from '../arena';
 import { DTypeError } from '../errors';
 import { emptyLike, NDArray, ndarray } from '../ndarray';
-import { broadcastShapes, Shape, sizeOf } from '../shape';
+import { broadcastShapes } from '../shape';
 import { broadcastOffsets, repeatingSize } from './strided';
 
 /**
@@ -119,13 +119,4 @@ export function select(mask: NDArray, x: NDArray, y: NDArray, op: string): NDArr
     out.data[i] = mask.data[im[i]] !== 0 ? x.data[ia[i]] : y.data[ib[i]];
   }
   return out;
-}
-
-/** Repeats x along its size-1 (or missing leading) axes until it has `shape`. */
-export function broadcastTo(x: NDArray, shape: Shape, op: string): NDArray {
-  broadcastShapes(x.shape, shape, op);
-  const offsets = broadcastOffsets(shape, x.shape);
-  const out = allocate(x.dtype, sizeOf(shape));
-  for (let i = 0; i < out.length; i++) out[i] = x.data[offsets[i]];
-  return ndarray(out, shape);
 }

@@ -1,44 +1,59 @@
 import { TypedArray } from '../dtype';
 import { allocate } from '../arena';
 import { emptyLike, NDArray, ndarray } from '../ndarray';
-import { Shape, sizeOf, stridesOf } from '../shape';
+import { broadcastShapes, Shape, sizeOf, stridesOf } from '../shape';
 import { stridedOffsets } from './strided';
 
-function gatherOffsets(x: NDArray, shape: Shape, offsets: Int32Array): NDArray {
+/**
+ * A walk through an array's memory: the result's `shape`, and for each of its axes how far a step along it moves
+ * in the source (`strides`), from `base`. Every layout op that only reads is one: a transpose permutes the
+ * strides, a slice starts at an offset, a broadcast sets them to 0 on the axes it repeats, a diagonal steps n + 1.
+ */
+export interface Walk {
+  readonly shape: Shape;
+  readonly strides: readonly number[];
+  readonly base: number;
+}
+
+/** out[i] = x[base + Σ_k index_k(i)·strides[k]]: x read along the walk. */
+export function strided(x: NDArray, walk: Walk): NDArray {
+  const offsets = stridedOffsets(walk.shape, walk.strides, walk.base);
   const out = allocate(x.dtype, offsets.length);
   for (let i = 0; i < offsets.length; i++) out[i] = x.data[offsets[i]];
-  return ndarray(out, shape);
+  return ndarray(out, walk.shape);
 }
 
-/** out[i0, i1, …] = x[i_perm⁻¹…]: axis k of the result is axis perm[k] of x. */
-export function transpose(x: NDArray, perm: readonly number[]): NDArray {
-  const strides = stridesOf(x.shape);
-  const shape = perm.map((p) => x.shape[p]);
-  return gatherOffsets(
-    x,
-    shape,
-    stridedOffsets(
-      shape,
-      perm.map((p) => strides[p]),
-    ),
-  );
+/** Axis k of the result is axis perm[k] of an array of `shape`. */
+export function transposeWalk(shape: Shape, perm: readonly number[]): Walk {
+  const strides = stridesOf(shape);
+  return { shape: perm.map((p) => shape[p]), strides: perm.map((p) => strides[p]), base: 0 };
 }
 
-function sliceOffsets(fullShape: Shape, begin: readonly number[], size: Shape): Int32Array {
+/** The block of an array of `fullShape` starting at `begin` with extent `size` (both already checked). */
+export function sliceWalk(fullShape: Shape, begin: readonly number[], size: Shape): Walk {
   const strides = stridesOf(fullShape);
-  const base = begin.reduce((sum, b, axis) => sum + b * strides[axis], 0);
-  return stridedOffsets(size, strides, base);
+  return { shape: size, strides, base: begin.reduce((sum, b, axis) => sum + b * strides[axis], 0) };
 }
 
-/** The block of x starting at `begin` with extent `size` (both already checked against x's shape). */
-export function slice(x: NDArray, begin: readonly number[], size: Shape): NDArray {
-  return gatherOffsets(x, size, sliceOffsets(x.shape, begin, size));
+/** An array of `inShape` repeated along its size-1 (or missing leading) axes to `shape` (NumPy rules). */
+export function broadcastWalk(inShape: Shape, shape: Shape, op: string): Walk {
+  broadcastShapes(inShape, shape, op);
+  const lead = shape.length - inShape.length;
+  const inStrides = stridesOf(inShape);
+  const strides = shape.map((_, axis) => (axis >= lead && inShape[axis - lead] !== 1 ? inStrides[axis - lead] : 0));
+  return { shape, strides, base: 0 };
+}
+
+/** The main diagonal of a matrix [n, m]: min(n, m) values, m + 1 apart in row-major order. */
+export function diagonalWalk([n, m]: Shape): Walk {
+  return { shape: [Math.min(n, m)], strides: [m + 1], base: 0 };
 }
 
 /** The adjoint of `slice`: a zero tensor of `fullShape` with `block` written at `begin`. */
 export function unslice(block: NDArray, fullShape: Shape, begin: readonly number[]): NDArray {
   const out = emptyLike(block.dtype, fullShape);
-  const offsets = sliceOffsets(fullShape, begin, block.shape);
+  const walk = sliceWalk(fullShape, begin, block.shape);
+  const offsets = stridedOffsets(walk.shape, walk.strides, walk.base);
   for (let i = 0; i < offsets.length; i++) out.data[offsets[i]] = block.data[i];
   return out;
 }
@@ -79,15 +94,6 @@ export function scatterAddRows(g: NDArray, indices: ArrayLike<number>, shape: Sh
 
 function addInto(target: TypedArray, at: number, source: TypedArray, from: number, length: number): void {
   for (let k = 0; k < length; k++) target[at + k] += source[from + k];
-}
-
-/** The main diagonal of a matrix [n, m] as a vector of min(n, m) values. */
-export function diagPart(x: NDArray): NDArray {
-  const [n, m] = x.shape;
-  const k = Math.min(n, m);
-  const out = allocate(x.dtype, k);
-  for (let i = 0; i < k; i++) out[i] = x.data[i * m + i];
-  return ndarray(out, [k]);
 }
 
 /** A rows×cols matrix with vector v on its main diagonal and zeros elsewhere. */

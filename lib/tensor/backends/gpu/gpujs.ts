@@ -10,7 +10,8 @@ import { copyKernel } from './kernels';
 export const GPU_MODES = ['webgpu', 'headlessgl', 'webasm', 'cpu'] as const;
 export type GpuMode = (typeof GPU_MODES)[number];
 
-type KernelSource = (...args: never[]) => number;
+/** A kernel: a function of kernels.ts, or the source text of one (generated.ts). */
+type KernelSource = ((...args: never[]) => number) | string;
 
 /** A kernel's result where the device keeps it: a WebGPU buffer (pipeline mode), or an array in the CPU modes. */
 export type DeviceValue = object;

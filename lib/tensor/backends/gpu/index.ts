@@ -10,6 +10,8 @@ import { AdamUpdate } from '../../kernels/optim';
 import { PoolResult } from '../../kernels/pool';
 import { NDArray, storageOf } from '../../ndarray';
 import { sizeOf } from '../../shape';
+import { deviceArrayOps, Input } from './array-ops';
+import { GeneratedKernel } from './generated';
 import { GPU_MODES, GpuMode } from './gpujs';
 import { Command, KernelName, STATUS } from './protocol';
 
@@ -30,9 +32,6 @@ const INIT_TIMEOUT_MS = 60_000;
 const JOB_TIMEOUT_MS = 600_000;
 /** Indices are exact in float32 below 2²⁴ (kernels.ts): no array may be longer. */
 const MAX_ELEMENTS = 1 << 24;
-
-/** An input of a kernel: an array (uploaded unless the device has it), or a number passed as an argument. */
-type Input = NDArray | LentArray | { number: number };
 
 /** The main thread's side of the device: buffer ids, the commands that make them, reads, and what moved. */
 class GpuWorker implements DeviceHome {
@@ -114,7 +113,7 @@ class GpuWorker implements DeviceHome {
   }
 
   launch(
-    kernel: KernelName,
+    kernel: KernelName | GeneratedKernel,
     constants: Record<string, number>,
     outputLength: number,
     inputs: Array<{ id: number } | { number: number }>,
@@ -123,7 +122,8 @@ class GpuWorker implements DeviceHome {
     this.counts.launches++;
     const sizes = inputs.map((input) => ('id' in input ? this.lengths.get(input.id)! : 0));
     this.lengths.set(output, outputLength);
-    this.post({ op: 'run', kernel, constants, outputLength, inputs, sizes, output, free: this.frees });
+    const [name, source] = typeof kernel === 'string' ? [kernel, undefined] : [kernel.name, kernel.source];
+    this.post({ op: 'run', kernel: name, source, constants, outputLength, inputs, sizes, output, free: this.frees });
     return output;
   }
 
@@ -195,8 +195,13 @@ export function createGpuBackend(mode = 'auto'): GpuBackend {
   }
 
   /** Runs a kernel on these inputs: its result's device buffer. */
-  function run(kernel: KernelName, constants: object, outputLength: number, inputs: Input[]): number {
-    checkSize(outputLength, `the output of ${kernel}`);
+  function run(
+    kernel: KernelName | GeneratedKernel,
+    constants: object,
+    outputLength: number,
+    inputs: Array<Input | LentArray>,
+  ): number {
+    checkSize(outputLength, `the output of ${typeof kernel === 'string' ? kernel : kernel.name}`);
     const args = inputs.map((input) => ('number' in input ? input : { id: id(input) }));
     return worker.launch(kernel, constants as Record<string, number>, outputLength, args);
   }
@@ -320,6 +325,7 @@ export function createGpuBackend(mode = 'auto'): GpuBackend {
     resident: worker.resident,
     traffic: () => ({ ...worker.counts }),
     implementations: () => worker.implementations(),
+    place: (x) => (id(x), x),
     matmul(a, b, transA, transB) {
       const [m, k] = transA ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];
       const n = transB ? b.shape[0] : b.shape[1];
@@ -345,5 +351,6 @@ export function createGpuBackend(mode = 'auto'): GpuBackend {
       ]),
     adamUpdate,
     firstNonFinite,
+    ...deviceArrayOps({ has: (x) => deviceCopy(storageOf(x))?.home === worker, run, output }),
   };
 }

@@ -257,3 +257,11 @@ export function finiteFlagKernel(this: KernelThis, flags: Float32Array, blocks: 
   if (this.constants.first === 1) return 1;
   return flags[this.thread.x];
 }
+
+/** out[r, c] = v[r] on the main diagonal (r = c, below v's length), 0 elsewhere: a rows × cols matrix. */
+export function diagMatrixKernel(this: KernelThis, v: Float32Array): number {
+  const r = quotient(this.thread.x, this.constants.cols);
+  const c = this.thread.x - r * this.constants.cols;
+  if (r === c && r < this.constants.length) return v[r];
+  return 0;
+}

@@ -16,10 +16,14 @@ export type KernelName = keyof typeof kernels;
 export type Command =
   /** Device buffer `id` ← these values. */
   | { op: 'upload'; id: number; values: Float32Array; free: number[] }
-  /** Device buffer `output` ← the kernel on these inputs (device buffers by id, or numbers). */
+  /**
+   * Device buffer `output` ← the kernel on these inputs (device buffers by id, or numbers): one of kernels.ts by
+   * name, or one made from `source` text (generated.ts), named for messages.
+   */
   | {
       op: 'run';
-      kernel: KernelName;
+      kernel: KernelName | string;
+      source?: string;
       constants: Record<string, number>;
       outputLength: number;
       inputs: Array<{ id: number } | { number: number }>;

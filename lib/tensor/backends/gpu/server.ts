@@ -38,17 +38,18 @@ if (parentPort) {
   };
 
   const compiled = (
-    kernel: keyof typeof kernels,
+    kernel: string,
+    source: string | undefined,
     constants: Record<string, number>,
     length: number,
     sizes: number[],
   ): CompiledKernel => {
-    const key = `${kernel} ${JSON.stringify(constants)} ${length} ${sizes.join(',')}`;
+    const key = `${source ?? kernel} ${JSON.stringify(constants)} ${length} ${sizes.join(',')}`;
     let found = cache.get(key);
     if (found) {
       cache.delete(key); // most recently used goes last
     } else {
-      found = device!.compile(kernels[kernel], constants, length);
+      found = device!.compile(source ?? kernels[kernel as keyof typeof kernels], constants, length);
       if (cache.size >= CACHE_SIZE) {
         const [oldestKey, oldest] = cache.entries().next().value as [string, CompiledKernel];
         oldest.destroy();
@@ -78,7 +79,8 @@ if (parentPort) {
     if (command.op === 'upload') {
       values.set(command.id, await device!.upload(command.values));
     } else if (command.op === 'run') {
-      const kernel = compiled(command.kernel, command.constants, command.outputLength, command.sizes);
+      const { kernel: name, source, constants, outputLength, sizes } = command;
+      const kernel = compiled(name, source, constants, outputLength, sizes);
       const inputs = command.inputs.map((input) => ('id' in input ? value(input.id) : input.number));
       values.set(command.output, await kernel.run(inputs));
       implementations[command.kernel] = kernel.implementation;

@@ -10,6 +10,7 @@ import { adamUpdateReference, allFiniteReference, updateOnHost } from '../../ker
 import { directFits, directGradFits, directGradScratch, directOffsets, directScratch, gradRows } from './direct';
 import { encodeJob, geometryParams, JobKind, JobParams } from './jobs';
 import { ThreadPool } from './pool';
+import { hostArrayOps } from '../host';
 import { Staging } from './staging';
 import { TileSize, winogradFits, winogradPlan } from './winograd';
 
@@ -498,5 +499,7 @@ export function createJsBackend(threads = defaultThreads(), options: JsBackendOp
       adamUpdateReference(u, whole, size); // the last few, when the size is not a multiple of 4
     },
     firstNonFinite: (arrays) => arrays.findIndex((array) => !allFinite(array)),
+    // elementwise ops, reductions and layout are memory-bound and small in this network: the plain loops
+    ...hostArrayOps,
   };
 }

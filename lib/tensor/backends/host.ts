@@ -1,0 +1,9 @@
+import { Kernels } from '../backend';
+import { map, zip } from '../kernels/elementwise';
+import { diagMatrix, strided } from '../kernels/layout';
+import { reduce } from '../kernels/reduce';
+
+/** The array ops a backend without a device of its own runs as the plain loops of tensor/kernels. */
+export type ArrayOps = Pick<Kernels, 'map' | 'zip' | 'reduce' | 'strided' | 'diagMatrix'>;
+
+export const hostArrayOps: ArrayOps = { map, zip, reduce, strided, diagMatrix };
