@@ -6,6 +6,7 @@ import { Formula } from './kernels/elementwise';
 import { AdamUpdate } from './kernels/optim';
 import { PoolResult } from './kernels/pool';
 import { Reduction } from './kernels/reduce';
+import { BatchAllSums, TermOptions } from './kernels/triplet';
 import { Walk } from './kernels/layout';
 import { NDArray } from './ndarray';
 
@@ -46,6 +47,8 @@ export interface Kernels {
   strided(x: NDArray, walk: Walk): NDArray;
   /** A rows×cols matrix with v on its main diagonal and zeros elsewhere: the adjoint of the diagonal's walk. */
   diagMatrix(v: NDArray, rows: number, cols: number): NDArray;
+  /** Batch-all's sums over the valid triplets of the distances D [B,B] (kernels/triplet.ts), and their slopes. */
+  tripletBatchAll(d: NDArray, labels: Int32Array, term: TermOptions, withSlopes: boolean): BatchAllSums;
 }
 
 /** What crossed between the host and a backend's device, and how many kernels it launched, since it started. */
@@ -86,6 +89,11 @@ export interface Backend extends Kernels {
    * host reads it, which may write it) — as PyTorch's `.to(device)`, so that the ops on it run there.
    */
   place?(x: NDArray): NDArray;
+  /**
+   * Where the backend computes on a device of its own: brings these arrays' values to the host together, in one
+   * transfer, where reading each would cost a round trip (the scalars a training step logs).
+   */
+  fetch?(arrays: readonly NDArray[]): void;
 }
 
 export type KernelName = keyof Kernels;
@@ -109,6 +117,7 @@ export const KERNELS: Readonly<Record<KernelName, string>> = {
   reduce: 'reduction (sum, max, min)',
   strided: 'layout (transpose, slice, broadcast, diagonal)',
   diagMatrix: 'diagonal matrix',
+  tripletBatchAll: 'batch-all triplet sums',
 };
 
 export const KERNEL_NAMES = Object.keys(KERNELS) as KernelName[];

@@ -61,11 +61,11 @@ function averageBatchStats(
         start * embeddings.shape[1],
         (start + indices.length) * embeddings.shape[1],
       );
-      const { stats } = tripletLoss(
+      const stats = tripletLoss(
         params,
         labelBatch(dataset, indices),
         new Tensor(rows.slice(), [indices.length, embeddings.shape[1]]),
-      );
+      ).stats();
       for (const [key, value] of Object.entries(stats))
         if (key !== 'embeddingMeanNorm') totals.set(key, (totals.get(key) ?? 0) + value * indices.length);
       weight += indices.length;

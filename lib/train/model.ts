@@ -1,6 +1,6 @@
-import { DType, Rng, Tensor } from '../autograd';
+import { DType, mean, noGrad, norm as normOf, Rng, Tensor } from '../autograd';
 import { EmbeddingNet } from '../nn';
-import { batchAllTripletLoss, batchHardTripletLoss, batchSemiHardTripletLoss, embeddingMeanNorm } from '../triplet';
+import { batchAllTripletLoss, batchHardTripletLoss, batchSemiHardTripletLoss } from '../triplet';
 import { Params } from './params';
 
 /** The original's network, from params. */
@@ -29,20 +29,26 @@ export interface BatchStats {
   embeddingMeanNorm: number;
 }
 
+/** One batch's loss, the tensors its statistics are read from, and the statistics (read when asked). */
+export interface BatchLoss {
+  loss: Tensor;
+  /** What `stats()` reads: on a device, fetched home together in one transfer (Backend.fetch). */
+  logged: Tensor[];
+  stats(): BatchStats;
+}
+
 /** The mining strategy params ask for, on one batch. */
-export function tripletLoss(
-  params: Params,
-  labels: Int32Array,
-  embeddings: Tensor,
-): { loss: Tensor; stats: BatchStats } {
+export function tripletLoss(params: Params, labels: Int32Array, embeddings: Tensor): BatchLoss {
   const options = { squared: params.squared, softMargin: params.soft_margin };
-  const norm = embeddingMeanNorm(embeddings);
+  // the mean of the rows' norms, with ops (on a device, it stays there until the step's scalars come home)
+  const norm = noGrad(() => mean(normOf(embeddings.detach(), 1)));
   switch (params.triplet_strategy) {
     case 'batch_all': {
       const r = batchAllTripletLoss(labels, embeddings, params.margin, options);
       return {
         loss: r.loss,
-        stats: { loss: r.loss.item(), fractionPositive: r.fractionPositive, embeddingMeanNorm: norm },
+        logged: [r.loss, r.counts, norm],
+        stats: () => ({ loss: r.loss.item(), fractionPositive: r.fractionPositive, embeddingMeanNorm: norm.item() }),
       };
     }
     case 'batch_hard':
@@ -52,7 +58,13 @@ export function tripletLoss(
       const { hardestPositiveDist, hardestNegativeDist } = r;
       return {
         loss: r.loss,
-        stats: { loss: r.loss.item(), hardestPositiveDist, hardestNegativeDist, embeddingMeanNorm: norm },
+        logged: [r.loss, norm],
+        stats: () => ({
+          loss: r.loss.item(),
+          hardestPositiveDist,
+          hardestNegativeDist,
+          embeddingMeanNorm: norm.item(),
+        }),
       };
     }
   }

@@ -429,17 +429,19 @@ function trainStep(
   profiler?.mark('forward');
   const embeddings = model.forward(images);
   profiler?.mark('loss');
-  const { loss, stats } = tripletLoss(params, labels, embeddings);
+  const { loss, logged, stats } = tripletLoss(params, labels, embeddings);
   profiler?.mark('backward');
-  const diverged = (what: string): TrainingError => divergence(what, step, lastCheckpoint, params.learning_rate, false);
-  if (!Number.isFinite(stats.loss)) throw diverged('the loss');
   if (loss.requiresGrad) loss.backward();
   profiler?.mark('optimizer');
   const backend = getBackend();
+  backend.fetch?.(logged); // on a device: the step's scalars home in one transfer, after the backward pass was posted
+  const batchStats = stats();
+  const diverged = (what: string): TrainingError => divergence(what, step, lastCheckpoint, params.learning_rate, false);
+  if (!Number.isFinite(batchStats.loss)) throw diverged('the loss');
   const withGrads = model.namedParameters().filter(([, p]) => p.grad);
   const poisoned = withGrads[backend.firstNonFinite(withGrads.map(([, p]) => p.grad!.storage))];
   if (poisoned) throw diverged(`the gradient of ${poisoned[0]}`);
   optimizer.step();
   profiler?.endStep();
-  return stats;
+  return batchStats;
 }

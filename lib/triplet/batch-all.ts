@@ -1,25 +1,32 @@
-import { registerOp, Tensor } from '../autograd';
+import { add, div, fromNDArray, mul, noGrad, registerOp, reshape, slice, Tensor } from '../autograd';
+import { getBackend } from '../tensor/backend';
+import { hostValues } from '../tensor/device-copies';
+import { POSITIVE } from '../tensor/kernels/triplet';
 import { checkEmbeddings, pairwiseDistances } from './distances';
-import { forEachPositivePair, Labels, labelArray } from './labels';
-import { recordFusedLoss, slopeBuffer } from './fused';
-import { checkMargin, lossChecks, TripletLossOptions, tripletTerm } from './loss-options';
+import { Labels, labelArray } from './labels';
+import { recordFusedLoss, wantsSlopes } from './fused';
+import { checkMargin, lossChecks, TripletLossOptions } from './loss-options';
 
 export interface BatchAllResult {
   /** Scalar: the mean loss over the triplets that have a positive loss. */
   loss: Tensor;
+  /**
+   * [the number of triplets with a positive loss, the number of valid triplets]: where the three numbers below
+   * come from (on a device, they stay there until one of them is read).
+   */
+  counts: Tensor;
   /** Fraction of the valid triplets whose loss is > 1e-16 (the original's `fraction_positive_triplets`). */
-  fractionPositive: number;
+  readonly fractionPositive: number;
   /** How many triplets had a positive loss. */
-  numPositive: number;
+  readonly numPositive: number;
   /** How many valid triplets the batch holds (a, p, n distinct; label(a) = label(p) ≠ label(n)). */
-  numValid: number;
+  readonly numValid: number;
 }
 
-const POSITIVE = 1e-16;
-
 /**
- * The fused batch-all op on a distance matrix D [B,B]: value and ∂loss/∂D in one pass over the valid triplets,
- * anchor by anchor, in O(B²) memory — the original builds a B×B×B tensor instead (4 GB at B = 1024).
+ * The fused batch-all op on a distance matrix D [B,B]: value and ∂loss/∂D from one pass over the valid triplets,
+ * anchor by anchor, in O(B²) memory — the original builds a B×B×B tensor instead (4 GB at B = 1024). The sums
+ * are a backend kernel (tensor/kernels/triplet.ts: on a device, they are computed there):
  *
  *   loss = Σ_{valid (a,p,n)} ℓ(D[a,p] − D[a,n]) / (#{ℓ > 1e-16} + 1e-16)
  *   ∂loss/∂D[a,p] = Σ_n ℓ'(·) / (#positive + 1e-16),   ∂loss/∂D[a,n] = −Σ_p ℓ'(·) / (#positive + 1e-16)
@@ -27,38 +34,27 @@ const POSITIVE = 1e-16;
  * The positive count is piecewise constant, so it passes no gradient (as in the original).
  */
 function batchAllOnDistances(d: Tensor, labels: Int32Array, margin: number, softMargin: boolean): BatchAllResult {
-  const b = labels.length;
-  const term = tripletTerm(margin, softMargin);
-  const slopes = slopeBuffer(d);
-  let sum = 0;
-  let numPositive = 0;
-  let numValid = 0;
-  forEachPositivePair(labels, (a, p, negatives) => {
-    const row = a * b;
-    const dap = d.data[row + p];
-    // locals in the innermost loop (not the captured totals): this loop runs B³/classes times
-    let pairSum = 0;
-    let pairPositive = 0;
-    let slopeAP = 0;
-    for (let k = 0; k < negatives.length; k++) {
-      const n = negatives[k];
-      const t = dap - d.data[row + n];
-      const value = term.value(t);
-      pairSum += value;
-      if (value > POSITIVE) pairPositive++;
-      if (slopes !== null) {
-        const slope = term.slope(t);
-        slopeAP += slope;
-        slopes[row + n] -= slope;
-      }
-    }
-    if (slopes !== null) slopes[row + p] += slopeAP;
-    sum += pairSum;
-    numPositive += pairPositive;
-    numValid += negatives.length;
+  const sums = getBackend().tripletBatchAll(d, labels, { margin, softMargin }, wantsSlopes(d));
+  const { value, scale, counts } = noGrad(() => {
+    const summary = fromNDArray(sums.summary);
+    const part = (i: number): Tensor => reshape(slice(summary, [i], [1]), []);
+    const scale = div(1, add(part(1), POSITIVE)); // 1 / (#positive + 1e-16)
+    return { value: mul(part(0), scale), scale, counts: slice(summary, [1], [2]) };
   });
-  const loss = recordFusedLoss('batchAllTripletLoss', d, sum, 1 / (numPositive + POSITIVE), slopes);
-  return { loss, fractionPositive: numPositive / (numValid + POSITIVE), numPositive, numValid };
+  const count = (i: number): number => hostValues(counts.storage)[i];
+  return {
+    loss: recordFusedLoss('batchAllTripletLoss', d, value, scale, sums.slopes),
+    counts,
+    get fractionPositive() {
+      return count(0) / (count(1) + POSITIVE);
+    },
+    get numPositive() {
+      return count(0);
+    },
+    get numValid() {
+      return count(1);
+    },
+  };
 }
 
 /**

@@ -1,9 +1,10 @@
-import { registerOp, Tensor } from '../autograd';
+import { registerOp, scalar, Tensor } from '../autograd';
+import { forEachPositivePair, tripletTerm } from '../tensor/kernels/triplet';
 import { hardestDistanceMeans } from './batch-hard';
 import { checkEmbeddings, pairwiseDistances } from './distances';
-import { forEachPositivePair, Labels, labelArray } from './labels';
-import { recordFusedLoss, slopeBuffer } from './fused';
-import { checkMargin, lossChecks, TripletLossOptions, tripletTerm } from './loss-options';
+import { Labels, labelArray } from './labels';
+import { recordFusedLoss, slopeBuffer, slopesOf } from './fused';
+import { checkMargin, lossChecks, TripletLossOptions } from './loss-options';
 
 export interface BatchSemiHardResult {
   /** Scalar: the mean over all anchor–positive pairs of the loss with their semi-hard negative. */
@@ -46,7 +47,7 @@ function semiHardOnDistances(
   softMargin: boolean,
 ): { loss: Tensor; numPairs: number } {
   const b = labels.length;
-  const term = tripletTerm(margin, softMargin);
+  const term = tripletTerm({ margin, softMargin });
   const slopes = slopeBuffer(d);
   let sum = 0;
   let numPairs = 0;
@@ -63,7 +64,9 @@ function semiHardOnDistances(
       slopes[row + n] -= term.slope(t);
     }
   });
-  const loss = recordFusedLoss('batchSemiHardTripletLoss', d, sum, numPairs > 0 ? 1 / numPairs : 0, slopes);
+  const scale = numPairs > 0 ? 1 / numPairs : 0;
+  const [value, scaleTensor] = [sum * scale, scale].map((v) => scalar(v, { dtype: d.dtype }));
+  const loss = recordFusedLoss('batchSemiHardTripletLoss', d, value, scaleTensor, slopesOf(slopes, d));
   return { loss, numPairs };
 }
 

@@ -28,35 +28,3 @@ export function labelArray(labels: Labels, batch: number | undefined, op: string
   }
   return out;
 }
-
-/** For each label value, the rows that carry it. */
-function groupsOf(labels: Int32Array): Map<number, number[]> {
-  const groups = new Map<number, number[]>();
-  labels.forEach((label, i) => {
-    const group = groups.get(label);
-    if (group) group.push(i);
-    else groups.set(label, [i]);
-  });
-  return groups;
-}
-
-/**
- * Calls visit(a, p, negatives) for every anchor–positive pair (a ≠ p, same label), in anchor order, with the rows
- * whose label differs from the anchor's: the enumeration every mining strategy starts from.
- */
-export function forEachPositivePair(
-  labels: Int32Array,
-  visit: (a: number, p: number, negatives: readonly number[]) => void,
-): void {
-  const groups = groupsOf(labels);
-  const negativesOf = new Map<number, number[]>();
-  for (const label of groups.keys()) {
-    const negatives: number[] = [];
-    for (let i = 0; i < labels.length; i++) if (labels[i] !== label) negatives.push(i);
-    negativesOf.set(label, negatives);
-  }
-  for (let a = 0; a < labels.length; a++) {
-    const negatives = negativesOf.get(labels[a])!;
-    for (const p of groups.get(labels[a])!) if (p !== a) visit(a, p, negatives);
-  }
-}

@@ -16,29 +16,6 @@ export function checkMargin(margin: number, op: string): void {
   }
 }
 
-/** The loss of one triplet as a function of t = d(a,p) − d(a,n), and its slope dℓ/dt. */
-export interface TripletTerm {
-  value(t: number): number;
-  slope(t: number): number;
-}
-
-/**
- * Hinge relu(t + margin), whose slope counts from t + margin ≥ 0 (TensorFlow's maximum(x, 0) sends a tie to x),
- * or softplus(t), whose slope is σ(t).
- */
-export function tripletTerm(margin: number, softMargin: boolean): TripletTerm {
-  if (softMargin) {
-    return {
-      value: (t) => Math.max(t, 0) + Math.log1p(Math.exp(-Math.abs(t))),
-      slope: (t) => (t >= 0 ? 1 / (1 + Math.exp(-t)) : Math.exp(t) / (1 + Math.exp(t))),
-    };
-  }
-  return {
-    value: (t) => Math.max(t + margin, 0),
-    slope: (t) => (t + margin >= 0 ? 1 : 0),
-  };
-}
-
 /** The gradient checks every loss registers: hinge, squared distances, soft margin, on a batch of 8 with 3 labels. */
 export function lossChecks(
   loss: (labels: Labels, embeddings: Tensor, margin: number, options?: TripletLossOptions) => Tensor,

@@ -140,4 +140,30 @@ export function checkArrayOps(backend: () => Backend, dtype: DType, tol: number)
       expect(relativeError(backend().diagMatrix(on(v), rows, cols), expected), `${rows}×${cols}`).to.be.below(tol);
     }
   });
+
+  it(`batch-all's sums and slopes over a distance matrix: one class, no positives, odd batches, soft margin (${dtype})`, () => {
+    const rng = new Rng(8);
+    const labelSets = [
+      [0],
+      [0, 0, 0, 0],
+      [0, 1, 2, 3, 4],
+      [0, 1, 0, 2, 1, 0, 2],
+      Array.from({ length: 64 }, (_, i) => i % 10),
+    ];
+    for (const labelList of labelSets) {
+      for (const term of [
+        { margin: 0.3, softMargin: false },
+        { margin: 0, softMargin: true },
+      ]) {
+        const labels = Int32Array.from(labelList);
+        const d = values([labels.length, labels.length], rng, dtype);
+        const expected = referenceBackend.tripletBatchAll(d, labels, term, true);
+        const actual = backend().tripletBatchAll(on(d), labels, term, true);
+        const what = `labels [${labelList.length <= 7 ? labelList : '64 of 10 classes'}], ${term.softMargin ? 'soft' : 'hinge'}`;
+        expect(relativeError(actual.summary, expected.summary), `${what}: sums`).to.be.below(tol);
+        expect(relativeError(actual.slopes!, expected.slopes!), `${what}: slopes`).to.be.below(tol);
+        expect(backend().tripletBatchAll(d, labels, term, false).slopes, 'no slopes unless asked').to.equal(null);
+      }
+    }
+  });
 }

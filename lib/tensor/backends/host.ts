@@ -2,8 +2,12 @@ import { Kernels } from '../backend';
 import { map, zip } from '../kernels/elementwise';
 import { diagMatrix, strided } from '../kernels/layout';
 import { reduce } from '../kernels/reduce';
+import { batchAllReference } from '../kernels/triplet';
 
-/** The array ops a backend without a device of its own runs as the plain loops of tensor/kernels. */
-export type ArrayOps = Pick<Kernels, 'map' | 'zip' | 'reduce' | 'strided' | 'diagMatrix'>;
+/**
+ * The array ops and the fused loss's sums, which a backend without a device of its own runs as the plain loops of
+ * tensor/kernels.
+ */
+export type ArrayOps = Pick<Kernels, 'map' | 'zip' | 'reduce' | 'strided' | 'diagMatrix' | 'tripletBatchAll'>;
 
-export const hostArrayOps: ArrayOps = { map, zip, reduce, strided, diagMatrix };
+export const hostArrayOps: ArrayOps = { map, zip, reduce, strided, diagMatrix, tripletBatchAll: batchAllReference };

@@ -8,7 +8,7 @@ import { GeneratedKernel, mapKernel, MAX_RANK, reduceKernel, STRIDED_KERNEL, zip
 import { KernelName } from './protocol';
 
 /** An input of a kernel: an array (uploaded unless the device has it), or a number passed as an argument. */
-export type Input = NDArray | { number: number };
+export type Input = NDArray | Int32Array | { number: number };
 
 /** What the array ops need of the gpu backend. */
 export interface DeviceContext {
@@ -79,6 +79,19 @@ export function deviceArrayOps(device: DeviceContext): ArrayOps {
       if (!onDevice([rows, cols], v)) return hostArrayOps.diagMatrix(v, rows, cols);
       const constants = { cols, length: v.shape[0] };
       return device.output(device.run('diagMatrixKernel', constants, rows * cols, [v]), v.dtype, [rows, cols]);
+    },
+    tripletBatchAll(d, labels, term, withSlopes) {
+      const b = labels.length;
+      if (!onDevice([b, b], d)) return hostArrayOps.tripletBatchAll(d, labels, term, withSlopes);
+      // the labels go up as float32: exact below 2²⁴
+      const constants = { b, margin: term.margin, soft: term.softMargin ? 1 : 0 };
+      const parts = device.output(device.run('batchAllPartsKernel', constants, 3 * b, [d, labels]), 'float32', [3 * b]);
+      const summary = device.run('batchAllSummaryKernel', { b }, 3, [parts]);
+      const slopes = withSlopes ? device.run('batchAllSlopeKernel', constants, b * b, [d, labels]) : -1;
+      return {
+        summary: device.output(summary, d.dtype, [3]),
+        slopes: slopes === -1 ? null : device.output(slopes, d.dtype, [b, b]),
+      };
     },
   };
 }

@@ -21,4 +21,23 @@ export function remainder(x: number, n: number): number {
   return x - quotient(x, n) * n;
 }
 
-export const KERNEL_FUNCTIONS = [quotient, remainder];
+/**
+ * The loss of one triplet, t = d(a,p) − d(a,n): the hinge max(t + margin, 0), or (soft = 1) softplus(t) — the
+ * formulas of kernels/triplet.ts `tripletTerm`.
+ */
+export function tripletValue(t: number, margin: number, soft: number): number {
+  if (soft === 1) return Math.max(t, 0) + Math.log1p(Math.exp(-Math.abs(t)));
+  return Math.max(t + margin, 0);
+}
+
+/** dℓ/dt: 1 from t + margin ≥ 0 on (a tie counts), or σ(t) for the softplus. */
+export function tripletSlope(t: number, margin: number, soft: number): number {
+  if (soft === 1) {
+    if (t >= 0) return 1 / (1 + Math.exp(-t));
+    return Math.exp(t) / (1 + Math.exp(t));
+  }
+  if (t + margin >= 0) return 1;
+  return 0;
+}
+
+export const KERNEL_FUNCTIONS = [quotient, remainder, tripletValue, tripletSlope];

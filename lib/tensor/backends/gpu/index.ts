@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { allocate, allocateIndices, LentArray } from '../../arena';
 import { Backend, BackendUnavailable, DeviceTraffic, noTraffic } from '../../backend';
-import { deviceCopy, DeviceHome, hostValues, placeOnDevice } from '../../device-copies';
+import { deviceCopy, DeviceHome, dropDeviceCopy, hostValues, placeOnDevice } from '../../device-copies';
 import { DType, TypedArray } from '../../dtype';
 import { ValueError } from '../../errors';
 import { Conv2dBackwardArgs, Conv2dGrads, ConvGeometry, Epilogue } from '../../kernels/conv';
@@ -297,6 +297,30 @@ export function createGpuBackend(mode = 'auto'): GpuBackend {
   };
 
   const FINITE_BLOCK = 1024;
+  /** The device arrays among these packed into one buffer (a kernel each) and read back in one transfer. */
+  const fetch = (arrays: readonly NDArray[]): void => {
+    const there = arrays.map(storageOf).filter((array) => deviceCopy(array)?.home === worker);
+    if (there.length < 2) return void there.forEach((array) => hostValues(array));
+    const total = there.reduce((sum, array) => sum + array.length, 0);
+    checkSize(total, 'the arrays fetched together');
+    let [packed, at] = [-1, 0];
+    for (const array of there) {
+      const constants = { at, length: array.length, first: packed === -1 ? 1 : 0 };
+      const next = worker.run('packKernel', constants, total, [packed === -1 ? id(array) : packed, id(array)]);
+      if (packed !== -1) worker.free(packed);
+      [packed, at] = [next, at + array.length];
+    }
+    const host = new Float32Array(total);
+    worker.readBack(packed, host);
+    worker.free(packed);
+    at = 0;
+    for (const array of there) {
+      array.set(host.subarray(at, at + array.length));
+      dropDeviceCopy(array); // the host holds the values now
+      at += array.length;
+    }
+  };
+
   /** Each array's blocks checked in parallel, folded into one flag per array, and those flags read back together. */
   const firstNonFinite = (arrays: readonly TypedArray[]): number => {
     let flags = -1;
@@ -326,6 +350,7 @@ export function createGpuBackend(mode = 'auto'): GpuBackend {
     traffic: () => ({ ...worker.counts }),
     implementations: () => worker.implementations(),
     place: (x) => (id(x), x),
+    fetch,
     matmul(a, b, transA, transB) {
       const [m, k] = transA ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];
       const n = transB ? b.shape[0] : b.shape[1];

@@ -15,6 +15,9 @@
 declare function quotient(x: number, n: number): number;
 /** x − ⌊x / n⌋·n, exactly: the index within its row of n. */
 declare function remainder(x: number, n: number): number;
+/** One triplet's loss and slope (functions.ts). */
+declare function tripletValue(t: number, margin: number, soft: number): number;
+declare function tripletSlope(t: number, margin: number, soft: number): number;
 
 export interface KernelThis {
   thread: { x: number };
@@ -264,4 +267,70 @@ export function diagMatrixKernel(this: KernelThis, v: Float32Array): number {
   const c = this.thread.x - r * this.constants.cols;
   if (r === c && r < this.constants.length) return v[r];
   return 0;
+}
+
+/**
+ * Batch-all, anchor a's share (thread a·3 + k): Σ ℓ(D[a,p] − D[a,n]) over its valid triplets (k = 0), how many
+ * have ℓ > 1e-16 (k = 1), how many there are (k = 2). Labels are float32 here: exact for |label| < 2²⁴.
+ */
+export function batchAllPartsKernel(this: KernelThis, d: Float32Array, labels: Float32Array): number {
+  const b = this.constants.b;
+  const a = quotient(this.thread.x, 3);
+  const k = this.thread.x - a * 3;
+  let total = 0;
+  for (let p = 0; p < b; p++) {
+    if (p !== a && labels[p] === labels[a]) {
+      for (let n = 0; n < b; n++) {
+        if (labels[n] !== labels[a]) {
+          const value = tripletValue(d[a * b + p] - d[a * b + n], this.constants.margin, this.constants.soft);
+          if (k === 0) total += value;
+          if (k === 1 && value > 1e-16) total += 1;
+          if (k === 2) total += 1;
+        }
+      }
+    }
+  }
+  return total;
+}
+
+/** [Σ ℓ, #positive, #valid]: thread k adds up the anchors' k-th parts, in anchor order. */
+export function batchAllSummaryKernel(this: KernelThis, parts: Float32Array): number {
+  let total = 0;
+  for (let a = 0; a < this.constants.b; a++) total += parts[a * 3 + this.thread.x];
+  return total;
+}
+
+/**
+ * The slopes into D[a, j]: when j is a positive of a, +Σ over the negatives n of ℓ'(D[a,j] − D[a,n]); when j is a
+ * negative, −Σ over the positives p of ℓ'(D[a,p] − D[a,j]); else (j = a) 0.
+ */
+export function batchAllSlopeKernel(this: KernelThis, d: Float32Array, labels: Float32Array): number {
+  const b = this.constants.b;
+  const a = quotient(this.thread.x, b);
+  const j = this.thread.x - a * b;
+  let slope = 0;
+  if (j !== a && labels[j] === labels[a]) {
+    for (let n = 0; n < b; n++) {
+      if (labels[n] !== labels[a])
+        slope += tripletSlope(d[a * b + j] - d[a * b + n], this.constants.margin, this.constants.soft);
+    }
+  }
+  if (labels[j] !== labels[a]) {
+    for (let p = 0; p < b; p++) {
+      if (p !== a && labels[p] === labels[a])
+        slope -= tripletSlope(d[a * b + p] - d[a * b + j], this.constants.margin, this.constants.soft);
+    }
+  }
+  return slope;
+}
+
+/**
+ * Packs arrays into one buffer, one array a call: x goes to [at, at + length), the rest comes from the buffer
+ * so far (`first`: zeros), so that several small results come home in one readback.
+ */
+export function packKernel(this: KernelThis, previous: Float32Array, x: Float32Array): number {
+  const i = this.thread.x;
+  if (i >= this.constants.at && i < this.constants.at + this.constants.length) return x[i - this.constants.at];
+  if (this.constants.first === 1) return 0;
+  return previous[i];
 }
