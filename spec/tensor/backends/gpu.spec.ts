@@ -1,16 +1,7 @@
 import { expect } from 'chai';
-import {
-  Adam,
-  batchAllTripletLoss,
-  EmbeddingNet,
-  randn,
-  Rng,
-  setBackend,
-  stepArena,
-  Tensor,
-  withBackend,
-} from '../../../lib';
+import { Adam, EmbeddingNet, getBackend, randn, Rng, setBackend, stepArena, Tensor, withBackend } from '../../../lib';
 import { DeviceTraffic, trafficBetween } from '../../../lib/tensor/backend';
+import { defaultParams, tripletLoss } from '../../../lib/train';
 import { createGpuBackend, GpuBackend } from '../../../lib/tensor/backends';
 import { adapterDescription } from '../../../lib/tensor/backends/gpu/gpujs';
 import { checkBackendAgainstReference } from '../../support/backend-checks';
@@ -59,15 +50,20 @@ function trainer(batch: number, channels: number) {
   const rng = new Rng(7);
   const net = new EmbeddingNet({ imageSize: 28, numChannels: channels, embeddingSize: 16 }, rng);
   const adam = new Adam(net.namedParameters(), { lr: 1e-2, epsilon: 1e-3 });
-  const labels = Int32Array.from({ length: batch }, (_, i) => i % 4);
+  const params = { ...defaultParams(), margin: 0.5 };
   const arena = stepArena();
+  // as the trainer's step: the loss, the backward pass, the logged scalars fetched, the finite check, Adam
   const step = (images: Tensor): number =>
     arena.step(() => {
       adam.zeroGrad();
-      const { loss } = batchAllTripletLoss(labels, net.forward(images), 0.5);
+      const labels = Int32Array.from({ length: batch }, (_, i) => i % 4); // a new batch's labels
+      const { loss, logged, stats } = tripletLoss(params, labels, net.forward(images));
       loss.backward();
+      getBackend().fetch?.(logged);
+      const { loss: value } = stats();
+      expect(getBackend().firstNonFinite(net.parameters().map((p) => p.grad!.storage))).to.equal(-1);
       adam.step();
-      return loss.item();
+      return value;
     });
   const images = (): Tensor => randn([batch, 28, 28, 1], rng, { mean: 0.3, std: 0.3 });
   return { net, step, images };
@@ -96,7 +92,7 @@ describe('gpu backend: a training step on the device (WebGPU)', () => {
     });
   });
 
-  it('keeps the weights, activations and Adam moments on the device: a step moves the batch and a few small arrays', () => {
+  it('keeps the whole step on the device: ≤ 2 uploads (the batch) of ≤ 1.5× its bytes, ≤ 2 readbacks of ≤ 10 KB', () => {
     const backend = setBackend('gpu', { gpuMode: 'webgpu' }) as GpuBackend;
     const { net, step, images } = trainer(32, 8);
     const batch = images();
@@ -110,20 +106,32 @@ describe('gpu backend: a training step on the device (WebGPU)', () => {
     expect(first.uploadBytes).to.be.above(weightBytes);
     const second = traffic();
     const batchBytes = 4 * batch.size;
-    // the images go up once (both the first convolution and its filter gradient read that upload); the rest is
-    // the dense layer's bias, the loss's inputs and gradients — tensors of batch × embedding size
-    expect(second.uploadBytes, 'bytes up').to.be.below(1.5 * batchBytes);
-    expect(second.readbackBytes, 'bytes down').to.be.below(weightBytes / 4);
+    // up: the images (read by the first convolution and its filter gradient) and the labels (by the loss);
+    // down: the logged scalars together, then the finite check's flags — everything else stays on the device
+    expect(second.uploads, 'uploads').to.be.at.most(2);
+    expect(second.uploadBytes, 'bytes up').to.be.at.most(1.5 * batchBytes);
+    expect(second.readbacks, 'readbacks').to.be.at.most(2);
+    expect(second.readbackBytes, 'bytes down').to.be.at.most(10_000);
   });
 
   it('never runs a kernel on gpu.js’s CPU fallback when WebGPU was asked for', () => {
     const backend = setBackend('gpu', { gpuMode: 'webgpu' }) as GpuBackend;
     train(1, 8, 4);
     const implementations = backend.implementations();
+    // the network's kernels, the distances' elementwise ops and reductions, the loss, the check and the fetch
     expect(Object.keys(implementations)).to.include.members([
       'conv2dKernel',
       'conv2dFilterGradKernel',
       'adamThetaKernel',
+      'zip(a * b)',
+      'map(Math.sqrt(a))',
+      'reduce(sum)',
+      'strided',
+      'diagMatrixKernel',
+      'batchAllPartsKernel',
+      'batchAllSlopeKernel',
+      'finiteFlagKernel',
+      'packKernel',
     ]);
     for (const [kernel, implementation] of Object.entries(implementations))
       expect(implementation, kernel).to.equal('WebGPUKernel');
