@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { Adam, batchAllTripletLoss, EmbeddingNet, randn, Rng, stepArena } from '../lib';
+import { Adam, EmbeddingNet, randn, Rng, stepArena } from '../lib';
+import { defaultParams, tripletLoss } from '../lib/train';
 import { aroundKernels, Backend, useBackend } from '../lib/tensor/backend';
 import { createGpuBackend, createJsBackend, GpuBackend } from '../lib/tensor/backends';
 import { NETWORK } from './fixture';
@@ -20,22 +21,28 @@ interface TrainingFigure {
   imagesPerSecond: number;
 }
 
-/** Images per second of training steps (forward, batch-all loss, backward, Adam) on `backend`. */
+/**
+ * Images per second of training steps on `backend`, as the trainer's: a new batch (its images and labels go up),
+ * forward, batch-all loss, backward, the logged scalars fetched, the finite check, Adam.
+ */
 function trainingRate(backend: Backend, batch: number, steps: number): number {
   useBackend(backend);
   const rng = new Rng(230);
   const net = new EmbeddingNet(NETWORK, rng);
   const adam = new Adam(net.namedParameters(), { lr: 1e-3 });
-  const labels = Int32Array.from({ length: batch }, (_, i) => i % 10);
-  const images = randn([batch, 28, 28, 1], rng, { mean: 0.3, std: 0.3 });
+  const params = { ...defaultParams(), margin: 0.5 };
   const arena = stepArena();
   const step = (): number =>
     arena.step(() => {
       adam.zeroGrad();
-      const { loss } = batchAllTripletLoss(labels, net.forward(images), 0.5);
+      const labels = Int32Array.from({ length: batch }, (_, i) => i % 10);
+      const images = randn([batch, 28, 28, 1], rng, { mean: 0.3, std: 0.3 });
+      const { loss, logged, stats } = tripletLoss(params, labels, net.forward(images));
       loss.backward();
+      backend.fetch?.(logged); // waits for the step's device work
+      const finite = backend.firstNonFinite(net.parameters().map((p) => p.grad!.storage)) === -1;
       adam.step();
-      return loss.item(); // the one value a step reads: it waits for the step's device work
+      return finite ? stats().loss : NaN;
     });
   step();
   step(); // compiles every kernel, uploads the weights

@@ -13,7 +13,8 @@ export interface TensorOptions {
   requiresGrad?: boolean;
 }
 
-function resolveDType(dtype: unknown, op: string): DType {
+/** The dtype an option names ('float32' when none), or a DTypeError naming the op. */
+export function resolveDType(dtype: unknown, op: string): DType {
   if (dtype === undefined) return 'float32';
   if (!isDType(dtype)) throw new DTypeError(`${op}: unknown dtype '${String(dtype)}' (use 'float32' or 'float64')`);
   return dtype;

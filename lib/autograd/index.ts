@@ -10,6 +10,7 @@ export {
   ones,
   onesLike,
   randn,
+  resolveDType,
   scalar,
   tensor,
   TensorOptions,

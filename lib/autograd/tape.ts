@@ -1,4 +1,3 @@
-import { allocate } from '../tensor/arena';
 import { getBackend } from '../tensor/backend';
 import { ShapeError, ValueError } from '../tensor/errors';
 import { NDArray, storageOf } from '../tensor/ndarray';
@@ -88,9 +87,8 @@ export function backward(root: Tensor, seed?: Tensor): void {
       `backward: gradient ${seed.dtype} ${formatShape(seed.shape)} does not match output ${root.dtype} ${formatShape(root.shape)}`,
     );
   }
-  const grads = new Map<Tensor, Tensor>([
-    [root, seed ?? new Tensor(allocate(root.dtype, root.size, false).fill(1), root.shape)],
-  ]);
+  // ∂root/∂root = 1, made where the root is (a backend on a device keeps the whole backward pass there)
+  const grads = new Map<Tensor, Tensor>([[root, seed ?? fromNDArray(getBackend().map(root, '1', 0, 0))]]);
   const accumulate = (t: Tensor, g: Tensor): void => {
     const previous = grads.get(t);
     grads.set(t, previous ? fromNDArray(getBackend().zip(previous, g, 'a + b', 'backward')) : g);

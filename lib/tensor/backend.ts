@@ -6,7 +6,7 @@ import { Formula } from './kernels/elementwise';
 import { AdamUpdate } from './kernels/optim';
 import { PoolResult } from './kernels/pool';
 import { Reduction } from './kernels/reduce';
-import { BatchAllSums, TermOptions } from './kernels/triplet';
+import { BatchAllSums, LabelMasks, SemiHardSums, TermOptions } from './kernels/triplet';
 import { Walk } from './kernels/layout';
 import { NDArray } from './ndarray';
 
@@ -49,6 +49,10 @@ export interface Kernels {
   diagMatrix(v: NDArray, rows: number, cols: number): NDArray;
   /** Batch-all's sums over the valid triplets of the distances D [B,B] (kernels/triplet.ts), and their slopes. */
   tripletBatchAll(d: NDArray, labels: Int32Array, term: TermOptions, withSlopes: boolean): BatchAllSums;
+  /** Semi-hard's sums over the anchor–positive pairs of D, each with its semi-hard negative, and their slopes. */
+  tripletSemiHard(d: NDArray, labels: Int32Array, term: TermOptions, withSlopes: boolean): SemiHardSums;
+  /** The anchor–positive and anchor–negative masks of the labels, in `like`'s dtype (and where it is). */
+  labelMasks(labels: Int32Array, like: NDArray): LabelMasks;
 }
 
 /** What crossed between the host and a backend's device, and how many kernels it launched, since it started. */
@@ -118,6 +122,8 @@ export const KERNELS: Readonly<Record<KernelName, string>> = {
   strided: 'layout (transpose, slice, broadcast, diagonal)',
   diagMatrix: 'diagonal matrix',
   tripletBatchAll: 'batch-all triplet sums',
+  tripletSemiHard: 'semi-hard triplet sums',
+  labelMasks: 'label masks',
 };
 
 export const KERNEL_NAMES = Object.keys(KERNELS) as KernelName[];

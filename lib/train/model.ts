@@ -55,14 +55,13 @@ export function tripletLoss(params: Params, labels: Int32Array, embeddings: Tens
     case 'batch_semihard': {
       const mine = params.triplet_strategy === 'batch_hard' ? batchHardTripletLoss : batchSemiHardTripletLoss;
       const r = mine(labels, embeddings, params.margin, options);
-      const { hardestPositiveDist, hardestNegativeDist } = r;
       return {
         loss: r.loss,
-        logged: [r.loss, norm],
+        logged: [r.loss, ...r.hardest, norm],
         stats: () => ({
           loss: r.loss.item(),
-          hardestPositiveDist,
-          hardestNegativeDist,
+          hardestPositiveDist: r.hardestPositiveDist,
+          hardestNegativeDist: r.hardestNegativeDist,
           embeddingMeanNorm: norm.item(),
         }),
       };

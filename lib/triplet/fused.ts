@@ -1,24 +1,13 @@
-import { allocate } from '../tensor/arena';
-import { inDType } from '../tensor/kernels/triplet';
 import { NDArray } from '../tensor/ndarray';
 import { fromNDArray, isGradEnabled, mul, record, Tensor } from '../autograd';
 
 /**
- * The fused losses walk the distance matrix D in loops and add each triplet's slope dℓ/dt into a [B,B] buffer:
- * +ℓ' into D[a,p], −ℓ' into D[a,n]. None is needed when no gradient will be asked for.
+ * The fused losses walk the distance matrix D in loops (backend kernels, tensor/kernels/triplet.ts) and add each
+ * triplet's slope dℓ/dt into a [B,B] array: +ℓ' into D[a,p], −ℓ' into D[a,n]. Whether a gradient of D will be
+ * asked for, so that the slopes are worth summing:
  */
-export function slopeBuffer(d: Tensor): Float64Array | null {
-  return wantsSlopes(d) ? (allocate('float64', d.size) as Float64Array) : null;
-}
-
-/** Whether a gradient of D will be asked for: the slopes are worth summing. */
 export function wantsSlopes(d: Tensor): boolean {
   return isGradEnabled() && d.requiresGrad;
-}
-
-/** A slope buffer's sums as an array of D's dtype (null stays null). */
-export function slopesOf(buffer: Float64Array | null, d: Tensor): NDArray | null {
-  return buffer && inDType(buffer, d);
 }
 
 /**

@@ -1,4 +1,5 @@
-import { DType, Tensor, zeros } from '../autograd';
+import { DType, fromNDArray, resolveDType, Tensor, zeros } from '../autograd';
+import { labelMasksReference } from '../tensor/kernels/triplet';
 import { Labels, labelArray } from './labels';
 
 /** Masks are 0/1 tensors in the embeddings' dtype, so they multiply distances directly. */
@@ -6,27 +7,16 @@ export interface MaskOptions {
   dtype?: DType;
 }
 
-function pairMask(
-  labels: Labels,
-  keep: (a: number, b: number, i: number, j: number) => boolean,
-  op: string,
-  options: MaskOptions,
-): Tensor {
-  const l = labelArray(labels, undefined, op);
-  const b = l.length;
-  const mask = zeros([b, b], options);
-  for (let i = 0; i < b; i++) for (let j = 0; j < b; j++) if (keep(l[i], l[j], i, j)) mask.data[i * b + j] = 1;
-  return mask;
-}
-
 /** [B,B]: 1 where a ≠ p and label(a) = label(p) — the valid anchor–positive pairs. */
 export function anchorPositiveMask(labels: Labels, options: MaskOptions = {}): Tensor {
-  return pairMask(labels, (la, lp, a, p) => a !== p && la === lp, 'anchorPositiveMask', options);
+  const l = labelArray(labels, undefined, 'anchorPositiveMask');
+  return fromNDArray(labelMasksReference(l, resolveDType(options.dtype, 'anchorPositiveMask')).positive);
 }
 
 /** [B,B]: 1 where label(a) ≠ label(n) — the valid anchor–negative pairs. */
 export function anchorNegativeMask(labels: Labels, options: MaskOptions = {}): Tensor {
-  return pairMask(labels, (la, ln) => la !== ln, 'anchorNegativeMask', options);
+  const l = labelArray(labels, undefined, 'anchorNegativeMask');
+  return fromNDArray(labelMasksReference(l, resolveDType(options.dtype, 'anchorNegativeMask')).negative);
 }
 
 /**

@@ -141,7 +141,7 @@ export function checkArrayOps(backend: () => Backend, dtype: DType, tol: number)
     }
   });
 
-  it(`batch-all's sums and slopes over a distance matrix: one class, no positives, odd batches, soft margin (${dtype})`, () => {
+  it(`batch-all's and semi-hard's sums and slopes, and the label masks: one class, no positives, odd batches, soft margin (${dtype})`, () => {
     const rng = new Rng(8);
     const labelSets = [
       [0],
@@ -163,7 +163,19 @@ export function checkArrayOps(backend: () => Backend, dtype: DType, tol: number)
         expect(relativeError(actual.summary, expected.summary), `${what}: sums`).to.be.below(tol);
         expect(relativeError(actual.slopes!, expected.slopes!), `${what}: slopes`).to.be.below(tol);
         expect(backend().tripletBatchAll(d, labels, term, false).slopes, 'no slopes unless asked').to.equal(null);
+        // semi-hard on the same D: its values tie often, so the choice's tie rule (the first in row order) counts
+        const semiHard = referenceBackend.tripletSemiHard(d, labels, term, true);
+        const ours = backend().tripletSemiHard(on(d), labels, term, true);
+        expect(relativeError(ours.summary, semiHard.summary), `${what}: semi-hard sums`).to.be.below(tol);
+        expect(relativeError(ours.slopes!, semiHard.slopes!), `${what}: semi-hard slopes`).to.be.below(tol);
       }
+      const labels = Int32Array.from(labelList);
+      const like = values([labels.length, labels.length], rng, dtype);
+      const expected = referenceBackend.labelMasks(labels, like);
+      const actual = backend().labelMasks(labels, on(like));
+      expect(relativeError(actual.positive, expected.positive), `positive mask of [${labelList}]`).to.equal(0);
+      expect(relativeError(actual.negative, expected.negative), `negative mask of [${labelList}]`).to.equal(0);
+      expect(actual.positive.dtype).to.equal(dtype);
     }
   });
 }

@@ -224,8 +224,9 @@ describe('triplet: gradients', () => {
     expect(result.numValid).to.equal(4 * 103 * 102 * 921 + 6 * 102 * 101 * 922);
     expect(Number.isFinite(result.loss)).to.equal(true);
     expect(e.grad!.data.every(Number.isFinite)).to.equal(true);
-    // O(B²): the largest array is the kernel backend's arena (a few B×B matrices); a B³ tensor would be 1024 B².
-    expect(largest).to.be.at.most(4 * b * b);
+    // O(B²): the largest array is a view of the js backend's shared memory (a few B×B matrices, ~4.5 B² floats);
+    // a B³ tensor would be 1024 B²
+    expect(largest).to.be.at.most(8 * b * b);
   });
 });
 

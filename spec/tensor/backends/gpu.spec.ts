@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Adam, EmbeddingNet, getBackend, randn, Rng, setBackend, stepArena, Tensor, withBackend } from '../../../lib';
 import { DeviceTraffic, trafficBetween } from '../../../lib/tensor/backend';
-import { defaultParams, tripletLoss } from '../../../lib/train';
+import { defaultParams, Params, tripletLoss } from '../../../lib/train';
 import { createGpuBackend, GpuBackend } from '../../../lib/tensor/backends';
 import { adapterDescription } from '../../../lib/tensor/backends/gpu/gpujs';
 import { checkBackendAgainstReference } from '../../support/backend-checks';
@@ -46,11 +46,11 @@ describe('gpu backend: modes', () => {
  * arithmetic: the loss only sees distances) moves by ±lr whichever its sign, so two correct backends differ by
  * 2·lr there. A larger ε makes such steps ∝ g, and comparisons well-conditioned.
  */
-function trainer(batch: number, channels: number) {
+function trainer(batch: number, channels: number, strategy: Params['triplet_strategy'] = 'batch_all') {
   const rng = new Rng(7);
   const net = new EmbeddingNet({ imageSize: 28, numChannels: channels, embeddingSize: 16 }, rng);
   const adam = new Adam(net.namedParameters(), { lr: 1e-2, epsilon: 1e-3 });
-  const params = { ...defaultParams(), margin: 0.5 };
+  const params = { ...defaultParams(), margin: 0.5, triplet_strategy: strategy };
   const arena = stepArena();
   // as the trainer's step: the loss, the backward pass, the logged scalars fetched, the finite check, Adam
   const step = (images: Tensor): number =>
@@ -92,27 +92,29 @@ describe('gpu backend: a training step on the device (WebGPU)', () => {
     });
   });
 
-  it('keeps the whole step on the device: ≤ 2 uploads (the batch) of ≤ 1.5× its bytes, ≤ 2 readbacks of ≤ 10 KB', () => {
-    const backend = setBackend('gpu', { gpuMode: 'webgpu' }) as GpuBackend;
-    const { net, step, images } = trainer(32, 8);
-    const batch = images();
-    const traffic = (): DeviceTraffic => {
-      const before = backend.traffic();
-      step(images()); // a new batch each step, as the trainer's
-      return trafficBetween(before, backend.traffic());
-    };
-    const weightBytes = 4 * net.namedParameters().reduce((sum, [, p]) => sum + p.size, 0);
-    const first = traffic(); // uploads the weights and the moments
-    expect(first.uploadBytes).to.be.above(weightBytes);
-    const second = traffic();
-    const batchBytes = 4 * batch.size;
-    // up: the images (read by the first convolution and its filter gradient) and the labels (by the loss);
-    // down: the logged scalars together, then the finite check's flags — everything else stays on the device
-    expect(second.uploads, 'uploads').to.be.at.most(2);
-    expect(second.uploadBytes, 'bytes up').to.be.at.most(1.5 * batchBytes);
-    expect(second.readbacks, 'readbacks').to.be.at.most(2);
-    expect(second.readbackBytes, 'bytes down').to.be.at.most(10_000);
-  });
+  for (const strategy of ['batch_all', 'batch_hard', 'batch_semihard'] as const) {
+    it(`keeps the whole step on the device (${strategy}): ≤ 2 uploads of ≤ 1.5× the batch, ≤ 2 readbacks of ≤ 10 KB`, () => {
+      const backend = setBackend('gpu', { gpuMode: 'webgpu' }) as GpuBackend;
+      const { net, step, images } = trainer(32, 8, strategy);
+      const batch = images();
+      const traffic = (): DeviceTraffic => {
+        const before = backend.traffic();
+        step(images()); // a new batch each step, as the trainer's
+        return trafficBetween(before, backend.traffic());
+      };
+      const weightBytes = 4 * net.namedParameters().reduce((sum, [, p]) => sum + p.size, 0);
+      const first = traffic(); // uploads the weights and the moments
+      expect(first.uploadBytes).to.be.above(weightBytes);
+      const second = traffic();
+      const batchBytes = 4 * batch.size;
+      // up: the images (read by the first convolution and its filter gradient) and the labels (by the loss and
+      // the masks); down: the logged scalars together, then the finite check's flags — the rest stays there
+      expect(second.uploads, 'uploads').to.be.at.most(2);
+      expect(second.uploadBytes, 'bytes up').to.be.at.most(1.5 * batchBytes);
+      expect(second.readbacks, 'readbacks').to.be.at.most(2);
+      expect(second.readbackBytes, 'bytes down').to.be.at.most(10_000);
+    });
+  }
 
   it('never runs a kernel on gpu.js’s CPU fallback when WebGPU was asked for', () => {
     const backend = setBackend('gpu', { gpuMode: 'webgpu' }) as GpuBackend;

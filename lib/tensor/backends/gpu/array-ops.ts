@@ -1,6 +1,7 @@
 import { hostValues } from '../../device-copies';
 import { DType } from '../../dtype';
 import { broadcastWalk } from '../../kernels/layout';
+import { TermOptions } from '../../kernels/triplet';
 import { NDArray, storageOf } from '../../ndarray';
 import { broadcastShapes, Shape, sizeOf, stridesOf } from '../../shape';
 import { ArrayOps, hostArrayOps } from '../host';
@@ -44,6 +45,29 @@ export function deviceArrayOps(device: DeviceContext): ArrayOps {
   const hostScalar = (x: NDArray): boolean => sizeOf(x.shape) === 1 && !device.has(x);
   const value = (x: NDArray): Input => ({ number: hostValues(storageOf(x))[0] });
 
+  /**
+   * A fused loss on D [B,B]: each anchor's parts (`width` of them), their totals (the summary), and when asked
+   * the slopes into every entry, the kernels reading D and `extra` (the labels, or semi-hard's choices).
+   */
+  const fusedLoss = (
+    d: NDArray,
+    kernels: { parts: KernelName; width: number; slopes: KernelName },
+    term: TermOptions,
+    withSlopes: boolean,
+    extra: Input,
+  ): { summary: NDArray; slopes: NDArray | null } => {
+    const b = d.shape[0];
+    const { width } = kernels;
+    const constants = { b, margin: term.margin, soft: term.softMargin ? 1 : 0 };
+    const parts = device.output(device.run(kernels.parts, constants, width * b, [d, extra]), 'float32', [width * b]);
+    const summary = device.output(device.run('anchorSumsKernel', { b, width }, width, [parts]), d.dtype, [width]);
+    if (!withSlopes) return { summary, slopes: null };
+    return {
+      summary,
+      slopes: device.output(device.run(kernels.slopes, constants, b * b, [d, extra]), d.dtype, [b, b]),
+    };
+  };
+
   return {
     map(x, formula, c, d) {
       if (!onDevice(x.shape, x)) return hostArrayOps.map(x, formula, c, d);
@@ -81,17 +105,23 @@ export function deviceArrayOps(device: DeviceContext): ArrayOps {
       return device.output(device.run('diagMatrixKernel', constants, rows * cols, [v]), v.dtype, [rows, cols]);
     },
     tripletBatchAll(d, labels, term, withSlopes) {
+      if (!onDevice(d.shape, d)) return hostArrayOps.tripletBatchAll(d, labels, term, withSlopes);
+      const kernels = { parts: 'batchAllPartsKernel', width: 3, slopes: 'batchAllSlopeKernel' } as const;
+      return fusedLoss(d, kernels, term, withSlopes, labels); // the labels go up as float32: exact below 2²⁴
+    },
+    tripletSemiHard(d, labels, term, withSlopes) {
+      if (!onDevice(d.shape, d)) return hostArrayOps.tripletSemiHard(d, labels, term, withSlopes);
       const b = labels.length;
-      if (!onDevice([b, b], d)) return hostArrayOps.tripletBatchAll(d, labels, term, withSlopes);
-      // the labels go up as float32: exact below 2²⁴
-      const constants = { b, margin: term.margin, soft: term.softMargin ? 1 : 0 };
-      const parts = device.output(device.run('batchAllPartsKernel', constants, 3 * b, [d, labels]), 'float32', [3 * b]);
-      const summary = device.run('batchAllSummaryKernel', { b }, 3, [parts]);
-      const slopes = withSlopes ? device.run('batchAllSlopeKernel', constants, b * b, [d, labels]) : -1;
-      return {
-        summary: device.output(summary, d.dtype, [3]),
-        slopes: slopes === -1 ? null : device.output(slopes, d.dtype, [b, b]),
-      };
+      const choice = device.output(device.run('semiHardChoiceKernel', { b }, b * b, [d, labels]), 'float32', [b, b]);
+      const kernels = { parts: 'semiHardPartsKernel', width: 2, slopes: 'semiHardSlopeKernel' } as const;
+      return fusedLoss(d, kernels, term, withSlopes, choice);
+    },
+    labelMasks(labels, like) {
+      const b = labels.length;
+      if (!onDevice([b, b], like)) return hostArrayOps.labelMasks(labels, like);
+      const mask = (negative: number): NDArray =>
+        device.output(device.run('labelMaskKernel', { b, negative }, b * b, [labels]), like.dtype, [b, b]);
+      return { positive: mask(0), negative: mask(1) };
     },
   };
 }

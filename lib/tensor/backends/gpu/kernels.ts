@@ -293,10 +293,10 @@ export function batchAllPartsKernel(this: KernelThis, d: Float32Array, labels: F
   return total;
 }
 
-/** [Σ ℓ, #positive, #valid]: thread k adds up the anchors' k-th parts, in anchor order. */
-export function batchAllSummaryKernel(this: KernelThis, parts: Float32Array): number {
+/** Column k of the anchors' parts [B, width], added up in anchor order (batch-all's and semi-hard's totals). */
+export function anchorSumsKernel(this: KernelThis, parts: Float32Array): number {
   let total = 0;
-  for (let a = 0; a < this.constants.b; a++) total += parts[a * 3 + this.thread.x];
+  for (let a = 0; a < this.constants.b; a++) total += parts[a * this.constants.width + this.thread.x];
   return total;
 }
 
@@ -333,4 +333,66 @@ export function packKernel(this: KernelThis, previous: Float32Array, x: Float32A
   if (i >= this.constants.at && i < this.constants.at + this.constants.length) return x[i - this.constants.at];
   if (this.constants.first === 1) return 0;
   return previous[i];
+}
+
+/** The label masks [B,B]: `negative` 0 gives 1 where a ≠ p and label(a) = label(p); 1 gives label(a) ≠ label(n). */
+export function labelMaskKernel(this: KernelThis, labels: Float32Array): number {
+  const i = quotient(this.thread.x, this.constants.b);
+  const j = this.thread.x - i * this.constants.b;
+  if (this.constants.negative === 1) return labels[i] !== labels[j] ? 1 : 0;
+  return i !== j && labels[i] === labels[j] ? 1 : 0;
+}
+
+/**
+ * Semi-hard's choice for entry (a, j): when j is a positive of a, the negative n* of the pair — the closest n with
+ * D[a,n] > D[a,j], else the farthest negative, the first in row order on a tie; −1 when a has no negative — and
+ * −2 when (a, j) is not a pair. One search per pair, which the parts and slopes then read.
+ */
+export function semiHardChoiceKernel(this: KernelThis, d: Float32Array, labels: Float32Array): number {
+  const b = this.constants.b;
+  const a = quotient(this.thread.x, b);
+  const j = this.thread.x - a * b;
+  if (j === a || labels[j] !== labels[a]) return -2;
+  const dap = d[a * b + j];
+  let outside = -1;
+  let farthest = -1;
+  for (let n = 0; n < b; n++) {
+    if (labels[n] !== labels[a]) {
+      const dan = d[a * b + n];
+      if (dan > dap && (outside < 0 || dan < d[a * b + outside])) outside = n;
+      if (farthest < 0 || dan > d[a * b + farthest]) farthest = n;
+    }
+  }
+  if (outside >= 0) return outside;
+  return farthest;
+}
+
+/** Semi-hard, anchor a's share (thread a·2 + k): Σ ℓ(D[a,p] − D[a,n*]) over its pairs with a negative (k = 0), its pairs (k = 1). */
+export function semiHardPartsKernel(this: KernelThis, d: Float32Array, choice: Float32Array): number {
+  const b = this.constants.b;
+  const a = quotient(this.thread.x, 2);
+  const k = this.thread.x - a * 2;
+  let total = 0;
+  for (let p = 0; p < b; p++) {
+    const n = choice[a * b + p];
+    if (k === 1 && n > -2) total += 1;
+    if (k === 0 && n >= 0)
+      total += tripletValue(d[a * b + p] - d[a * b + n], this.constants.margin, this.constants.soft);
+  }
+  return total;
+}
+
+/** The slopes into D[a, j]: +ℓ' of its own pair when j is a positive, −ℓ' of every pair of a whose n* is j. */
+export function semiHardSlopeKernel(this: KernelThis, d: Float32Array, choice: Float32Array): number {
+  const b = this.constants.b;
+  const a = quotient(this.thread.x, b);
+  const j = this.thread.x - a * b;
+  let slope = 0;
+  const own = choice[a * b + j];
+  if (own >= 0) slope += tripletSlope(d[a * b + j] - d[a * b + own], this.constants.margin, this.constants.soft);
+  for (let p = 0; p < b; p++) {
+    if (choice[a * b + p] === j)
+      slope -= tripletSlope(d[a * b + p] - d[a * b + j], this.constants.margin, this.constants.soft);
+  }
+  return slope;
 }
