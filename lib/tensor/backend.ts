@@ -64,11 +64,13 @@ export interface DeviceTraffic {
   launches: number;
   /** Milliseconds this thread waited for the device (in reads: until the work before them was done). */
   waitMs: number;
+  /** Kernels compiled for the device (a new kernel, or a shape the cache no longer held), as of its last answer. */
+  compiles: number;
 }
 
 /** No traffic yet: where a count starts. */
 export function noTraffic(): DeviceTraffic {
-  return { uploads: 0, uploadBytes: 0, readbacks: 0, readbackBytes: 0, launches: 0, waitMs: 0 };
+  return { uploads: 0, uploadBytes: 0, readbacks: 0, readbackBytes: 0, launches: 0, waitMs: 0, compiles: 0 };
 }
 
 /** The traffic between two readings of `traffic()`, added to `into` (a new count by default). */

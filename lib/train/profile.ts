@@ -114,7 +114,7 @@ export class StepProfiler {
     const round = (n: number): string => (Number.isInteger(per(n)) ? String(per(n)) : per(n).toFixed(1));
     return [
       `device transfers per step: ${round(t.uploads)} uploads (${mb(t.uploadBytes)} MB), ${round(t.readbacks)} readbacks (${mb(t.readbackBytes)} MB), ${round(t.launches)} kernel launches`,
-      `time per step: ${stepMs.toFixed(1)} ms — waiting for the device ${per(t.waitMs).toFixed(1)} ms, the host's own work (posting kernels included) ${(stepMs - per(t.waitMs)).toFixed(1)} ms`,
+      `time per step: ${stepMs.toFixed(1)} ms — waiting for the device ${per(t.waitMs).toFixed(1)} ms, the host's own work (posting kernels included) ${(stepMs - per(t.waitMs)).toFixed(1)} ms; kernels compiled: ${t.compiles} in ${this.steps} steps`,
       "(the device runs kernels while the host goes on: a kernel's row above is the time to post it, and the device's work shows in the phase that first waited for a result)",
     ];
   }

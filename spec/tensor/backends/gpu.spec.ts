@@ -100,6 +100,7 @@ describe('gpu backend: a training step on the device (WebGPU)', () => {
       const traffic = (): DeviceTraffic => {
         const before = backend.traffic();
         step(images()); // a new batch each step, as the trainer's
+        backend.implementations(); // an answer after the step's last kernel: its compiles are counted
         return trafficBetween(before, backend.traffic());
       };
       const weightBytes = 4 * net.namedParameters().reduce((sum, [, p]) => sum + p.size, 0);
@@ -113,6 +114,8 @@ describe('gpu backend: a training step on the device (WebGPU)', () => {
       expect(second.uploadBytes, 'bytes up').to.be.at.most(1.5 * batchBytes);
       expect(second.readbacks, 'readbacks').to.be.at.most(2);
       expect(second.readbackBytes, 'bytes down').to.be.at.most(10_000);
+      // and every kernel of the step (~80 with their shapes) stays compiled: the next step compiles none
+      expect(second.compiles, 'kernels compiled in the second step').to.equal(0);
     });
   }
 

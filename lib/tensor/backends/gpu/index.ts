@@ -35,7 +35,8 @@ const MAX_ELEMENTS = 1 << 24;
 
 /** The main thread's side of the device: buffer ids, the commands that make them, reads, and what moved. */
 class GpuWorker implements DeviceHome {
-  private readonly control = new Int32Array(new SharedArrayBuffer(8));
+  /** [status, the answer's length in bytes, kernels compiled so far] (server.ts writes them). */
+  private readonly control = new Int32Array(new SharedArrayBuffer(12));
   private readonly text = new Uint8Array(new SharedArrayBuffer(4096));
   private readonly worker: Worker;
   private nextId = 1;
@@ -73,6 +74,7 @@ class GpuWorker implements DeviceHome {
         return { status: STATUS.failed, message: `no answer after ${timeoutMs / 1000} s while ${what}` };
     }
     const message = Buffer.from(this.text.subarray(0, this.control[1])).toString('utf8');
+    this.counts.compiles = this.control[2];
     return { status: this.control[0], message };
   }
 

@@ -11,7 +11,12 @@ import { Command, STATUS } from './protocol';
  * per kernel, constants and output size.
  */
 
-const CACHE_SIZE = 64;
+/**
+ * Compiled kernels kept: a training step of the original's network uses ~80 (its shapes, the elementwise ops' and
+ * reductions' variants, a finite check per parameter), and evaluation a few more; past this, the least recently
+ * used is dropped, and compiling again costs milliseconds on a real GPU.
+ */
+const CACHE_SIZE = 512;
 
 if (parentPort) {
   const {
@@ -22,6 +27,7 @@ if (parentPort) {
   const control = new Int32Array(controlBuffer);
   const text = new Uint8Array(textBuffer);
   const cache = new Map<string, CompiledKernel>();
+  let compiles = 0;
   const values = new Map<number, DeviceValue>();
   /** Which gpu.js class ran each kernel, by kernel name. */
   const implementations: Record<string, string> = {};
@@ -33,6 +39,7 @@ if (parentPort) {
     const bytes = Buffer.from(message, 'utf8').subarray(0, text.length);
     text.set(bytes);
     control[1] = bytes.length;
+    control[2] = compiles;
     Atomics.store(control, 0, status);
     Atomics.notify(control, 0);
   };
@@ -49,6 +56,7 @@ if (parentPort) {
     if (found) {
       cache.delete(key); // most recently used goes last
     } else {
+      compiles++;
       found = device!.compile(source ?? kernels[kernel as keyof typeof kernels], constants, length);
       if (cache.size >= CACHE_SIZE) {
         const [oldestKey, oldest] = cache.entries().next().value as [string, CompiledKernel];
