@@ -30,10 +30,10 @@ function padded(name: string, values: readonly number[], fill: number): Record<s
 }
 
 /**
- * The elementwise ops, reductions and layout on the device — for float32 values of which at least one is there
- * already: what the device computed stays there, and an op on host values alone (a float64 gradient check, a
- * metric) runs as the host's loops rather than uploading them. Ranks past MAX_RANK and empty arrays run on the
- * host too (reading device values back).
+ * The elementwise ops, reductions, layout, the fused losses' sums and the label masks on the device — for float32
+ * values of which at least one is there already: what the device computed stays there, and an op on host values
+ * alone (a float64 gradient check, a metric) runs as the host's loops rather than uploading them. Ranks past
+ * MAX_RANK and empty arrays run on the host too (reading device values back).
  */
 export function deviceArrayOps(device: DeviceContext): ArrayOps {
   const onDevice = (outputShape: Shape, ...xs: NDArray[]): boolean =>
