@@ -6,7 +6,7 @@ import { Formula } from './kernels/elementwise';
 import { AdamUpdate } from './kernels/optim';
 import { PoolResult } from './kernels/pool';
 import { Reduction } from './kernels/reduce';
-import { BatchAllSums, LabelMasks, SemiHardSums, TermOptions } from './kernels/triplet';
+import { FusedLossSums, LabelMasks, TermOptions } from './kernels/triplet';
 import { Walk } from './kernels/layout';
 import { NDArray } from './ndarray';
 
@@ -47,10 +47,10 @@ export interface Kernels {
   strided(x: NDArray, walk: Walk): NDArray;
   /** A rows×cols matrix with v on its main diagonal and zeros elsewhere: the adjoint of the diagonal's walk. */
   diagMatrix(v: NDArray, rows: number, cols: number): NDArray;
-  /** Batch-all's sums over the valid triplets of the distances D [B,B] (kernels/triplet.ts), and their slopes. */
-  tripletBatchAll(d: NDArray, labels: Int32Array, term: TermOptions, withSlopes: boolean): BatchAllSums;
-  /** Semi-hard's sums over the anchor–positive pairs of D, each with its semi-hard negative, and their slopes. */
-  tripletSemiHard(d: NDArray, labels: Int32Array, term: TermOptions, withSlopes: boolean): SemiHardSums;
+  /** Batch-all on the distances D [B,B]: its loss, counts and gradient, in one pass (kernels/triplet.ts). */
+  tripletBatchAll(d: NDArray, labels: Int32Array, term: TermOptions, withGrad: boolean): FusedLossSums;
+  /** Semi-hard on D: each anchor–positive pair with its semi-hard negative; its loss, #pairs and gradient. */
+  tripletSemiHard(d: NDArray, labels: Int32Array, term: TermOptions, withGrad: boolean): FusedLossSums;
   /** The anchor–positive and anchor–negative masks of the labels, in `like`'s dtype (and where it is). */
   labelMasks(labels: Int32Array, like: NDArray): LabelMasks;
 }
@@ -123,8 +123,8 @@ export const KERNELS: Readonly<Record<KernelName, string>> = {
   reduce: 'reduction (sum, max, min)',
   strided: 'layout (transpose, slice, broadcast, diagonal)',
   diagMatrix: 'diagonal matrix',
-  tripletBatchAll: 'batch-all triplet sums',
-  tripletSemiHard: 'semi-hard triplet sums',
+  tripletBatchAll: 'batch-all triplet loss',
+  tripletSemiHard: 'semi-hard triplet loss',
   labelMasks: 'label masks',
 };
 

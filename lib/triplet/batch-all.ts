@@ -1,4 +1,4 @@
-import { add, div, fromNDArray, mul, noGrad, registerOp, reshape, slice, Tensor } from '../autograd';
+import { fromNDArray, noGrad, registerOp, reshape, slice, Tensor } from '../autograd';
 import { getBackend } from '../tensor/backend';
 import { hostValues } from '../tensor/device-copies';
 import { POSITIVE } from '../tensor/kernels/triplet';
@@ -35,15 +35,14 @@ export interface BatchAllResult {
  */
 function batchAllOnDistances(d: Tensor, labels: Int32Array, margin: number, softMargin: boolean): BatchAllResult {
   const sums = getBackend().tripletBatchAll(d, labels, { margin, softMargin }, wantsSlopes(d));
-  const { value, scale, counts } = noGrad(() => {
-    const summary = fromNDArray(sums.summary);
-    const part = (i: number): Tensor => reshape(slice(summary, [i], [1]), []);
-    const scale = div(1, add(part(1), POSITIVE)); // 1 / (#positive + 1e-16)
-    return { value: mul(part(0), scale), scale, counts: slice(summary, [1], [2]) };
-  });
+  const summary = fromNDArray(sums.summary); // [loss, #positive, #valid]
+  const { value, counts } = noGrad(() => ({
+    value: reshape(slice(summary, [0], [1]), []),
+    counts: slice(summary, [1], [2]),
+  }));
   const count = (i: number): number => hostValues(counts.storage)[i];
   return {
-    loss: recordFusedLoss('batchAllTripletLoss', d, value, scale, sums.slopes),
+    loss: recordFusedLoss('batchAllTripletLoss', d, value, sums.grad),
     counts,
     get fractionPositive() {
       return count(0) / (count(1) + POSITIVE);

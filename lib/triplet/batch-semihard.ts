@@ -1,4 +1,4 @@
-import { div, fromNDArray, maximum, mul, noGrad, registerOp, reshape, slice, Tensor } from '../autograd';
+import { fromNDArray, noGrad, registerOp, reshape, slice, Tensor } from '../autograd';
 import { getBackend } from '../tensor/backend';
 import { hardestDistanceMeans, HardestMeans } from './batch-hard';
 import { checkEmbeddings, pairwiseDistances } from './distances';
@@ -18,7 +18,7 @@ export interface BatchSemiHardResult extends HardestMeans {
  * The fused semi-hard op on D [B,B], O(B²) memory: loss = Σ_{(a,p)} ℓ(D[a,p] − D[a,n*]) / #pairs, with
  * ∂loss/∂D[a,p] = ℓ'/#pairs and ∂loss/∂D[a,n*] = −ℓ'/#pairs (the choice of n* is piecewise constant). The sums
  * are a backend kernel (tensor/kernels/triplet.ts: on a device, computed there). Departures from TensorFlow, on
- * purpose: a batch without positive pairs gives 0, not NaN (0/0: here 0 / max(#pairs, 1)); a pair whose anchor
+ * purpose: a batch without positive pairs gives 0, not NaN (0/0); a pair whose anchor
  * has no negative in the batch adds 0 (TensorFlow compares it with a distance of 0).
  */
 function semiHardOnDistances(
@@ -28,13 +28,9 @@ function semiHardOnDistances(
   softMargin: boolean,
 ): { loss: Tensor; pairs: Tensor } {
   const sums = getBackend().tripletSemiHard(d, labels, { margin, softMargin }, wantsSlopes(d));
-  const { value, scale, pairs } = noGrad(() => {
-    const summary = fromNDArray(sums.summary);
-    const part = (i: number): Tensor => reshape(slice(summary, [i], [1]), []);
-    const scale = div(1, maximum(part(1), 1)); // 1 / #pairs, and 0·1 = 0 when there are none
-    return { value: mul(part(0), scale), scale, pairs: part(1) };
-  });
-  return { loss: recordFusedLoss('batchSemiHardTripletLoss', d, value, scale, sums.slopes), pairs };
+  const summary = fromNDArray(sums.summary); // [loss, #pairs]
+  const part = (i: number): Tensor => noGrad(() => reshape(slice(summary, [i], [1]), []));
+  return { loss: recordFusedLoss('batchSemiHardTripletLoss', d, part(0), sums.grad), pairs: part(1) };
 }
 
 /** Batch-semi-hard triplet loss (FaceNet; TensorFlow's `triplet_semihard_loss`), on our distances. */

@@ -72,6 +72,28 @@ function relativeError(actual: NDArray, expected: NDArray): number {
   return worst / scale;
 }
 
+/** Each entry against its own scale: |a − e| / max(1e-6, |e|) at worst (a loss and its counts differ by 10⁴). */
+function entryError(actual: NDArray, expected: NDArray): number {
+  expect(actual.shape).to.deep.equal(expected.shape);
+  let worst = 0;
+  for (let i = 0; i < expected.data.length; i++) {
+    const e = expected.data[i];
+    worst = Math.max(worst, Math.abs(actual.data[i] - e) / Math.max(1e-6, Math.abs(e)));
+  }
+  return worst;
+}
+
+/** max |a − e| / max |e| (1e-6 at least): a gradient divided by thousands of triplets is small everywhere. */
+function scaledError(actual: NDArray, expected: NDArray): number {
+  expect(actual.shape).to.deep.equal(expected.shape);
+  let [scale, worst] = [1e-6, 0];
+  for (let i = 0; i < expected.data.length; i++) {
+    scale = Math.max(scale, Math.abs(expected.data[i]));
+    worst = Math.max(worst, Math.abs(actual.data[i] - expected.data[i]));
+  }
+  return worst / scale;
+}
+
 /**
  * Inputs for every formula's domain and its ties: values from {0.5, 1, 1.5, …, 2.5} (positive, for log, sqrt and
  * pow; equal pairs, for the comparisons and max's tie rule).
@@ -141,7 +163,7 @@ export function checkArrayOps(backend: () => Backend, dtype: DType, tol: number)
     }
   });
 
-  it(`batch-all's and semi-hard's sums and slopes, and the label masks: one class, no positives, odd batches, soft margin (${dtype})`, () => {
+  it(`batch-all's and semi-hard's losses, counts and gradients, and the label masks: one class, no positives, odd batches, soft margin (${dtype})`, () => {
     const rng = new Rng(8);
     const labelSets = [
       [0],
@@ -160,14 +182,14 @@ export function checkArrayOps(backend: () => Backend, dtype: DType, tol: number)
         const expected = referenceBackend.tripletBatchAll(d, labels, term, true);
         const actual = backend().tripletBatchAll(on(d), labels, term, true);
         const what = `labels [${labelList.length <= 7 ? labelList : '64 of 10 classes'}], ${term.softMargin ? 'soft' : 'hinge'}`;
-        expect(relativeError(actual.summary, expected.summary), `${what}: sums`).to.be.below(tol);
-        expect(relativeError(actual.slopes!, expected.slopes!), `${what}: slopes`).to.be.below(tol);
-        expect(backend().tripletBatchAll(d, labels, term, false).slopes, 'no slopes unless asked').to.equal(null);
+        expect(entryError(actual.summary, expected.summary), `${what}: loss and counts`).to.be.below(tol);
+        expect(scaledError(actual.grad!, expected.grad!), `${what}: gradient`).to.be.below(tol);
+        expect(backend().tripletBatchAll(d, labels, term, false).grad, 'no gradient unless asked').to.equal(null);
         // semi-hard on the same D: its values tie often, so the choice's tie rule (the first in row order) counts
         const semiHard = referenceBackend.tripletSemiHard(d, labels, term, true);
         const ours = backend().tripletSemiHard(on(d), labels, term, true);
-        expect(relativeError(ours.summary, semiHard.summary), `${what}: semi-hard sums`).to.be.below(tol);
-        expect(relativeError(ours.slopes!, semiHard.slopes!), `${what}: semi-hard slopes`).to.be.below(tol);
+        expect(entryError(ours.summary, semiHard.summary), `${what}: semi-hard loss and pairs`).to.be.below(tol);
+        expect(scaledError(ours.grad!, semiHard.grad!), `${what}: semi-hard gradient`).to.be.below(tol);
       }
       const labels = Int32Array.from(labelList);
       const like = values([labels.length, labels.length], rng, dtype);

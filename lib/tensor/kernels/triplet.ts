@@ -92,12 +92,31 @@ export function labelMasksReference(labels: Int32Array, dtype: DType): LabelMask
 /** A triplet counts as positive when its loss exceeds this (the original's threshold). */
 export const POSITIVE = 1e-16;
 
-/** Batch-all's sums over the valid triplets (a, p, n distinct; label(a) = label(p) ≠ label(n)) of D. */
-export interface BatchAllSums {
-  /** [Σ ℓ(D[a,p] − D[a,n]), the number of triplets with ℓ > 1e-16, the number of valid triplets]. */
+/**
+ * A fused loss over D [B,B], from one pass: its value, the counts behind it, and ∂loss/∂D. The loss is a mean:
+ * the sum of the triplets' ℓ times scale = 1 / max(count + epsilon, floor), count the summary's second entry.
+ */
+export interface FusedLossSums {
+  /** [the loss, then the counts: batch-all's #positive and #valid triplets; semi-hard's #pairs]. */
   readonly summary: NDArray;
-  /** [B,B]: Σ of the triplets' slopes into each entry, +ℓ' into D[a,p] and −ℓ' into D[a,n]; null if not asked. */
-  readonly slopes: NDArray | null;
+  /** ∂loss/∂D: each entry's slopes (+ℓ' into D[a,p], −ℓ' into D[a,n]) times the scale; null if not asked. */
+  readonly grad: NDArray | null;
+}
+
+/** How a loss's sum becomes its mean: divided by max(count + epsilon, floor). */
+export interface MeanRule {
+  readonly epsilon: number;
+  readonly floor: number;
+}
+
+/** Batch-all: Σ / (#positive + 1e-16), as the original. */
+export const BATCH_ALL_MEAN: MeanRule = { epsilon: POSITIVE, floor: 0 };
+/** Semi-hard: Σ / #pairs, and 0 (not TensorFlow's NaN) when there are none. */
+export const SEMI_HARD_MEAN: MeanRule = { epsilon: 0, floor: 1 };
+
+/** The scale that makes a sum over `count` a mean. */
+export function meanScale(count: number, { epsilon, floor }: MeanRule): number {
+  return 1 / Math.max(count + epsilon, floor);
 }
 
 /** What a fused loss's loop over the pairs works with: D's values, the term, the slope sums, its totals. */
@@ -107,36 +126,35 @@ interface FusedLoop {
   readonly term: TripletTerm;
   /** +ℓ' into D[a,p], −ℓ' into D[a,n], summed in float64; null when no gradient is asked for. */
   readonly slopes: Float64Array | null;
-  /** The summary's entries, added to pair by pair. */
+  /** [Σ ℓ, the counts], added to pair by pair. */
   readonly totals: number[];
 }
 
-/** Visits every anchor–positive pair of D in order, then returns the totals as the summary and the slopes in D's dtype. */
+/**
+ * Visits every anchor–positive pair of D in order; then the loss is the mean of the sum by `rule` and ∂loss/∂D
+ * the slopes times the same scale, both in float64 and rounded once to D's dtype.
+ */
 function fusedLoop(
   d: NDArray,
   labels: Int32Array,
-  options: TermOptions,
-  withSlopes: boolean,
-  totals: number,
+  options: TermOptions & { withGrad: boolean; totals: number; rule: MeanRule },
   visit: (loop: FusedLoop, a: number, p: number, negatives: readonly number[]) => void,
-): { summary: NDArray; slopes: NDArray | null } {
+): FusedLossSums {
   const b = labels.length;
-  const slopes = withSlopes ? (allocate('float64', b * b) as Float64Array) : null;
-  const loop = { b, values: d.data, term: tripletTerm(options), slopes, totals: new Array<number>(totals).fill(0) };
+  const slopes = options.withGrad ? (allocate('float64', b * b) as Float64Array) : null;
+  const totals = new Array<number>(options.totals).fill(0);
+  const loop = { b, values: d.data, term: tripletTerm(options), slopes, totals };
   forEachPositivePair(labels, (a, p, negatives) => visit(loop, a, p, negatives));
-  const summary = allocate(d.dtype, totals);
-  summary.set(loop.totals);
-  return { summary: ndarray(summary, [totals]), slopes: slopes && inDType(slopes, d) };
+  const scale = meanScale(totals[1], options.rule);
+  const summary = allocate(d.dtype, totals.length);
+  summary.set([totals[0] * scale, ...totals.slice(1)]);
+  return { summary: ndarray(summary, [totals.length]), grad: slopes && scaled(slopes, scale, d) };
 }
 
-/** Batch-all's sums, anchor by anchor, pair by pair: [Σ ℓ, #positive, #valid]. */
-export function batchAllReference(
-  d: NDArray,
-  labels: Int32Array,
-  options: TermOptions,
-  withSlopes: boolean,
-): BatchAllSums {
-  return fusedLoop(d, labels, options, withSlopes, 3, ({ b, values, term, slopes, totals }, a, p, negatives) => {
+/** Batch-all, anchor by anchor, pair by pair: [the loss, #positive, #valid], and its gradient. */
+export function batchAllReference(d: NDArray, labels: Int32Array, term: TermOptions, withGrad: boolean): FusedLossSums {
+  const options = { ...term, withGrad, totals: 3, rule: BATCH_ALL_MEAN };
+  return fusedLoop(d, labels, options, ({ b, values, term, slopes, totals }, a, p, negatives) => {
     const row = a * b;
     const dap = values[row + p];
     // locals in the innermost loop (not the totals): this loop runs B³/classes times
@@ -177,22 +195,13 @@ function semiHardNegative(d: ArrayLike<number>, row: number, dap: number, negati
   return outside >= 0 ? outside : farthest;
 }
 
-/** Semi-hard's sums over the anchor–positive pairs of D, each with its semi-hard negative n*. */
-export interface SemiHardSums {
-  /** [Σ ℓ(D[a,p] − D[a,n*]) over the pairs with a negative, the number of pairs (a ≠ p, same label)]. */
-  readonly summary: NDArray;
-  /** [B,B]: +ℓ' into D[a,p], −ℓ' into D[a,n*]; null if not asked. */
-  readonly slopes: NDArray | null;
-}
-
-/** Semi-hard's sums, pair by pair: [Σ ℓ, #pairs]; a pair whose anchor has no negative adds to the count alone. */
-export function semiHardReference(
-  d: NDArray,
-  labels: Int32Array,
-  options: TermOptions,
-  withSlopes: boolean,
-): SemiHardSums {
-  return fusedLoop(d, labels, options, withSlopes, 2, ({ b, values, term, slopes, totals }, a, p, negatives) => {
+/**
+ * Semi-hard, pair by pair, each with its semi-hard negative n*: [the loss, #pairs], and its gradient; a pair whose
+ * anchor has no negative counts, and adds nothing to the sum.
+ */
+export function semiHardReference(d: NDArray, labels: Int32Array, term: TermOptions, withGrad: boolean): FusedLossSums {
+  const options = { ...term, withGrad, totals: 2, rule: SEMI_HARD_MEAN };
+  return fusedLoop(d, labels, options, ({ b, values, term, slopes, totals }, a, p, negatives) => {
     totals[1]++;
     const row = a * b;
     const dap = values[row + p];
@@ -207,9 +216,9 @@ export function semiHardReference(
   });
 }
 
-/** Float64 sums as an array of D's dtype and shape. */
-export function inDType(sums: Float64Array, d: NDArray): NDArray {
+/** Float64 sums times a scale, rounded once into an array of D's dtype and shape. */
+function scaled(sums: Float64Array, scale: number, d: NDArray): NDArray {
   const out = allocate(d.dtype, sums.length);
-  out.set(sums);
+  for (let i = 0; i < sums.length; i++) out[i] = sums[i] * scale;
   return ndarray(out, d.shape);
 }

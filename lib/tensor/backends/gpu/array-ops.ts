@@ -1,7 +1,7 @@
 import { hostValues } from '../../device-copies';
 import { DType } from '../../dtype';
 import { broadcastWalk } from '../../kernels/layout';
-import { TermOptions } from '../../kernels/triplet';
+import { BATCH_ALL_MEAN, FusedLossSums, MeanRule, SEMI_HARD_MEAN, TermOptions } from '../../kernels/triplet';
 import { NDArray, storageOf } from '../../ndarray';
 import { broadcastShapes, Shape, sizeOf, stridesOf } from '../../shape';
 import { ArrayOps, hostArrayOps } from '../host';
@@ -46,25 +46,26 @@ export function deviceArrayOps(device: DeviceContext): ArrayOps {
   const value = (x: NDArray): Input => ({ number: hostValues(storageOf(x))[0] });
 
   /**
-   * A fused loss on D [B,B]: each anchor's parts (`width` of them), their totals (the summary), and when asked
-   * the slopes into every entry, the kernels reading D and `extra` (the labels, or semi-hard's choices).
+   * A fused loss on D [B,B]: each anchor's parts (`width` of them), their totals, the summary (the loss, the
+   * counts) and, when asked, the gradient — the kernels reading D and `extra` (the labels, or semi-hard's choices).
    */
   const fusedLoss = (
     d: NDArray,
-    kernels: { parts: KernelName; width: number; slopes: KernelName },
+    kernels: { parts: KernelName; width: number; grad: KernelName; rule: MeanRule },
     term: TermOptions,
-    withSlopes: boolean,
+    withGrad: boolean,
     extra: Input,
-  ): { summary: NDArray; slopes: NDArray | null } => {
+  ): FusedLossSums => {
     const b = d.shape[0];
-    const { width } = kernels;
-    const constants = { b, margin: term.margin, soft: term.softMargin ? 1 : 0 };
+    const { width, rule } = kernels;
+    const constants = { b, margin: term.margin, soft: term.softMargin ? 1 : 0, ...rule };
     const parts = device.output(device.run(kernels.parts, constants, width * b, [d, extra]), 'float32', [width * b]);
-    const summary = device.output(device.run('anchorSumsKernel', { b, width }, width, [parts]), d.dtype, [width]);
-    if (!withSlopes) return { summary, slopes: null };
+    const totals = device.output(device.run('anchorSumsKernel', { b, width }, width, [parts]), 'float32', [width]);
+    const summary = device.output(device.run('lossSummaryKernel', rule, width, [totals]), d.dtype, [width]);
+    if (!withGrad) return { summary, grad: null };
     return {
       summary,
-      slopes: device.output(device.run(kernels.slopes, constants, b * b, [d, extra]), d.dtype, [b, b]),
+      grad: device.output(device.run(kernels.grad, constants, b * b, [d, extra, totals]), d.dtype, [b, b]),
     };
   };
 
@@ -104,17 +105,27 @@ export function deviceArrayOps(device: DeviceContext): ArrayOps {
       const constants = { cols, length: v.shape[0] };
       return device.output(device.run('diagMatrixKernel', constants, rows * cols, [v]), v.dtype, [rows, cols]);
     },
-    tripletBatchAll(d, labels, term, withSlopes) {
-      if (!onDevice(d.shape, d)) return hostArrayOps.tripletBatchAll(d, labels, term, withSlopes);
-      const kernels = { parts: 'batchAllPartsKernel', width: 3, slopes: 'batchAllSlopeKernel' } as const;
-      return fusedLoss(d, kernels, term, withSlopes, labels); // the labels go up as float32: exact below 2²⁴
+    tripletBatchAll(d, labels, term, withGrad) {
+      if (!onDevice(d.shape, d)) return hostArrayOps.tripletBatchAll(d, labels, term, withGrad);
+      const kernels = {
+        parts: 'batchAllPartsKernel',
+        width: 3,
+        grad: 'batchAllSlopeKernel',
+        rule: BATCH_ALL_MEAN,
+      } as const;
+      return fusedLoss(d, kernels, term, withGrad, labels); // the labels go up as float32: exact below 2²⁴
     },
-    tripletSemiHard(d, labels, term, withSlopes) {
-      if (!onDevice(d.shape, d)) return hostArrayOps.tripletSemiHard(d, labels, term, withSlopes);
+    tripletSemiHard(d, labels, term, withGrad) {
+      if (!onDevice(d.shape, d)) return hostArrayOps.tripletSemiHard(d, labels, term, withGrad);
       const b = labels.length;
       const choice = device.output(device.run('semiHardChoiceKernel', { b }, b * b, [d, labels]), 'float32', [b, b]);
-      const kernels = { parts: 'semiHardPartsKernel', width: 2, slopes: 'semiHardSlopeKernel' } as const;
-      return fusedLoss(d, kernels, term, withSlopes, choice);
+      const kernels = {
+        parts: 'semiHardPartsKernel',
+        width: 2,
+        grad: 'semiHardSlopeKernel',
+        rule: SEMI_HARD_MEAN,
+      } as const;
+      return fusedLoss(d, kernels, term, withGrad, choice);
     },
     labelMasks(labels, like) {
       const b = labels.length;

@@ -40,4 +40,9 @@ export function tripletSlope(t: number, margin: number, soft: number): number {
   return 0;
 }
 
-export const KERNEL_FUNCTIONS = [quotient, remainder, tripletValue, tripletSlope];
+/** 1 / max(count + epsilon, floor): what makes a loss's sum its mean (kernels/triplet.ts `meanScale`). */
+export function meanScale(count: number, epsilon: number, floor: number): number {
+  return 1 / Math.max(count + epsilon, floor);
+}
+
+export const KERNEL_FUNCTIONS = [quotient, remainder, tripletValue, tripletSlope, meanScale];

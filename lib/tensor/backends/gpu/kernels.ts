@@ -18,6 +18,8 @@ declare function remainder(x: number, n: number): number;
 /** One triplet's loss and slope (functions.ts). */
 declare function tripletValue(t: number, margin: number, soft: number): number;
 declare function tripletSlope(t: number, margin: number, soft: number): number;
+/** What makes a loss's sum its mean (functions.ts). */
+declare function meanScale(count: number, epsilon: number, floor: number): number;
 
 export interface KernelThis {
   thread: { x: number };
@@ -300,11 +302,22 @@ export function anchorSumsKernel(this: KernelThis, parts: Float32Array): number 
   return total;
 }
 
+/** A fused loss's summary from its totals [Σ ℓ, counts…]: the loss (the sum made a mean by the count), the counts. */
+export function lossSummaryKernel(this: KernelThis, totals: Float32Array): number {
+  if (this.thread.x === 0) return totals[0] * meanScale(totals[1], this.constants.epsilon, this.constants.floor);
+  return totals[this.thread.x];
+}
+
 /**
- * The slopes into D[a, j]: when j is a positive of a, +Σ over the negatives n of ℓ'(D[a,j] − D[a,n]); when j is a
- * negative, −Σ over the positives p of ℓ'(D[a,p] − D[a,j]); else (j = a) 0.
+ * ∂loss/∂D[a, j]: when j is a positive of a, +Σ over the negatives n of ℓ'(D[a,j] − D[a,n]); when j is a
+ * negative, −Σ over the positives p of ℓ'(D[a,p] − D[a,j]); else (j = a) 0 — times the loss's mean scale.
  */
-export function batchAllSlopeKernel(this: KernelThis, d: Float32Array, labels: Float32Array): number {
+export function batchAllSlopeKernel(
+  this: KernelThis,
+  d: Float32Array,
+  labels: Float32Array,
+  totals: Float32Array,
+): number {
   const b = this.constants.b;
   const a = quotient(this.thread.x, b);
   const j = this.thread.x - a * b;
@@ -321,7 +334,7 @@ export function batchAllSlopeKernel(this: KernelThis, d: Float32Array, labels: F
         slope -= tripletSlope(d[a * b + p] - d[a * b + j], this.constants.margin, this.constants.soft);
     }
   }
-  return slope;
+  return slope * meanScale(totals[1], this.constants.epsilon, this.constants.floor);
 }
 
 /**
@@ -382,8 +395,13 @@ export function semiHardPartsKernel(this: KernelThis, d: Float32Array, choice: F
   return total;
 }
 
-/** The slopes into D[a, j]: +ℓ' of its own pair when j is a positive, −ℓ' of every pair of a whose n* is j. */
-export function semiHardSlopeKernel(this: KernelThis, d: Float32Array, choice: Float32Array): number {
+/** ∂loss/∂D[a, j]: +ℓ' of its own pair when j is a positive, −ℓ' of every pair of a whose n* is j, times the scale. */
+export function semiHardSlopeKernel(
+  this: KernelThis,
+  d: Float32Array,
+  choice: Float32Array,
+  totals: Float32Array,
+): number {
   const b = this.constants.b;
   const a = quotient(this.thread.x, b);
   const j = this.thread.x - a * b;
@@ -394,5 +412,5 @@ export function semiHardSlopeKernel(this: KernelThis, d: Float32Array, choice: F
     if (choice[a * b + p] === j)
       slope -= tripletSlope(d[a * b + p] - d[a * b + j], this.constants.margin, this.constants.soft);
   }
-  return slope;
+  return slope * meanScale(totals[1], this.constants.epsilon, this.constants.floor);
 }
