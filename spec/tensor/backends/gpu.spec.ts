@@ -70,8 +70,13 @@ function trainer(batch: number, channels: number, strategy: Params['triplet_stra
 }
 
 /** `steps` steps on new batches: the losses, and the weights after them. */
-function train(steps: number, batch: number, channels: number): { losses: number[]; weights: Float32Array[] } {
-  const { net, step, images } = trainer(batch, channels);
+function train(
+  steps: number,
+  batch: number,
+  channels: number,
+  strategy: Params['triplet_strategy'] = 'batch_all',
+): { losses: number[]; weights: Float32Array[] } {
+  const { net, step, images } = trainer(batch, channels, strategy);
   const losses = Array.from({ length: steps }, () => step(images()));
   return { losses, weights: net.namedParameters().map(([, p]) => Float32Array.from(p.data)) };
 }
@@ -79,18 +84,20 @@ function train(steps: number, batch: number, channels: number): { losses: number
 describe('gpu backend: a training step on the device (WebGPU)', () => {
   after(() => setBackend('js'));
 
-  it('trains 3 steps as the reference backend does, from the same seed: losses and weights to float32 tolerance', () => {
-    const reference = withBackend('reference', () => train(3, 12, 8));
-    setBackend('gpu', { gpuMode: 'webgpu' });
-    const ours = train(3, 12, 8);
-    ours.losses.forEach((loss, i) => expect(loss, `loss ${i}`).to.be.closeTo(reference.losses[i], 1e-4));
-    ours.weights.forEach((w, i) => {
-      // relative to the parameter's largest value, or to one step (the dense bias stays at rounding level)
-      const scale = Math.max(1e-2, ...reference.weights[i].map(Math.abs));
-      const worst = Math.max(...w.map((v, j) => Math.abs(v - reference.weights[i][j])));
-      expect(worst / scale, `parameter ${i}`).to.be.below(1e-4);
+  for (const strategy of ['batch_all', 'batch_hard', 'batch_semihard'] as const) {
+    it(`trains 3 steps (${strategy}) as the reference backend does, from one seed: losses and weights to float32 tolerance`, () => {
+      const reference = withBackend('reference', () => train(3, 12, 8, strategy));
+      setBackend('gpu', { gpuMode: 'webgpu' });
+      const ours = train(3, 12, 8, strategy);
+      ours.losses.forEach((loss, i) => expect(loss, `loss ${i}`).to.be.closeTo(reference.losses[i], 1e-4));
+      ours.weights.forEach((w, i) => {
+        // relative to the parameter's largest value, or to one step (the dense bias stays at rounding level)
+        const scale = Math.max(1e-2, ...reference.weights[i].map(Math.abs));
+        const worst = Math.max(...w.map((v, j) => Math.abs(v - reference.weights[i][j])));
+        expect(worst / scale, `parameter ${i}`).to.be.below(1e-4);
+      });
     });
-  });
+  }
 
   for (const strategy of ['batch_all', 'batch_hard', 'batch_semihard'] as const) {
     it(`keeps the whole step on the device (${strategy}): ≤ 2 uploads of ≤ 1.5× the batch, ≤ 2 readbacks of ≤ 10 KB`, () => {
