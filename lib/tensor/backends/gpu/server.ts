@@ -115,15 +115,17 @@ if (parentPort) {
     (error: unknown) => finish(STATUS.failed, error instanceof Error ? error.message : String(error)),
   );
 
-  parentPort.on('message', (command: Command) => {
-    queue = queue.then(async () => {
-      if (failure !== null) return answer(command, undefined);
-      try {
-        await execute(command);
-        answer(command, undefined);
-      } catch (error) {
-        answer(command, error);
-      }
-    });
+  parentPort.on('message', (commands: Command[]) => {
+    for (const command of commands) {
+      queue = queue.then(async () => {
+        if (failure !== null) return answer(command, undefined);
+        try {
+          await execute(command);
+          answer(command, undefined);
+        } catch (error) {
+          answer(command, error);
+        }
+      });
+    }
   });
 }
