@@ -21,6 +21,14 @@ export function storageOf(array: NDArray): TypedArray {
   return array.storage ?? array.data;
 }
 
+/**
+ * The same array under another shape of the same size, without bringing device values home (spreading an
+ * NDArray, `{ ...a, shape }`, would read its `data`).
+ */
+export function withShape(a: NDArray, shape: Shape): NDArray {
+  return ndarray(storageOf(a), shape);
+}
+
 export function ndarray(data: TypedArray, shape: Shape): NDArray {
   return { data, shape, dtype: dtypeOf(data) };
 }

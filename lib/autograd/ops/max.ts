@@ -1,5 +1,5 @@
 import { getBackend } from '../../tensor/backend';
-import { ndarray, storageOf } from '../../tensor/ndarray';
+import { withShape } from '../../tensor/ndarray';
 import { normalizeAxes } from '../../tensor/shape';
 import { check, normal } from '../cases';
 import { registerOp } from '../registry';
@@ -23,7 +23,7 @@ function extremum(
   const kept = getBackend().reduce(x, list, kind, kind);
   const shape = reducedShape(x.shape, list, keepDims);
   // ∂max/∂xᵢ = [xᵢ = max] / (number of elements equal to the max)
-  return record(kind, [x], ndarray(storageOf(kept), shape), (g) => {
+  return record(kind, [x], withShape(kept, shape), (g) => {
     const winners = eq(x, fromNDArray(kept));
     return [mul(reshape(g, kept.shape), div(winners, sum(winners, list, true)))];
   });

@@ -1,5 +1,5 @@
 import { getBackend } from '../../tensor/backend';
-import { ndarray, storageOf } from '../../tensor/ndarray';
+import { withShape } from '../../tensor/ndarray';
 import { normalizeAxes } from '../../tensor/shape';
 import { check, normal } from '../cases';
 import { registerOp } from '../registry';
@@ -17,7 +17,7 @@ export function norm(x: Tensor, axes?: number | readonly number[], keepDims = fa
   const kept = backend.map(backend.reduce(backend.map(x, 'a * a', 0, 0), list, 'sum', 'norm'), 'Math.sqrt(a)', 0, 0);
   const shape = reducedShape(x.shape, list, keepDims);
   // ∂‖x‖/∂xᵢ = xᵢ / ‖x‖; at ‖x‖ = 0 we take the subgradient 0 (PyTorch's choice) rather than NaN
-  return record('norm', [x], ndarray(storageOf(kept), shape), (g, y) => {
+  return record('norm', [x], withShape(kept, shape), (g, y) => {
     const n = reshape(y, kept.shape);
     return [mul(reshape(g, kept.shape), where(eq(n, 0), 0, div(x, n)))];
   });

@@ -1,5 +1,5 @@
 import { getBackend } from '../../tensor/backend';
-import { ndarray, storageOf } from '../../tensor/ndarray';
+import { withShape } from '../../tensor/ndarray';
 import { normalizeAxes, Shape } from '../../tensor/shape';
 import { check, normal } from '../cases';
 import { registerOp } from '../registry';
@@ -21,7 +21,7 @@ export function sum(x: Tensor, axes?: number | readonly number[], keepDims = fal
   const kept = getBackend().reduce(x, list, 'sum', 'sum');
   const shape = reducedShape(x.shape, list, keepDims);
   // ∂Σx/∂xᵢ = 1: every element gets the gradient of the sum it fed
-  return record('sum', [x], ndarray(storageOf(kept), shape), (g) => [broadcastTo(reshape(g, kept.shape), x.shape)]);
+  return record('sum', [x], withShape(kept, shape), (g) => [broadcastTo(reshape(g, kept.shape), x.shape)]);
 }
 
 registerOp('sum', {
