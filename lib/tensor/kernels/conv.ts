@@ -87,6 +87,28 @@ export function windowGeometry(inputShape: Shape, window: Window, outC: number, 
 }
 
 /**
+ * Calls `visit(pixel, tap)` for each window position of output pixel (n, oh, ow) that lies inside the input, row by
+ * row (the order max-pooling's ties are broken in): pixel = (n·inH + ih)·inW + iw is the input pixel (times inC: its
+ * first channel), tap = kh·kW + kw the position in the window. Positions in the padding are skipped.
+ */
+export function forEachWindowTap(
+  g: ConvGeometry,
+  n: number,
+  oh: number,
+  ow: number,
+  visit: (pixel: number, tap: number) => void,
+): void {
+  for (let kh = 0; kh < g.kH; kh++) {
+    const ih = oh * g.strideH + kh - g.padTop;
+    if (ih < 0 || ih >= g.inH) continue;
+    for (let kw = 0; kw < g.kW; kw++) {
+      const iw = ow * g.strideW + kw - g.padLeft;
+      if (iw >= 0 && iw < g.inW) visit((n * g.inH + ih) * g.inW + iw, kh * g.kW + kw);
+    }
+  }
+}
+
+/**
  * Calls `taps(xIndex, wIndex, yIndex, count)` for every run of multiply-adds of y = conv2d(x, w):
  *   y[n,oh,ow,oc] = Σ_{kh,kw,ic} x[n, oh·s + kh − pad, ow·s + kw − pad, ic] · w[kh,kw,ic,oc]   (padding reads 0)
  * — one call per output pixel, tap and input channel, for the `count` = outC output channels oc, whose y and w
@@ -98,18 +120,9 @@ function forEachTap(g: ConvGeometry, taps: (xi: number, wi: number, yi: number, 
     for (let oh = 0; oh < g.outH; oh++) {
       for (let ow = 0; ow < g.outW; ow++) {
         const yBase = ((n * g.outH + oh) * g.outW + ow) * g.outC;
-        for (let kh = 0; kh < g.kH; kh++) {
-          const ih = oh * g.strideH + kh - g.padTop;
-          if (ih < 0 || ih >= g.inH) continue;
-          for (let kw = 0; kw < g.kW; kw++) {
-            const iw = ow * g.strideW + kw - g.padLeft;
-            if (iw < 0 || iw >= g.inW) continue;
-            for (let ic = 0; ic < g.inC; ic++) {
-              const xi = ((n * g.inH + ih) * g.inW + iw) * g.inC + ic;
-              taps(xi, ((kh * g.kW + kw) * g.inC + ic) * g.outC, yBase, g.outC);
-            }
-          }
-        }
+        forEachWindowTap(g, n, oh, ow, (pixel, tap) => {
+          for (let ic = 0; ic < g.inC; ic++) taps(pixel * g.inC + ic, (tap * g.inC + ic) * g.outC, yBase, g.outC);
+        });
       }
     }
   }

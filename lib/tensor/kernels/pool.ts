@@ -1,6 +1,6 @@
 import { allocateIndices } from '../arena';
 import { emptyLike, NDArray } from '../ndarray';
-import { conv2dReference, ConvGeometry, Epilogue } from './conv';
+import { conv2dReference, ConvGeometry, Epilogue, forEachWindowTap } from './conv';
 
 export interface PoolResult {
   y: NDArray;
@@ -21,16 +21,10 @@ export function maxPool2dReference(x: NDArray, g: ConvGeometry): PoolResult {
         for (let c = 0; c < g.inC; c++) {
           let best = -Infinity;
           let bestIndex = -1;
-          for (let kh = 0; kh < g.kH; kh++) {
-            const ih = oh * g.strideH + kh - g.padTop;
-            if (ih < 0 || ih >= g.inH) continue;
-            for (let kw = 0; kw < g.kW; kw++) {
-              const iw = ow * g.strideW + kw - g.padLeft;
-              if (iw < 0 || iw >= g.inW) continue;
-              const xi = ((n * g.inH + ih) * g.inW + iw) * g.inC + c;
-              if (bestIndex < 0 || x.data[xi] > best) [best, bestIndex] = [x.data[xi], xi];
-            }
-          }
+          forEachWindowTap(g, n, oh, ow, (pixel) => {
+            const xi = pixel * g.inC + c;
+            if (bestIndex < 0 || x.data[xi] > best) [best, bestIndex] = [x.data[xi], xi];
+          });
           const yi = ((n * g.outH + oh) * g.outW + ow) * g.inC + c;
           y.data[yi] = best;
           argmax[yi] = bestIndex;

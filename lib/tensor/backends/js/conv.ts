@@ -1,5 +1,5 @@
 import { TypedArray } from '../../dtype';
-import { ConvGeometry } from '../../kernels/conv';
+import { ConvGeometry, forEachWindowTap } from '../../kernels/conv';
 import { copyRun, matrixPackers, Packers } from './gemm';
 
 /**
@@ -168,15 +168,9 @@ export function col2im(
   const patchSize = g.kH * g.kW * g.inC;
   for (let r = 0; r < rows; r++) {
     const [n, oh, ow] = pixel(g, pixelBase + r);
-    let q = r * patchSize;
-    for (let kh = 0; kh < g.kH; kh++) {
-      const ih = oh * g.strideH - g.padTop + kh;
-      for (let kw = 0; kw < g.kW; kw++, q += g.inC) {
-        const iw = ow * g.strideW - g.padLeft + kw;
-        if (ih < 0 || ih >= g.inH || iw < 0 || iw >= g.inW) continue;
-        const at = dxo + ((n * g.inH + ih) * g.inW + iw) * g.inC;
-        for (let c = 0; c < g.inC; c++) dx[at + c] += dp[q + c];
-      }
-    }
+    forEachWindowTap(g, n, oh, ow, (source, tap) => {
+      const [at, q] = [dxo + source * g.inC, r * patchSize + tap * g.inC];
+      for (let c = 0; c < g.inC; c++) dx[at + c] += dp[q + c];
+    });
   }
 }

@@ -1,5 +1,5 @@
 import { TypedArray } from '../../dtype';
-import { ConvGeometry } from '../../kernels/conv';
+import { ConvGeometry, forEachWindowTap } from '../../kernels/conv';
 
 /**
  * Max-pooling of images [n0, n1) with the channels innermost: in NHWC a window position holds its C channels side
@@ -24,23 +24,17 @@ export function maxPoolImages(
       for (let ow = 0; ow < g.outW; ow++) {
         const out = ((n * g.outH + oh) * g.outW + ow) * C;
         let first = true;
-        for (let kh = 0; kh < g.kH; kh++) {
-          const ih = oh * g.strideH + kh - g.padTop;
-          if (ih < 0 || ih >= g.inH) continue;
-          for (let kw = 0; kw < g.kW; kw++) {
-            const iw = ow * g.strideW + kw - g.padLeft;
-            if (iw < 0 || iw >= g.inW) continue;
-            const at = ((n * g.inH + ih) * g.inW + iw) * C;
-            for (let c = 0; c < C; c++) {
-              const v = x[xo + at + c];
-              if (first || v > y[yo + out + c]) {
-                y[yo + out + c] = v;
-                argmax[ao + out + c] = at + c;
-              }
+        forEachWindowTap(g, n, oh, ow, (pixel) => {
+          const at = pixel * C;
+          for (let c = 0; c < C; c++) {
+            const v = x[xo + at + c];
+            if (first || v > y[yo + out + c]) {
+              y[yo + out + c] = v;
+              argmax[ao + out + c] = at + c;
             }
-            first = false;
           }
-        }
+          first = false;
+        });
       }
     }
   }
