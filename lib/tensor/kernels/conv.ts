@@ -87,9 +87,9 @@ export function windowGeometry(inputShape: Shape, window: Window, outC: number, 
 }
 
 /**
- * Calls `visit(pixel, tap)` for each window position of output pixel (n, oh, ow) that lies inside the input, row by
- * row (the order max-pooling's ties are broken in): pixel = (n·inH + ih)·inW + iw is the input pixel (times inC: its
- * first channel), tap = kh·kW + kw the position in the window. Positions in the padding are skipped.
+ * Calls `visit(pixel, tap)` for each window position of output pixel (n, oh, ow) that lies inside the input, row
+ * by row (the order max-pooling's ties are broken in): pixel = (n·inH + ih)·inW + iw is the input pixel (times
+ * inC: its first channel), tap = kh·kW + kw the position in the window. Positions in the padding are skipped.
  */
 export function forEachWindowTap(
   g: ConvGeometry,

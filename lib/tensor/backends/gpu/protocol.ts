@@ -5,8 +5,9 @@ import type * as kernels from './kernels';
  * soon as it is loaded: importing it anywhere but as the worker's entry would start a server in that thread.
  *
  * The main thread posts commands, in batches (a message is an array of them), and goes on; the worker runs them
- * in order, keeping every value it made in a table of device buffers by id. Only `read` (and `check`) answer: the main thread sleeps in Atomics.wait until
- * the values (or the first failure since the last answer) are in shared memory.
+ * in order, keeping every value it made in a table of device buffers by id. Only `read` (and `check`) answer: the
+ * main thread sleeps in Atomics.wait until the values (or the first failure since the last answer) are in shared
+ * memory.
  */
 export const STATUS = { pending: 0, done: 1, failed: 2 } as const;
 

@@ -116,16 +116,19 @@ if (parentPort) {
   );
 
   parentPort.on('message', (commands: Command[]) => {
-    for (const command of commands) {
-      queue = queue.then(async () => {
-        if (failure !== null) return answer(command, undefined);
+    queue = queue.then(async () => {
+      for (const command of commands) {
+        if (failure !== null) {
+          answer(command, undefined);
+          continue;
+        }
         try {
           await execute(command);
           answer(command, undefined);
         } catch (error) {
           answer(command, error);
         }
-      });
-    }
+      }
+    });
   });
 }
