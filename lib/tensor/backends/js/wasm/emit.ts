@@ -283,6 +283,13 @@ export class Code {
   i32x4Add(): this {
     return this.simd(0xae);
   }
+  i32x4Sub(): this {
+    return this.simd(0xb1);
+  }
+  /** Lane-wise a = b as all-ones or all-zeros lanes. */
+  i32x4Eq(): this {
+    return this.simd(0x37);
+  }
   /** The i32x4 constant [0, 1, 2, 3]. */
   i32x4Iota(): this {
     return this.simd(0x0c, ...[0, 1, 2, 3].flatMap((v) => [v, 0, 0, 0]));

@@ -168,8 +168,11 @@ function maxpoolGrad(): FunctionSpec {
  * (dstBytes, zeroed first) is a [·][Wp][C] grid with the conv's output at (top, left); each pooled value's
  * gradient dy[i] goes to its window's winner (argmax[i] − base, an index into the image's conv output) — with
  * relu, only where the winner, pooled[i], was > 0 — and adds into sums[ch] (the bias gradient; sums 0: none).
- * Windows do not overlap, so each winner is written once. The winner's row and column come from its offset in
- * its window (0, C, outW·C or both), found by comparisons: no division.
+ *
+ * Four channels at a time and without a branch: a window's four positions are each written once, with the
+ * gradient in the lanes whose winner sits there and 0 in the others — the winner's offset from the window's
+ * first value (argmax − that value's index) is 0, C, outW·C or outW·C + C, so one comparison per position picks
+ * the lanes. C must be a multiple of 4 (a fused pooling's condition).
  */
 function unpool(): FunctionSpec {
   const f = new WasmFunction('unpool', [
@@ -190,55 +193,54 @@ function unpool(): FunctionSpec {
     'sums',
   ]);
   const { dy, argmax, pooled, pH, pW, base, relu, dst, dstBytes, Wp, C, top, left, outW, sums } = f.p;
-  const [pi, pj, ch, at, origin, delta, down, rowC, to] = f.many(9, 'i32');
+  const [pi, pj, ch, at, origin, window, right, down, rowC, sum] = f.many(10, 'i32');
+  const [keepAll, grad, delta, atRight, atDown, atBoth] = f.many(6, 'v128');
   const c = f.code;
   c.get(dst).i32(0).get(dstBytes).memoryFill();
   c.get(outW).get(C).mul().set(rowC);
+  c.get(C).i32(4).mul().set(right);
+  c.get(Wp).get(right).mul().set(down);
+  c.get(C).i32x4Splat().set(atRight);
+  c.get(rowC).i32x4Splat().set(atDown);
+  c.get(rowC).get(C).add().i32x4Splat().set(atBoth);
+  c.i32(0).get(relu).eqz().sub().i32x4Splat().set(keepAll); // every lane passes without relu
   c.i32(0).set(at);
   c.forLoop(pi, pH, () => {
     c.forLoop(pj, pW, () => {
-      // the window's first value, as an index into the image's conv output
+      // the window's first value, as an index into the image's conv output, and its place in the grid (bytes)
       c.get(pi).i32(2).mul().get(rowC).mul().get(pj).i32(2).mul().get(C).mul().add().get(base).add().set(origin);
-      c.forLoop(ch, C, () => {
-        c.get(relu)
-          .eqz()
-          .get(pooled)
-          .get(at)
-          .add()
-          .f32Load()
-          .f32Const(0)
-          .f32Gt()
-          .or()
-          .ifThen(() => {
-            c.get(argmax).get(at).add().i32Load().get(origin).sub().get(ch).sub().set(delta); // 0, C, outW·C or outW·C + C
-            c.get(delta).get(rowC).geS().set(down);
-            // grid index: ((2pi + down + top)·Wp + 2pj + right + left)·C + ch, with right = delta − down·outW·C ≠ 0
-            c.get(dst);
-            c.get(pi).i32(2).mul().get(down).add().get(top).add().get(Wp).mul();
-            c.get(pj).i32(2).mul().add().get(delta).get(down).get(rowC).mul().sub().i32(0).ne().add().get(left).add();
-            c.get(C).mul().get(ch).add().i32(4).mul().add().set(to);
-            c.get(to).get(dy).get(at).add().f32Load().f32Store();
-            c.get(sums).ifThen(() =>
-              c
-                .get(sums)
-                .get(ch)
-                .i32(4)
-                .mul()
-                .add()
-                .set(to)
-                .get(to)
-                .get(to)
-                .f32Load()
-                .get(dy)
-                .get(at)
-                .add()
-                .f32Load()
-                .f32Add()
-                .f32Store(),
-            );
+      c.get(dst).get(pi).i32(2).mul().get(top).add().get(Wp).mul().get(pj).i32(2).mul().add().get(left).add();
+      c.get(C).mul().i32(4).mul().add().set(window);
+      c.forLoop(
+        ch,
+        C,
+        () => {
+          c.get(dy).get(at).add().v128Load();
+          c.get(pooled).get(at).add().v128Load().v128Zero().f32x4Gt().get(keepAll).v128Or();
+          c.v128And().set(grad);
+          c.get(argmax).get(at).add().v128Load();
+          c.get(origin).get(ch).add().i32x4Splat().i32x4Iota().i32x4Add().i32x4Sub().set(delta);
+          const positions: Array<[() => void, (() => void) | null]> = [
+            [() => c.get(window), null],
+            [() => c.get(window).get(right).add(), () => c.get(atRight)],
+            [() => c.get(window).get(down).add(), () => c.get(atDown)],
+            [() => c.get(window).get(down).add().get(right).add(), () => c.get(atBoth)],
+          ];
+          for (const [address, offset] of positions) {
+            address();
+            c.get(grad).get(delta);
+            if (offset) offset();
+            else c.v128Zero();
+            c.i32x4Eq().v128And().v128Store();
+          }
+          c.get(sums).ifThen(() => {
+            c.get(sums).get(ch).i32(4).mul().add().set(sum);
+            c.get(sum).get(sum).v128Load().get(grad).f32x4Add().v128Store();
           });
-        c.inc(at, 4);
-      });
+          c.inc(window, 16).inc(at, 16);
+        },
+        { step: 4 },
+      );
     });
   });
   return f.spec();
