@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { Backend, DType, NDArray, Rng } from '../../lib';
 import { referenceBackend } from '../../lib/tensor/backends';
 import { aroundKernels, KERNEL_NAMES, KernelName } from '../../lib/tensor/backend';
-import { applyEpilogue, ConvGeometry, Padding, windowGeometry } from '../../lib/tensor/kernels/conv';
+import { applyEpilogue, Conv2dGrads, ConvGeometry, Padding, windowGeometry } from '../../lib/tensor/kernels/conv';
 import { ndarray } from '../../lib/tensor/ndarray';
 import { hostValues } from '../../lib/tensor/device-copies';
 import { checkArrayOps } from './array-op-checks';
@@ -99,6 +99,15 @@ function zerosKept(ours: NDArray, reference: NDArray): number {
   return broken;
 }
 
+/** Each gradient the reference gives (null where not asked) matched by ours. */
+function expectGrads(ours: Conv2dGrads, reference: Conv2dGrads, label: string, tol: number): void {
+  for (const key of ['dx', 'dw', 'db'] as const) {
+    const what = `${key} ${label}`;
+    if (reference[key] === null) expect(ours[key], what).to.equal(null);
+    else expect(relativeError(ours[key]!, reference[key]!), what).to.be.below(tol);
+  }
+}
+
 /** The three ways a layer asks for gradients: everything; no input gradient (the first layer); the input's alone. */
 const ASKED = [
   { input: true, filter: true, bias: true },
@@ -154,6 +163,22 @@ function convData(c: ConvCase, dtype: DType) {
           }),
         }))
       : [];
+    // and a layer that pools its output without a ReLU: every window's winner passes its gradient, whatever its sign
+    const linear = { bias, relu: false };
+    const biased = ndarray(forward.data.slice(), forward.shape);
+    applyEpilogue(forward.data, 0, biased.data, linear);
+    const linearPool = fusedPool && g.batch < 64 ? referenceBackend.maxPool2d(biased, fusedPool) : null;
+    const linearPoolBackward = linearPool
+      ? referenceBackend.conv2dBackward({
+          x,
+          w,
+          dy: convPoolDy!,
+          g,
+          relu: null,
+          pooled: { ...linearPool, g: fusedPool!, relu: false },
+          ...ASKED[0],
+        })
+      : null;
     return {
       g,
       x,
@@ -168,6 +193,9 @@ function convData(c: ConvCase, dtype: DType) {
       convPool,
       convPoolDy,
       convPoolBackward,
+      linear,
+      linearPool,
+      linearPoolBackward,
       forward,
       backward: { plain: backward(false), relu: backward(true) },
       poolGrad: referenceBackend.maxPool2dGrad(poolDy, maxPool.argmax, pool),
@@ -284,11 +312,7 @@ export function checkBackendAgainstReference(
                 relu: through === 'relu' ? d.y : null,
                 ...asked,
               });
-              for (const key of ['dx', 'dw', 'db'] as const) {
-                const what = `${key} (${through}, asked ${JSON.stringify(asked)})`;
-                if (grads[key] === null) expect(ours[key], what).to.equal(null);
-                else expect(relativeError(ours[key]!, grads[key]!), what).to.be.below(tol);
-              }
+              expectGrads(ours, grads, `(${through}, asked ${JSON.stringify(asked)})`, tol);
             }
           }
           if (d.convPool) {
@@ -304,12 +328,22 @@ export function checkBackendAgainstReference(
                 pooled: { ...ours, g: d.fusedPool!, relu: true },
                 ...asked,
               });
-              for (const key of ['dx', 'dw', 'db'] as const) {
-                const what = `${key} through the fused pool (asked ${JSON.stringify(asked)})`;
-                if (grads[key] === null) expect(back[key], what).to.equal(null);
-                else expect(relativeError(back[key]!, grads[key]!), what).to.be.below(tol);
-              }
+              expectGrads(back, grads, `through the fused pool (asked ${JSON.stringify(asked)})`, tol);
             }
+          }
+          if (d.linearPool) {
+            const ours = backend.conv2dPool(d.x, d.w, d.g, d.linear, d.fusedPool!);
+            expect(relativeError(ours.y, d.linearPool.y), 'conv + bias + max-pool, no relu').to.be.below(tol);
+            const back = backend.conv2dBackward({
+              x: d.x,
+              w: d.w,
+              dy: d.convPoolDy!,
+              g: d.g,
+              relu: null,
+              pooled: { ...ours, g: d.fusedPool!, relu: false },
+              ...ASKED[0],
+            });
+            expectGrads(back, d.linearPoolBackward!, 'through the fused pool, no relu', tol);
           }
           const pooled = backend.maxPool2d(d.x, d.pool);
           expect(relativeError(pooled.y, d.maxPool.y), 'max-pool').to.equal(0);
