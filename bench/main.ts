@@ -6,6 +6,7 @@ import { batchAllTripletLoss, createJsBackend, randn, Rng, setBackend } from '..
 import { writeFileAtomic } from '../lib/util/files';
 import { BATCH_SIZE } from './fixture';
 import { benchmarkKernels, KernelRow, kernelTable } from './kernels';
+import { machineScaling } from './machine';
 import { formatRatio, measure } from './measure';
 import { PeerChecks, PeerProcess, PeerSpec } from './peer-process';
 import { WARMUP_STEPS } from './peers/protocol';
@@ -221,6 +222,10 @@ async function main(argv: string[]): Promise<void> {
   const { table, disagreements } = resultsTable(runs, ours);
   console.log((skipped.length ? '\n' : '') + table + '\n');
   console.log(ratioTable(runs, threads));
+  const ceiling = await machineScaling(threads);
+  console.log(
+    `The machine itself in this run, ${threads} threads at once ÷ one alone: arithmetic (our register tile, operands in L1) ${formatRatio(ceiling.compute)}, memory traffic (32 MiB copies) ${formatRatio(ceiling.memory)} — the most that work bound by arithmetic, or by memory, can gain here.`,
+  );
   const extra: Record<string, number> = {};
   if (ours.checks) {
     const rate = median(ours.train);
@@ -252,6 +257,7 @@ async function main(argv: string[]): Promise<void> {
           machine,
           jsKernels: backend.kernel,
           rounds: ROUNDS,
+          machineScaling: ceiling,
           steps: STEPS,
           peers: runs.map(({ spec, ...r }) => ({ peer: spec.label, threads: spec.threads, ...r })),
           ...extra,

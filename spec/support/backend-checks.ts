@@ -147,38 +147,30 @@ function convData(c: ConvCase, dtype: DType) {
       g.outH >= 2 && g.outW >= 2
         ? windowGeometry([g.batch, g.outH, g.outW, g.outC], { kernel: 2, stride: 2, padding: 'valid' }, g.outC, 'spec')
         : null;
-    const convPool = fusedPool ? referenceBackend.maxPool2d(y, fusedPool) : null; // = conv2dPool, from y
-    const convPoolDy = convPool ? random([...convPool.y.shape], rng, dtype) : null;
-    const convPoolBackward = convPool
-      ? ASKED.slice(0, g.batch < 64 ? 3 : 1).map((a) => ({
-          asked: a,
-          grads: referenceBackend.conv2dBackward({
-            x,
-            w,
-            dy: convPoolDy!,
-            g,
-            relu: null,
-            pooled: { ...convPool, g: fusedPool!, relu: true },
-            ...a,
-          }),
-        }))
-      : [];
-    // and a layer that pools its output without a ReLU: every window's winner passes its gradient, whatever its sign
-    const linear = { bias, relu: false };
+    const poolDyShape = fusedPool ? [fusedPool.batch, fusedPool.outH, fusedPool.outW, fusedPool.inC] : null;
+    const convPoolDy = poolDyShape ? random(poolDyShape, rng, dtype) : null;
+    // with the ReLU before the pooling, and without it (every window's winner then passes its gradient, whatever
+    // its sign); the model's shapes with the ReLU alone, all gradients asked
     const biased = ndarray(forward.data.slice(), forward.shape);
-    applyEpilogue(forward.data, 0, biased.data, linear);
-    const linearPool = fusedPool && g.batch < 64 ? referenceBackend.maxPool2d(biased, fusedPool) : null;
-    const linearPoolBackward = linearPool
-      ? referenceBackend.conv2dBackward({
-          x,
-          w,
-          dy: convPoolDy!,
-          g,
-          relu: null,
-          pooled: { ...linearPool, g: fusedPool!, relu: false },
-          ...ASKED[0],
-        })
-      : null;
+    applyEpilogue(forward.data, 0, biased.data, { bias, relu: false });
+    const layers = [
+      { epilogue: fused, output: y, asked: ASKED.slice(0, g.batch < 64 ? 3 : 1) },
+      ...(g.batch < 64 ? [{ epilogue: { bias, relu: false }, output: biased, asked: [ASKED[0]] }] : []),
+    ];
+    const pooledLayers = !fusedPool
+      ? []
+      : layers.map(({ epilogue, output, asked }) => {
+          const pooled = referenceBackend.maxPool2d(output, fusedPool); // = conv2dPool, from the conv's output
+          const through = { ...pooled, g: fusedPool, relu: epilogue.relu };
+          return {
+            epilogue,
+            pooled,
+            backward: asked.map((a) => ({
+              asked: a,
+              grads: referenceBackend.conv2dBackward({ x, w, dy: convPoolDy!, g, relu: null, pooled: through, ...a }),
+            })),
+          };
+        });
     return {
       g,
       x,
@@ -190,12 +182,8 @@ function convData(c: ConvCase, dtype: DType) {
       maxPool,
       poolDy,
       fusedPool,
-      convPool,
       convPoolDy,
-      convPoolBackward,
-      linear,
-      linearPool,
-      linearPoolBackward,
+      pooledLayers,
       forward,
       backward: { plain: backward(false), relu: backward(true) },
       poolGrad: referenceBackend.maxPool2dGrad(poolDy, maxPool.argmax, pool),
@@ -315,35 +303,22 @@ export function checkBackendAgainstReference(
               expectGrads(ours, grads, `(${through}, asked ${JSON.stringify(asked)})`, tol);
             }
           }
-          if (d.convPool) {
-            const ours = backend.conv2dPool(d.x, d.w, d.g, d.fused, d.fusedPool!);
-            expect(relativeError(ours.y, d.convPool.y), 'conv + bias + relu + max-pool').to.be.below(tol);
-            for (const { asked, grads } of d.convPoolBackward) {
+          for (const layer of d.pooledLayers) {
+            const relu = layer.epilogue.relu ? 'relu' : 'no relu';
+            const ours = backend.conv2dPool(d.x, d.w, d.g, layer.epilogue, d.fusedPool!);
+            expect(relativeError(ours.y, layer.pooled.y), `conv + bias + ${relu} + max-pool`).to.be.below(tol);
+            for (const { asked, grads } of layer.backward) {
               const back = backend.conv2dBackward({
                 x: d.x,
                 w: d.w,
                 dy: d.convPoolDy!,
                 g: d.g,
                 relu: null,
-                pooled: { ...ours, g: d.fusedPool!, relu: true },
+                pooled: { ...ours, g: d.fusedPool!, relu: layer.epilogue.relu },
                 ...asked,
               });
-              expectGrads(back, grads, `through the fused pool (asked ${JSON.stringify(asked)})`, tol);
+              expectGrads(back, grads, `through the fused pool, ${relu} (asked ${JSON.stringify(asked)})`, tol);
             }
-          }
-          if (d.linearPool) {
-            const ours = backend.conv2dPool(d.x, d.w, d.g, d.linear, d.fusedPool!);
-            expect(relativeError(ours.y, d.linearPool.y), 'conv + bias + max-pool, no relu').to.be.below(tol);
-            const back = backend.conv2dBackward({
-              x: d.x,
-              w: d.w,
-              dy: d.convPoolDy!,
-              g: d.g,
-              relu: null,
-              pooled: { ...ours, g: d.fusedPool!, relu: false },
-              ...ASKED[0],
-            });
-            expectGrads(back, d.linearPoolBackward!, 'through the fused pool, no relu', tol);
           }
           const pooled = backend.maxPool2d(d.x, d.pool);
           expect(relativeError(pooled.y, d.maxPool.y), 'max-pool').to.equal(0);
