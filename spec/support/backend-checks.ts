@@ -247,7 +247,8 @@ export function checkBackendAgainstReference(
 
       it(`Adam's update and the finite check, against the reference loops (${dtype})`, () => {
         const rng = new Rng(4);
-        for (const size of [1, 7, 64, 1027]) {
+        // the dense layer's weights (3136 × 64, and 3 more) are cut into tasks over the threads
+        for (const size of [1, 7, 64, 1027, 3136 * 64 + 3]) {
           const [theta, grad, m, v] = [0, 1, 2, 3].map(() => random([size], rng, dtype).data);
           v.forEach((x, i) => (v[i] = x * x)); // a second moment is never negative
           const constants = { beta1: 0.9, beta2: 0.999, lrT: 3e-4, epsilon: 1e-8 };

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { createJsBackend, Rng } from '../../../lib';
 import { windowGeometry } from '../../../lib/tensor/kernels/conv';
+import { ndarray } from '../../../lib/tensor/ndarray';
 import { checkBackendAgainstReference, random } from '../../support/backend-checks';
 
 checkBackendAgainstReference('js backend, 1 thread', () => createJsBackend(1), ['float64', 'float32'], {
@@ -79,8 +80,27 @@ describe('js backend: threads', () => {
     const b = random([128, 48], rng, 'float32');
     const g = windowGeometry(x.shape, { kernel: 3, stride: 1, padding: 'same' }, 16, 'spec');
     const pool = windowGeometry(x.shape, { kernel: 2, stride: 2, padding: 'valid' }, 8, 'spec');
+    // filters enough for their Winograd transforms to be cut over the threads too, and an Adam update as large
+    const wide = random([3, 6, 6, 32], rng, 'float32');
+    const wideW = random([3, 3, 32, 64], rng, 'float32');
+    const wideDy = random([3, 6, 6, 64], rng, 'float32');
+    const wideG = windowGeometry(wide.shape, { kernel: 3, stride: 1, padding: 'same' }, 64, 'spec');
+    const adam = [0, 1, 2, 3].map(() => random([50_003], rng, 'float32').data);
+    adam[3].forEach((x, i) => (adam[3][i] = x * x));
     const results = [1, 2, 3].map((threads) => {
       const backend = createJsBackend(threads);
+      const wideGrads = backend.conv2dBackward({
+        x: wide,
+        w: wideW,
+        dy: wideDy,
+        g: wideG,
+        relu: null,
+        input: true,
+        filter: true,
+        bias: true,
+      });
+      const [theta, grad, m, v] = adam.map((a) => a.slice());
+      backend.adamUpdate({ theta, grad, m, v, beta1: 0.9, beta2: 0.999, lrT: 1e-3, epsilon: 1e-8 });
       const grads = backend.conv2dBackward({ x, w, dy, g, relu: null, input: true, filter: true, bias: true });
       const convPool = windowGeometry(dy.shape, { kernel: 2, stride: 2, padding: 'valid' }, 16, 'spec');
       const pooled = backend.conv2dPool(x, w, g, { bias: null, relu: true }, convPool);
@@ -107,6 +127,12 @@ describe('js backend: threads', () => {
         through.db!,
         backend.matmul(a, b, false, false),
         backend.maxPool2d(x, pool).y,
+        backend.conv2d(wide, wideW, wideG),
+        wideGrads.dx!,
+        wideGrads.dw!,
+        ndarray(theta, [theta.length]),
+        ndarray(m, [m.length]),
+        ndarray(v, [v.length]),
       ];
       return outputs.map((t) => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength));
     });

@@ -14,8 +14,11 @@ import { hostArrayOps } from '../host';
 import { Staging } from './staging';
 import { TileSize, winogradFits, winogradPlan } from './winograd';
 
-/** Below this many floating-point operations a kernel runs on the main thread alone: waking a worker costs ~20 µs. */
-const PARALLEL_MIN_FLOPS = 2e6;
+/**
+ * Below this many floating-point operations a kernel runs on the main thread alone. A worker polling between jobs
+ * starts on a posted one within a microsecond (the median over a training step's jobs); one asleep takes ~20 µs.
+ */
+const PARALLEL_MIN_FLOPS = 5e5;
 /** What a value moved by a memory-bound kernel (pooling) costs, in the FLOPs of a matrix product done meanwhile. */
 const FLOPS_PER_VALUE = 20;
 /**
@@ -112,6 +115,22 @@ export function createJsBackend(threads = defaultThreads(), options: JsBackendOp
 
   const byImages = (g: ConvGeometry): number => Math.min(MAX_TASKS, g.batch);
 
+  /**
+   * Winograd's transform of inC × outC filters from src to dst (element offsets), or with `back` its adjoint, the
+   * filter gradient from ∂U: per filter a 6×3 and a 3×6 product (F(4×4)) sandwiching 3×3 or 6×6 values, cut by
+   * input channel over the threads.
+   */
+  function filterTransform(src: number, dst: number, inC: number, outC: number, back: boolean): void {
+    const flops = inC * outC * 2 * (tile + 2) * 3 * (tile + 2 + 3);
+    run(
+      'winogradFilter',
+      { src, dst, inC, outC, tile, back: Number(back) },
+      'float32',
+      flops,
+      Math.min(MAX_TASKS, inC),
+    );
+  }
+
   /** A conv layer's 2×2 max-pool can run inside its kernels (else it runs after them, as maxPool2d). */
   function poolFuses(x: NDArray, g: ConvGeometry, p: ConvGeometry): boolean {
     const twoByTwo =
@@ -143,7 +162,7 @@ export function createJsBackend(threads = defaultThreads(), options: JsBackendOp
       if (fast(x.dtype) && winogradFits(g)) {
         const plan = winogradPlan(g, tile);
         const u = s.temp(plan.points * g.inC * g.outC);
-        pool.main.kernels![`filter${tile}`](4 * wAt, g.inC, g.outC, 4 * u, pool.main.scratch.tmp);
+        filterTransform(wAt, u, g.inC, g.outC, false);
         const scratch = pool.scratch(plan.scratchBytes);
         run(
           'winogradForward',
@@ -217,7 +236,7 @@ export function createJsBackend(threads = defaultThreads(), options: JsBackendOp
           0,
         );
       uFlipped = s.temp(plan.points * g.inC * g.outC);
-      k[`filter${tile}`](4 * flipped, g.outC, g.inC, 4 * uFlipped, pool.main.scratch.tmp);
+      filterTransform(flipped, uFlipped, g.outC, g.inC, false);
     }
     const dUSize = plan.points * g.inC * g.outC;
     const dU = a.filter ? s.temp(tasks * dUSize) : 0;
@@ -242,7 +261,7 @@ export function createJsBackend(threads = defaultThreads(), options: JsBackendOp
     if (a.filter) {
       sumPartials(s, dU, dUSize, tasks);
       const out = s.output([3, 3, g.inC, g.outC]);
-      k[`filter_grad${tile}`](4 * dU, g.inC, g.outC, 4 * out.at, pool.main.scratch.tmp);
+      filterTransform(dU, out.at, g.inC, g.outC, true);
       dw = out.array;
     }
     return { dx: dx?.array ?? null, dw, db: a.bias ? biasGrad(s, db, g.outC, tasks) : null };
@@ -492,7 +511,8 @@ export function createJsBackend(threads = defaultThreads(), options: JsBackendOp
         const [theta, m, v, grad] = [s.inout(u.theta), s.inout(u.m), s.inout(u.v), s.input(u.grad)];
         const constants = s.temp(6);
         s.view().set([u.beta1, 1 - u.beta1, u.beta2, 1 - u.beta2, u.lrT, u.epsilon], constants);
-        pool.main.kernels!.adam(4 * theta, 4 * grad, 4 * m, 4 * v, whole, 4 * constants);
+        const tasks = Math.max(1, Math.min(MAX_TASKS, Math.floor(whole / 4096)));
+        run('adam', { theta, grad, m, v, count: whole, constants }, 'float32', whole * FLOPS_PER_VALUE, tasks);
       } finally {
         s.done();
       }

@@ -68,6 +68,10 @@ export const JOB_PARAMS = {
   directFilterGrad: ['x', 'dy', 'mask', 'pooled', 'argmax', 'relu', 'dw', 'db', ...SCRATCH, ...GEOMETRY],
   /** The `count` partials of `size` floats at `at` added into the first, in order; tasks split the elements. */
   sumPartials: ['at', 'size', 'count'],
+  /** Winograd's filter transform (U = G·g·Gᵀ), or with `back` its adjoint (dW = Gᵀ·dU·G); tasks split inC. */
+  winogradFilter: ['src', 'dst', 'inC', 'outC', 'tile', 'back'],
+  /** Adam's update of `count` parameters (a multiple of 4), constants as the `adam` kernel takes them. */
+  adam: ['theta', 'grad', 'm', 'v', 'count', 'constants'],
 } as const;
 
 export type JobKind = keyof typeof JOB_PARAMS;
@@ -343,6 +347,16 @@ const RUNNERS: { [K in JobKind]: Runner<K> } = {
   sumPartials(p, task, tasks, _dtype, ctx) {
     const [i0, i1] = sliceOf(p.size, task, tasks, 4);
     for (let t = 1; t < p.count; t++) ctx.kernels!.add_into(4 * (p.at + i0), 4 * (p.at + t * p.size + i0), i1 - i0);
+  },
+  winogradFilter(p, task, tasks, _dtype, ctx) {
+    const [ci0, ci1] = sliceOf(p.inC, task, tasks);
+    const transform = ctx.kernels![`${p.back ? 'filter_grad' : 'filter'}${p.tile as TileSize}`];
+    transform(4 * p.src, p.inC, p.outC, 4 * p.dst, ci0, ci1, ctx.scratch.tmp);
+  },
+  adam(p, task, tasks, _dtype, ctx) {
+    const [i0, i1] = sliceOf(p.count, task, tasks, 4);
+    const at = (array: number): number => 4 * (array + i0);
+    ctx.kernels!.adam(at(p.theta), at(p.grad), at(p.m), at(p.v), i1 - i0, 4 * p.constants);
   },
 };
 
