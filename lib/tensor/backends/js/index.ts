@@ -12,13 +12,14 @@ import { encodeJob, geometryParams, JobKind, JobParams } from './jobs';
 import { ThreadPool } from './pool';
 import { hostArrayOps } from '../host';
 import { Staging } from './staging';
-import { TileSize, winogradFits, winogradPlan } from './winograd';
+import { TileSize, winogradFits, WinogradPlan, winogradPlan } from './winograd';
 
 /**
  * Below this many floating-point operations a kernel runs on the main thread alone. A worker polling between jobs
- * starts on a posted one within a microsecond (the median over a training step's jobs); one asleep takes ~20 µs.
+ * starts on a posted one within a microsecond (the median over a training step's jobs), one asleep in ~20 µs, but
+ * the fork and join still cost ~10 µs: a 20 µs filter transform took 27 µs on two threads.
  */
-const PARALLEL_MIN_FLOPS = 5e5;
+const PARALLEL_MIN_FLOPS = 2e6;
 /** What a value moved by a memory-bound kernel (pooling) costs, in the FLOPs of a matrix product done meanwhile. */
 const FLOPS_PER_VALUE = 20;
 /**
@@ -120,15 +121,10 @@ export function createJsBackend(threads = defaultThreads(), options: JsBackendOp
    * filter gradient from ∂U: per filter a 6×3 and a 3×6 product (F(4×4)) sandwiching 3×3 or 6×6 values, cut by
    * input channel over the threads.
    */
-  function filterTransform(src: number, dst: number, inC: number, outC: number, back: boolean): void {
+  function filterTransform(plan: WinogradPlan, src: number, dst: number, inC: number, outC: number, back: boolean) {
     const flops = inC * outC * 2 * (tile + 2) * 3 * (tile + 2 + 3);
-    run(
-      'winogradFilter',
-      { src, dst, inC, outC, tile, back: Number(back) },
-      'float32',
-      flops,
-      Math.min(MAX_TASKS, inC),
-    );
+    const params = { src, dst, inC, outC, tile, back: Number(back), pointFloats: plan.pointFloats };
+    run('winogradFilter', params, 'float32', flops, Math.min(MAX_TASKS, inC));
   }
 
   /** A conv layer's 2×2 max-pool can run inside its kernels (else it runs after them, as maxPool2d). */
@@ -161,8 +157,8 @@ export function createJsBackend(threads = defaultThreads(), options: JsBackendOp
       const out = { y: y?.at ?? 0, pooled: pooled?.at ?? 0, argmax: argmax?.at ?? 0 };
       if (fast(x.dtype) && winogradFits(g)) {
         const plan = winogradPlan(g, tile);
-        const u = s.temp(plan.points * g.inC * g.outC);
-        filterTransform(wAt, u, g.inC, g.outC, false);
+        const u = s.temp(plan.points * plan.pointFloats);
+        filterTransform(plan, wAt, u, g.inC, g.outC, false);
         const scratch = pool.scratch(plan.scratchBytes);
         run(
           'winogradForward',
@@ -235,10 +231,10 @@ export function createJsBackend(threads = defaultThreads(), options: JsBackendOp
           4,
           0,
         );
-      uFlipped = s.temp(plan.points * g.inC * g.outC);
-      filterTransform(flipped, uFlipped, g.outC, g.inC, false);
+      uFlipped = s.temp(plan.points * plan.pointFloats);
+      filterTransform(plan, flipped, uFlipped, g.outC, g.inC, false);
     }
-    const dUSize = plan.points * g.inC * g.outC;
+    const dUSize = plan.points * plan.pointFloats;
     const dU = a.filter ? s.temp(tasks * dUSize) : 0;
     const db = a.bias ? s.temp(tasks * g.outC, 4, true) : 0;
     const scratch = pool.scratch(plan.scratchBytes);
@@ -261,7 +257,7 @@ export function createJsBackend(threads = defaultThreads(), options: JsBackendOp
     if (a.filter) {
       sumPartials(s, dU, dUSize, tasks);
       const out = s.output([3, 3, g.inC, g.outC]);
-      filterTransform(dU, out.at, g.inC, g.outC, true);
+      filterTransform(plan, dU, out.at, g.inC, g.outC, true);
       dw = out.array;
     }
     return { dx: dx?.array ?? null, dw, db: a.bias ? biasGrad(s, db, g.outC, tasks) : null };

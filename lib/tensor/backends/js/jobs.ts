@@ -68,8 +68,11 @@ export const JOB_PARAMS = {
   directFilterGrad: ['x', 'dy', 'mask', 'pooled', 'argmax', 'relu', 'dw', 'db', ...SCRATCH, ...GEOMETRY],
   /** The `count` partials of `size` floats at `at` added into the first, in order; tasks split the elements. */
   sumPartials: ['at', 'size', 'count'],
-  /** Winograd's filter transform (U = G·g·Gᵀ), or with `back` its adjoint (dW = Gᵀ·dU·G); tasks split inC. */
-  winogradFilter: ['src', 'dst', 'inC', 'outC', 'tile', 'back'],
+  /**
+   * Winograd's filter transform (U = G·g·Gᵀ), or with `back` its adjoint (dW = Gᵀ·dU·G), the points' matrices
+   * pointFloats apart; tasks split inC.
+   */
+  winogradFilter: ['src', 'dst', 'inC', 'outC', 'tile', 'back', 'pointFloats'],
   /** Adam's update of `count` parameters (a multiple of 4), constants as the `adam` kernel takes them. */
   adam: ['theta', 'grad', 'm', 'v', 'count', 'constants'],
 } as const;
@@ -275,7 +278,7 @@ const RUNNERS: { [K in JobKind]: Runner<K> } = {
     const [n0, n1] = sliceOf(g.batch, task, tasks);
     const plan = winogradPlan(g, p.tile as TileSize);
     const scratch = 4 * (p.scratch + ctx.index * p.stride);
-    const dU = p.dU && 4 * (p.dU + task * plan.points * g.inC * g.outC);
+    const dU = p.dU && 4 * (p.dU + task * plan.points * plan.pointFloats);
     const db = p.db && 4 * (p.db + task * g.outC);
     winogradBackward(
       ctx.kernels!,
@@ -351,7 +354,9 @@ const RUNNERS: { [K in JobKind]: Runner<K> } = {
   winogradFilter(p, task, tasks, _dtype, ctx) {
     const [ci0, ci1] = sliceOf(p.inC, task, tasks);
     const transform = ctx.kernels![`${p.back ? 'filter_grad' : 'filter'}${p.tile as TileSize}`];
-    transform(4 * p.src, p.inC, p.outC, 4 * p.dst, ci0, ci1, ctx.scratch.tmp);
+    const [taps, points] = [4 * p.inC * p.outC, 4 * p.pointFloats];
+    const [srcSlot, dstSlot] = p.back ? [points, taps] : [taps, points];
+    transform(4 * p.src, p.outC, 4 * p.dst, srcSlot, dstSlot, ci0, ci1, ctx.scratch.tmp);
   },
   adam(p, task, tasks, _dtype, ctx) {
     const [i0, i1] = sliceOf(p.count, task, tasks, 4);

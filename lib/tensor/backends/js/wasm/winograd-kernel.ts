@@ -301,7 +301,7 @@ function output(F: WinogradTransform, fma: boolean): FunctionSpec {
 }
 
 /**
- * `filter(src, inC, outC, dst, ciFrom, ciTo, tmp)`: U[ξ][ci][co] = (G g Gᵀ)[ξ] for the 3×3 filter
+ * `filter(src, outC, dst, srcSlot, dstSlot, ciFrom, ciTo, tmp)`: U[ξ][ci][co] = (G g Gᵀ)[ξ] for the 3×3 filter
  * g = W[·, ·, ci, co] (HWIO) with ciFrom ≤ ci < ciTo, four output channels at once — the filter transform.
  */
 function filter(F: WinogradTransform, fma: boolean): FunctionSpec {
@@ -309,28 +309,28 @@ function filter(F: WinogradTransform, fma: boolean): FunctionSpec {
 }
 
 /**
- * `filter_grad(src, inC, outC, dst, ciFrom, ciTo, tmp)`: dW[·, ·, ci, co] = Gᵀ dU[·][ci][co] G for
+ * `filter_grad(src, outC, dst, srcSlot, dstSlot, ciFrom, ciTo, tmp)`: dW[·, ·, ci, co] = Gᵀ dU[·][ci][co] G for
  * ciFrom ≤ ci < ciTo — the filter gradient back from the Winograd domain.
  */
 function filterGrad(F: WinogradTransform, fma: boolean): FunctionSpec {
   return perFilter(new WasmFunction(`filter_grad${F.m}`, FILTER_PARAMS, fma), transpose(F.G));
 }
 
-const FILTER_PARAMS = ['src', 'inC', 'outC', 'dst', 'ciFrom', 'ciTo', 'tmp'] as const;
+const FILTER_PARAMS = ['src', 'outC', 'dst', 'srcSlot', 'dstSlot', 'ciFrom', 'ciTo', 'tmp'] as const;
 
 /**
  * The loop over (ci, co) shared by the filter transforms. Source and destination both hold, for each of their
  * slots (3×3 taps, or α² Winograd points), an inC × outC matrix; slot s of pair (ci, co) is at
- * (s·inC·outC + ci·outC + co)·4. The q×q slots read are sandwiched into the r×r written. Only the pairs of
- * ci in [ciFrom, ciTo) are done, so that threads can share the filters out.
+ * s·srcSlot + (ci·outC + co)·4 in the source (dstSlot in the destination: the points' matrices lie further apart
+ * than inC·outC where that would crowd one set of the L1 cache: `spreadOverCache` in winograd.ts). The q×q slots read are sandwiched into the
+ * r×r written. Only the pairs of ci in [ciFrom, ciTo) are done, so that threads can share the filters out.
  */
 function perFilter(f: WasmFunction<(typeof FILTER_PARAMS)[number]>, L: readonly number[][]): FunctionSpec {
-  const { src, inC, outC, dst, ciFrom, ciTo, tmp } = f.p;
+  const { src, outC, dst, srcSlot, dstSlot, ciFrom, ciTo, tmp } = f.p;
   const c = f.code;
   const [q, r] = [L[0].length, L.length];
-  const [ci, co, slotBytes, from, to] = f.many(5, 'i32');
-  c.get(inC).get(outC).mul().i32(4).mul().set(slotBytes);
-  const slots = offsets(f, slotBytes, Math.max(q, r) ** 2);
+  const [ci, co, from, to] = f.many(4, 'i32');
+  const [read, written] = [offsets(f, srcSlot, q * q), offsets(f, dstSlot, r * r)];
   c.forLoop(
     ci,
     ciTo,
@@ -348,12 +348,12 @@ function perFilter(f: WasmFunction<(typeof FILTER_PARAMS)[number]>, L: readonly 
             (i, j) =>
               c
                 .get(from)
-                .get(slots[i * q + j])
+                .get(read[i * q + j])
                 .add()
                 .v128Load(),
             (i, j, value) => {
               c.get(to)
-                .get(slots[i * r + j])
+                .get(written[i * r + j])
                 .add();
               value();
               c.v128Store();
