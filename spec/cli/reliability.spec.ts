@@ -35,7 +35,8 @@ describe('cli: reliability — nothing is lost', () => {
   after(() => fs.rmSync(root, { recursive: true, force: true }));
 
   it('survives SIGKILL at 10 random moments (some during a save): always a loadable checkpoint, resumed, and the same final weights', async () => {
-    const params = { ...TINY, num_epochs: 4, save_checkpoint_steps: 1 };
+    // 96 steps of ~15 ms: the run outlasts the kills' delays (50–450 ms), so they land rather than the run ending
+    const params = { ...TINY, num_epochs: 12, save_checkpoint_steps: 1 };
     const straight = experiment(path.join(root, 'straight'), params);
     expect(runCli(['train', '--model_dir', straight, '--no-baselines']).code).to.equal(0);
     const killed = experiment(path.join(root, 'killed'), params);
