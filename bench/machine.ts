@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { ProbeKind } from './machine-probe';
+import type { ProbeKind } from './machine-probe';
 
 /** How much more N threads get done than one on this machine, in this run, by work that shares nothing. */
 export interface MachineScaling {
