@@ -94,14 +94,16 @@ export function createJsBackend(threads = defaultThreads(), options: JsBackendOp
     pool.run(kind, encodeJob(kind, params), dtype, parallel || split === 'fixed' ? tasks : 1, parallel);
   }
 
+  /** Tasks for an elementwise job over `size` values: one per 4,096 values, at most MAX_TASKS. */
+  const byElements = (size: number): number => Math.max(1, Math.min(MAX_TASKS, Math.floor(size / 4096)));
+
   /**
    * Sums `count` partial results of `size` elements at `at` into the first, in partial order — in slices on
    * every thread when large (a filter gradient's 16 partials are ~4 MB to add), each slice added the same way.
    */
   function sumPartials(s: Staging, at: number, size: number, count: number): void {
     if (fast(s.dtype) && size % 4 === 0) {
-      const tasks = Math.max(1, Math.min(MAX_TASKS, Math.floor(size / 4096)));
-      run('sumPartials', { at, size, count }, s.dtype, size * count * FLOPS_PER_VALUE, tasks);
+      run('sumPartials', { at, size, count }, s.dtype, size * count * FLOPS_PER_VALUE, byElements(size));
       return;
     }
     const data = s.view();
@@ -507,8 +509,13 @@ export function createJsBackend(threads = defaultThreads(), options: JsBackendOp
         const [theta, m, v, grad] = [s.inout(u.theta), s.inout(u.m), s.inout(u.v), s.input(u.grad)];
         const constants = s.temp(6);
         s.view().set([u.beta1, 1 - u.beta1, u.beta2, 1 - u.beta2, u.lrT, u.epsilon], constants);
-        const tasks = Math.max(1, Math.min(MAX_TASKS, Math.floor(whole / 4096)));
-        run('adam', { theta, grad, m, v, count: whole, constants }, 'float32', whole * FLOPS_PER_VALUE, tasks);
+        run(
+          'adam',
+          { theta, grad, m, v, count: whole, constants },
+          'float32',
+          whole * FLOPS_PER_VALUE,
+          byElements(whole),
+        );
       } finally {
         s.done();
       }
