@@ -86,9 +86,13 @@ export function encodeJob<K extends JobKind>(kind: K, params: JobParams<K>): num
   return (JOB_PARAMS[kind] as readonly string[]).map((key) => (params as Record<string, number>)[key]);
 }
 
+/** One parameter object per kind and thread, refilled by each task (a runner never keeps it past its task). */
+const decoded: Partial<Record<JobKind, Record<string, number>>> = {};
+
 function decode<K extends JobKind>(kind: K, values: ArrayLike<number>): JobParams<K> {
-  const out: Record<string, number> = {};
-  (JOB_PARAMS[kind] as readonly string[]).forEach((key, i) => (out[key] = values[i]));
+  const out = (decoded[kind] ??= {} as Record<string, number>);
+  const keys = JOB_PARAMS[kind] as readonly string[];
+  for (let i = 0; i < keys.length; i++) out[keys[i]] = values[i];
   return out as JobParams<K>;
 }
 

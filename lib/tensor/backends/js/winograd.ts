@@ -78,6 +78,8 @@ export interface WinogradPlan {
   pointFloats: number;
   /** Rows of a chunk's V and M (a multiple of 4), for each tiling. */
   rows: { forward: number; inputGrad: number };
+  /** Where each pass's buffers lie in a thread's scratch (byte offsets), and the bytes the larger needs. */
+  buffers: { forward: ForwardBuffers; backward: BackwardBuffers };
   scratchBytes: number;
 }
 
@@ -94,7 +96,23 @@ function spreadOverCache(floats: number): number {
   return lines * 16;
 }
 
+/** Plans made so far, by geometry and tile: every task of a job asks for its job's plan (a few kept, per thread). */
+const plans = new Map<string, WinogradPlan>();
+const PLANS_KEPT = 32;
+
+/** The plan of a convolution (the same object for the same geometry and tile). */
 export function winogradPlan(g: ConvGeometry, m: TileSize): WinogradPlan {
+  const key = `${m} ${g.batch} ${g.inH} ${g.inW} ${g.inC} ${g.outH} ${g.outW} ${g.outC} ${g.padTop} ${g.padLeft}`;
+  let plan = plans.get(key);
+  if (!plan) {
+    if (plans.size === PLANS_KEPT) plans.clear();
+    plan = makePlan(g, m);
+    plans.set(key, plan);
+  }
+  return plan;
+}
+
+function makePlan(g: ConvGeometry, m: TileSize): WinogradPlan {
   const F = TRANSFORMS[m];
   const points = (m + 2) ** 2;
   const forward = tiling(m, g.outH, g.outW, g.padTop, g.padLeft);
@@ -108,23 +126,29 @@ export function winogradPlan(g: ConvGeometry, m: TileSize): WinogradPlan {
   };
   const rows = { forward: rowsOf(forward), inputGrad: rowsOf(inputGrad) };
   const pointFloats = spreadOverCache(g.inC * g.outC);
-  const plan = { F, points, forward, inputGrad, imagesPerChunk, pointFloats, rows, scratchBytes: 0 };
-  plan.scratchBytes = Math.max(forwardBuffers(plan, g).end, backwardBuffers(plan, g).end);
-  return plan;
+  const sizes = { points, forward, inputGrad, imagesPerChunk, rows };
+  const buffers = { forward: forwardBuffers(sizes, g), backward: backwardBuffers(sizes, g) };
+  const scratchBytes = Math.max(buffers.forward.end, buffers.backward.end);
+  return { F, points, forward, inputGrad, imagesPerChunk, pointFloats, rows, buffers, scratchBytes };
 }
 
-/** Consecutive buffers from offset 0; the last entry, `end`, is the bytes used. */
-function layout(sizes: Record<string, number>): Record<string, number> {
+/** Consecutive buffers from offset 0, each on a cache line; the last entry, `end`, is the bytes used. */
+function layout<K extends string>(sizes: Record<K, number>): Record<K | 'end', number> {
   let at = 0;
-  const out: Record<string, number> = {};
-  for (const [name, bytes] of Object.entries(sizes)) {
+  const out = {} as Record<K | 'end', number>;
+  for (const name of Object.keys(sizes) as K[]) {
     out[name] = at;
-    at += Math.ceil(bytes / 64) * 64;
+    at += Math.ceil(sizes[name] / 64) * 64;
   }
-  return { ...out, end: at };
+  out.end = at;
+  return out;
 }
 
-function forwardBuffers(plan: WinogradPlan, g: ConvGeometry): Record<string, number> {
+type PlanSizes = Pick<WinogradPlan, 'points' | 'forward' | 'inputGrad' | 'imagesPerChunk' | 'rows'>;
+type ForwardBuffers = ReturnType<typeof forwardBuffers>;
+type BackwardBuffers = ReturnType<typeof backwardBuffers>;
+
+function forwardBuffers(plan: PlanSizes, g: ConvGeometry) {
   const { points, forward, rows, imagesPerChunk } = plan;
   return layout({
     P: forward.bytes(g.inC),
@@ -136,7 +160,7 @@ function forwardBuffers(plan: WinogradPlan, g: ConvGeometry): Record<string, num
   });
 }
 
-function backwardBuffers(plan: WinogradPlan, g: ConvGeometry): Record<string, number> {
+function backwardBuffers(plan: PlanSizes, g: ConvGeometry) {
   const { points, forward, inputGrad, rows } = plan;
   return layout({
     Pz: inputGrad.bytes(g.outC),
@@ -194,7 +218,7 @@ export function winogradForward(
   n1: number,
 ): void {
   const { F, forward: t, imagesPerChunk, rows } = plan;
-  const s = forwardBuffers(plan, g);
+  const s = plan.buffers.forward;
   const [P, V, M, flags, keep, Y] = [s.P, s.V, s.M, s.flags, s.keep, s.Y].map((o) => a.scratch + o);
   const [xImage, yImage, keepImage] = [g.inH * g.inW * g.inC * 4, g.outH * g.outW * g.outC * 4, g.outH * g.outW * 4];
   for (let n = n0; n < n1; n += imagesPerChunk) {
@@ -244,7 +268,7 @@ export function winogradBackward(
   n1: number,
 ): void {
   const { F, forward: tf, inputGrad: td, imagesPerChunk, rows } = plan;
-  const s = backwardBuffers(plan, g);
+  const s = plan.buffers.backward;
   const [Pz, Px, Vz, Mx, Vx, dM] = [s.Pz, s.Px, s.Vz, s.Mx, s.Vx, s.dM].map((o) => a.scratch + o);
   const [xImage, yImage] = [g.inH * g.inW * g.inC * 4, g.outH * g.outW * g.outC * 4];
   const dzFirst = Pz + (td.top * td.cols + td.left) * g.outC * 4; // dz's value (0, 0) inside its padding
