@@ -16,21 +16,29 @@ export interface Window {
   padding: Padding;
 }
 
+/** The sizes of a ConvGeometry, listed once (kernels pass them as job parameters, caches key on them). */
+export const GEOMETRY_FIELDS = [
+  'batch',
+  'inH',
+  'inW',
+  'inC',
+  'kH',
+  'kW',
+  'outH',
+  'outW',
+  'outC',
+  'strideH',
+  'strideW',
+  'padTop',
+  'padLeft',
+] as const;
+
 /** Every size a convolution or pooling loop needs, worked out once. */
-export interface ConvGeometry {
-  batch: number;
-  inH: number;
-  inW: number;
-  inC: number;
-  kH: number;
-  kW: number;
-  outH: number;
-  outW: number;
-  outC: number;
-  strideH: number;
-  strideW: number;
-  padTop: number;
-  padLeft: number;
+export type ConvGeometry = Record<(typeof GEOMETRY_FIELDS)[number], number>;
+
+/** The geometry's sizes as one string: equal for equal geometries. */
+export function geometryKey(g: ConvGeometry): string {
+  return GEOMETRY_FIELDS.map((field) => g[field]).join(' ');
 }
 
 function pair(value: number | readonly [number, number], name: string, op: string): [number, number] {

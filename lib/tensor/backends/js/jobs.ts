@@ -1,5 +1,5 @@
 import { DType, TypedArray } from '../../dtype';
-import { ConvGeometry } from '../../kernels/conv';
+import { ConvGeometry, GEOMETRY_FIELDS } from '../../kernels/conv';
 import { col2im, filterGradPackers, forwardPackers, inputGradPackers } from './conv';
 import { ThreadContext } from './context';
 import { DirectArrays, directFilterGrad, directForward, gradRows } from './direct';
@@ -9,43 +9,27 @@ import { maxPoolImages } from './max-pool';
 import { gemmF32 } from './wasm/gemm-f32';
 import { TileSize, winogradBackward, winogradForward, winogradPlan } from './winograd';
 
+/** Where a job's per-thread scratch lies: thread i's at scratch + i·stride (elements). */
+const SCRATCH = ['scratch', 'stride'] as const;
+
 /**
  * A job is a kernel plus named integers — element offsets into the shared memory (of the job's dtype; int32
  * elements for index arrays), sizes, flags, the geometry — written into shared memory and run, a slice each, by
  * the main thread and the workers alike. Each kind lists its parameters once: `encodeJob` and the runners use
  * the same names, so no parameter is read by position.
  */
-const GEOMETRY = [
-  'batch',
-  'inH',
-  'inW',
-  'inC',
-  'kH',
-  'kW',
-  'outH',
-  'outW',
-  'outC',
-  'strideH',
-  'strideW',
-  'padTop',
-  'padLeft',
-] as const;
-
-/** Where a job's per-thread scratch lies: thread i's at scratch + i·stride (elements). */
-const SCRATCH = ['scratch', 'stride'] as const;
-
 export const JOB_PARAMS = {
   /** C = op(A)·op(B); tasks split C's rows, or with byColumns its columns. */
   matmul: ['a', 'b', 'c', 'm', 'n', 'k', 'transA', 'transB', 'byColumns'],
   /** The general convolution (any size, stride, padding) as matrix products over an implicit im2col. */
-  convForward: ['x', 'w', 'y', 'bias', 'relu', ...GEOMETRY],
-  convInputGrad: ['dy', 'w', 'dx', ...GEOMETRY],
+  convForward: ['x', 'w', 'y', 'bias', 'relu', ...GEOMETRY_FIELDS],
+  convInputGrad: ['dy', 'w', 'dx', ...GEOMETRY_FIELDS],
   /** Each task's partial dW at partials + task·|dW|. */
-  convFilterGrad: ['x', 'dy', 'partials', ...GEOMETRY],
-  maxPool: ['x', 'y', 'argmax', ...GEOMETRY],
-  maxPoolGrad: ['dy', 'argmax', 'dx', ...GEOMETRY],
+  convFilterGrad: ['x', 'dy', 'partials', ...GEOMETRY_FIELDS],
+  maxPool: ['x', 'y', 'argmax', ...GEOMETRY_FIELDS],
+  maxPoolGrad: ['dy', 'argmax', 'dx', ...GEOMETRY_FIELDS],
   /** With pooled ≠ 0: a fused 2×2 max-pool writes pooled (and argmax, int32) instead of y. */
-  winogradForward: ['x', 'u', 'y', 'bias', 'relu', 'pooled', 'argmax', 'tile', ...SCRATCH, ...GEOMETRY],
+  winogradForward: ['x', 'u', 'y', 'bias', 'relu', 'pooled', 'argmax', 'tile', ...SCRATCH, ...GEOMETRY_FIELDS],
   /** Each task's partial ∂U at dU + task·|∂U| and bias gradient at db + task·outC (0: not wanted). */
   /** With pooled ≠ 0: dy is the pooled gradient, routed to the winners (argmax), where pooled > 0 with relu. */
   winogradBackward: [
@@ -61,11 +45,11 @@ export const JOB_PARAMS = {
     'db',
     'tile',
     ...SCRATCH,
-    ...GEOMETRY,
+    ...GEOMETRY_FIELDS,
   ],
-  directForward: ['x', 'w', 'y', 'bias', 'relu', 'pooled', 'argmax', 'offsets', ...SCRATCH, ...GEOMETRY],
+  directForward: ['x', 'w', 'y', 'bias', 'relu', 'pooled', 'argmax', 'offsets', ...SCRATCH, ...GEOMETRY_FIELDS],
   /** Each task's partial dW at dw + task·kH·gradRows·outC and bias gradient at db + task·outC. */
-  directFilterGrad: ['x', 'dy', 'mask', 'pooled', 'argmax', 'relu', 'dw', 'db', ...SCRATCH, ...GEOMETRY],
+  directFilterGrad: ['x', 'dy', 'mask', 'pooled', 'argmax', 'relu', 'dw', 'db', ...SCRATCH, ...GEOMETRY_FIELDS],
   /** The `count` partials of `size` floats at `at` added into the first, in order; tasks split the elements. */
   sumPartials: ['at', 'size', 'count'],
   /**
@@ -96,26 +80,11 @@ function decode<K extends JobKind>(kind: K, values: ArrayLike<number>): JobParam
   return out as JobParams<K>;
 }
 
-export function geometryParams(g: ConvGeometry): Record<(typeof GEOMETRY)[number], number> {
-  return {
-    batch: g.batch,
-    inH: g.inH,
-    inW: g.inW,
-    inC: g.inC,
-    kH: g.kH,
-    kW: g.kW,
-    outH: g.outH,
-    outW: g.outW,
-    outC: g.outC,
-    strideH: g.strideH,
-    strideW: g.strideW,
-    padTop: g.padTop,
-    padLeft: g.padLeft,
-  };
-}
-
-function geometry(p: Record<(typeof GEOMETRY)[number], number>): ConvGeometry {
-  return geometryParams(p as unknown as ConvGeometry);
+/** Just the geometry's sizes (of a geometry, or of a job's parameters that include them). */
+export function geometryParams(g: ConvGeometry): ConvGeometry {
+  const out = {} as ConvGeometry;
+  for (const field of GEOMETRY_FIELDS) out[field] = g[field];
+  return out;
 }
 
 /** [start, end) of task `task` of `tasks` equal slices of `total`, rounded to multiples of `align`. */
@@ -209,7 +178,7 @@ const RUNNERS: { [K in JobKind]: Runner<K> } = {
     );
   },
   maxPool(p, task, tasks, dtype, ctx) {
-    const g = geometry(p);
+    const g = geometryParams(p);
     const [n0, n1] = sliceOf(g.batch, task, tasks);
     const inside =
       g.padTop === 0 &&
@@ -242,7 +211,7 @@ const RUNNERS: { [K in JobKind]: Runner<K> } = {
   },
   maxPoolGrad(p, task, tasks, dtype, ctx) {
     // each task zeroes its images' dx and sends each output's gradient to its window's winner (within the image)
-    const g = geometry(p);
+    const g = geometryParams(p);
     const [n0, n1] = sliceOf(g.batch, task, tasks);
     const [xImage, yImage] = [g.inH * g.inW * g.inC, g.outH * g.outW * g.inC];
     const data = ctx.view(dtype);
@@ -256,7 +225,7 @@ const RUNNERS: { [K in JobKind]: Runner<K> } = {
     for (let i = n0 * yImage; i < n1 * yImage; i++) data[p.dx + index[p.argmax + i]] += data[p.dy + i];
   },
   winogradForward(p, task, tasks, _dtype, ctx) {
-    const g = geometry(p);
+    const g = geometryParams(p);
     const [n0, n1] = sliceOf(g.batch, task, tasks);
     const scratch = 4 * (p.scratch + ctx.index * p.stride);
     winogradForward(
@@ -278,7 +247,7 @@ const RUNNERS: { [K in JobKind]: Runner<K> } = {
     );
   },
   winogradBackward(p, task, tasks, _dtype, ctx) {
-    const g = geometry(p);
+    const g = geometryParams(p);
     const [n0, n1] = sliceOf(g.batch, task, tasks);
     const plan = winogradPlan(g, p.tile as TileSize);
     const scratch = 4 * (p.scratch + ctx.index * p.stride);
@@ -306,7 +275,7 @@ const RUNNERS: { [K in JobKind]: Runner<K> } = {
     );
   },
   directForward(p, task, tasks, _dtype, ctx) {
-    const g = geometry(p);
+    const g = geometryParams(p);
     const [n0, n1] = sliceOf(g.batch, task, tasks);
     directForward(
       ctx.kernels!,
@@ -328,7 +297,7 @@ const RUNNERS: { [K in JobKind]: Runner<K> } = {
     );
   },
   directFilterGrad(p, task, tasks, _dtype, ctx) {
-    const g = geometry(p);
+    const g = geometryParams(p);
     const [n0, n1] = sliceOf(g.batch, task, tasks);
     const dw = p.dw + task * g.kH * gradRows(g) * g.outC;
     const db = p.db + task * g.outC;
@@ -371,14 +340,8 @@ const RUNNERS: { [K in JobKind]: Runner<K> } = {
 
 /** A fused pooling's arrays as byte offsets (float32 values, int32 winners; 0: none). */
 /** What a GEMM-based conv task works on: the geometry, the memory, and its images [n0, n1). */
-function convTask(
-  p: Record<(typeof GEOMETRY)[number], number>,
-  task: number,
-  tasks: number,
-  dtype: DType,
-  ctx: ThreadContext,
-) {
-  const g = geometry(p);
+function convTask(p: ConvGeometry, task: number, tasks: number, dtype: DType, ctx: ThreadContext) {
+  const g = geometryParams(p);
   const [n0, n1] = sliceOf(g.batch, task, tasks);
   return { g, data: ctx.view(dtype), pixels: g.outH * g.outW, patchSize: g.kH * g.kW * g.inC, n0, n1 };
 }

@@ -1,4 +1,4 @@
-import { ConvGeometry } from '../../kernels/conv';
+import { ConvGeometry, geometryKey } from '../../kernels/conv';
 import { F2, F4, WinogradTransform } from '../../kernels/winograd';
 import { Pooling, poolImage, unpoolImage } from './fused-pool';
 import { WASM_MR, WASM_NR } from './wasm/gemm-kernel';
@@ -102,7 +102,7 @@ const PLANS_KEPT = 32;
 
 /** The plan of a convolution (the same object for the same geometry and tile). */
 export function winogradPlan(g: ConvGeometry, m: TileSize): WinogradPlan {
-  const key = `${m} ${g.batch} ${g.inH} ${g.inW} ${g.inC} ${g.outH} ${g.outW} ${g.outC} ${g.padTop} ${g.padLeft}`;
+  const key = `${m} ${geometryKey(g)}`;
   let plan = plans.get(key);
   if (!plan) {
     if (plans.size === PLANS_KEPT) plans.clear();
