@@ -133,7 +133,10 @@ export function allocate(dtype: DType, size: number, zeroed = true): TypedArray 
   return (active?.lend(dtype, size, zeroed) as TypedArray | undefined) ?? newArray(dtype, size);
 }
 
-/** A zeroed Int32Array of indices (a max-pool's winners), from the running step's arena like `allocate`. */
-export function allocateIndices(size: number): Int32Array {
-  return (active?.lend('int32', size) as Int32Array | undefined) ?? new Int32Array(size);
+/**
+ * A zeroed Int32Array of indices (a max-pool's winners), from the running step's arena like `allocate` (and like
+ * it, `zeroed: false` for the caller that writes every element).
+ */
+export function allocateIndices(size: number, zeroed = true): Int32Array {
+  return (active?.lend('int32', size, zeroed) as Int32Array | undefined) ?? new Int32Array(size);
 }

@@ -1,7 +1,7 @@
 import { allocate } from '../arena';
 import { DTypeError } from '../errors';
 import { emptyLike, NDArray, ndarray } from '../ndarray';
-import { broadcastShapes } from '../shape';
+import { broadcastShapes, sizeOf } from '../shape';
 import { broadcastOffsets, repeatingSize } from './strided';
 
 /**
@@ -84,7 +84,7 @@ export function checkSameDType(op: string, ...arrays: NDArray[]): void {
 
 /** y = formula(a = x) elementwise; `c` and `d` are constants the formula may use. */
 export function map(x: NDArray, formula: Formula, c = 0, d = 0): NDArray {
-  const out = allocate(x.dtype, x.data.length);
+  const out = allocate(x.dtype, x.data.length, false); // every element written
   compileUnary(formula)(x.data, out, out.length, c, d);
   return ndarray(out, x.shape);
 }
@@ -93,7 +93,7 @@ export function map(x: NDArray, formula: Formula, c = 0, d = 0): NDArray {
 export function zip(x: NDArray, y: NDArray, formula: Formula, op: string): NDArray {
   checkSameDType(op, x, y);
   const shape = broadcastShapes(x.shape, y.shape, op);
-  const out = emptyLike(x.dtype, shape);
+  const out = ndarray(allocate(x.dtype, sizeOf(shape), false), shape); // every element written
   const loops = compileBinary(formula);
   const [a, b, z] = [x.data, y.data, out.data];
   const n = z.length;

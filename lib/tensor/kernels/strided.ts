@@ -8,7 +8,7 @@ import { Shape, sizeOf, stridesOf } from '../shape';
  */
 export function stridedOffsets(shape: Shape, strides: readonly number[], base = 0): Int32Array {
   const rank = shape.length;
-  const offsets = allocateIndices(sizeOf(shape)); // in a training step, from its arena
+  const offsets = allocateIndices(sizeOf(shape), false); // in a training step, from its arena; all written below
   const counter = new Array<number>(rank).fill(0);
   let offset = base;
   for (let i = 0; i < offsets.length; i++) {

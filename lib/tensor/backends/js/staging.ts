@@ -58,9 +58,9 @@ export class Staging {
     return { array: ndarray(data, shape), at: this.place(data, zero) };
   }
 
-  /** An int32 output (a max-pool's winners). */
+  /** An int32 output (a max-pool's winners, one written for every window: not zeroed first). */
   indices(size: number): { array: Int32Array; at: number } {
-    const data = allocateIndices(size);
+    const data = allocateIndices(size, false);
     return { array: data, at: this.place(data, false) };
   }
 
